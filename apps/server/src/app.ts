@@ -1,0 +1,139 @@
+import { join } from "node:path";
+import { REALTIME_PATH } from "@codepark/protocol";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { Config } from "./config.ts";
+import { AccessTokens } from "./domain/auth/access-tokens.ts";
+import { decodeKey, loadOrCreateSecret } from "./domain/auth/instance-secrets.ts";
+import type { CollabLogger } from "./domain/collab/manager.ts";
+import { createCollabMetrics } from "./domain/collab/metrics.ts";
+import { CollabService } from "./domain/collab/service.ts";
+import { checkpointWith } from "./domain/collab/versions.ts";
+import type { DomainContext } from "./domain/context.ts";
+import { type Clock, systemClock } from "./infra/clock.ts";
+import { SecretBox } from "./infra/crypto/secret-box.ts";
+import { type Database, type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
+import { LocalEventBus } from "./infra/events/local-bus.ts";
+import { createMetrics } from "./infra/telemetry/metrics.ts";
+import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
+import { buildHttpServer } from "./transport/http/server.ts";
+import { createRealtimeGateway } from "./transport/realtime/gateway.ts";
+import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
+
+export interface App {
+  http: FastifyInstance;
+  ctx: DomainContext;
+  database: Database;
+  /** Stops accepting, lets in-flight requests finish, then closes storage. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  /** Overrides the store chosen from config (tests use in-memory PGlite). */
+  database?: DatabaseOptions;
+  /** Where JSON log lines go (default stdout); tests capture them. */
+  logStream?: { write(line: string): void };
+}
+
+export function databaseOptionsFrom(config: Config): DatabaseOptions {
+  return config.DATABASE_URL
+    ? { kind: "postgres", url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
+    : { kind: "pglite", dataDir: join(config.dataDir, "pglite") };
+}
+
+/** Composition root: infrastructure, then domain context, then transports. */
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const database = await openDatabase(options.database ?? databaseOptionsFrom(config));
+  let eventLog: FastifyBaseLogger | undefined;
+  try {
+    const now = clock.now();
+    const signingKey = config.JWT_SECRET
+      ? new TextEncoder().encode(config.JWT_SECRET)
+      : await loadOrCreateSecret(database.db, "jwt_signing_key", now);
+    const encryptionKey = config.ENCRYPTION_KEY
+      ? decodeKey(config.ENCRYPTION_KEY)
+      : await loadOrCreateSecret(database.db, "encryption_key", now);
+
+    const metrics = createMetrics();
+    const collabLog: CollabLogger = {
+      error: (details, message) => eventLog?.error(details, message),
+      warn: (details, message) => eventLog?.warn(details, message),
+    };
+    const events = new LocalEventBus((error, event) =>
+      eventLog?.error({ err: error, event: event.type }, "domain event handler failed"),
+    );
+    const collab = new CollabService({
+      db: database.db,
+      execute: database.execute,
+      clock,
+      events,
+      limits: {
+        maxDocumentBytes: config.COLLAB_MAX_DOCUMENT_BYTES,
+        unloadGraceMs: config.COLLAB_UNLOAD_GRACE_MS,
+        compactEvery: config.COLLAB_COMPACT_EVERY,
+        checkpointIntervalMs: config.COLLAB_CHECKPOINT_INTERVAL_MS,
+        commitWindowMs: config.COLLAB_COMMIT_WINDOW_MS,
+      },
+      metrics: createCollabMetrics(metrics.registry),
+      log: collabLog,
+      checkpoint: checkpointWith({ db: database.db, clock }),
+    });
+    const ctx: DomainContext = {
+      db: database.db,
+      clock,
+      box: new SecretBox(encryptionKey),
+      accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
+      events,
+      collab,
+      limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
+    };
+    const http = await buildHttpServer({ config, ctx, database, metrics, logStream: options.logStream });
+    eventLog = http.log;
+    const realtime = createRealtimeGateway({
+      httpServer: http.server,
+      ctx,
+      registry: metrics.registry,
+      log: http.log,
+      corsOrigins: config.CORS_ORIGINS,
+    });
+    const collabEndpoint = attachCollabEndpoint({
+      httpServer: http.server,
+      ctx,
+      collab,
+      // Room above the document limit, so an oversized edit gets the clear 4413 rather than ws's 1009.
+      maxMessageBytes: config.COLLAB_MAX_DOCUMENT_BYTES + 1024 * 1024,
+      log: http.log,
+    });
+    refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`]);
+    // Close order: live connections first (pending updates written), then HTTP (in-flight requests
+    // finish), then storage.
+    http.addHook("preClose", async () => {
+      await Promise.all([realtime.close(), collabEndpoint.close()]);
+    });
+    http.addHook("onClose", async () => database.close());
+    return { http, ctx, database, close: () => closeWithDeadline(http, drainDeadlineMs(config)) };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** In-flight requests get most of the shutdown budget; what is left is for closing storage cleanly. */
+function drainDeadlineMs(config: Config): number {
+  return Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.75);
+}
+
+/**
+ * Closes the server, but a client that stops reading a response (or never ends a request) cannot
+ * hold shutdown hostage: at the deadline its connection is cut, so storage still closes cleanly.
+ */
+async function closeWithDeadline(http: FastifyInstance, deadlineMs: number): Promise<void> {
+  const cut = setTimeout(() => http.server.closeAllConnections(), deadlineMs);
+  cut.unref();
+  try {
+    await http.close();
+  } finally {
+    clearTimeout(cut);
+  }
+}

@@ -1,0 +1,74 @@
+import { API_KEY_PREFIX, type ApiKeyScope } from "@codepark/protocol";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { notFound } from "../../errors.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
+import type { DomainContext } from "../context.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { apiKeys } from "./schema.ts";
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: ApiKeyScope[];
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+function present(row: typeof apiKeys.$inferSelect): ApiKeyView {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes as ApiKeyScope[],
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+/** Creates a key; the secret is returned this once and only its hash is kept. */
+export async function createApiKey(
+  ctx: DomainContext,
+  userId: string,
+  input: { name: string; scopes: ApiKeyScope[] },
+): Promise<ApiKeyView & { key: string }> {
+  const key = newSecretToken(API_KEY_PREFIX);
+  const now = ctx.clock.now();
+  const [row] = await ctx.db
+    .insert(apiKeys)
+    .values({
+      id: newId("key", now.getTime()),
+      userId,
+      name: input.name.trim(),
+      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+      keyHash: hashToken(key),
+      scopes: [...new Set(input.scopes)],
+      createdAt: now,
+    })
+    .returning();
+  return { ...present(row!), key };
+}
+
+export async function listApiKeys(
+  ctx: DomainContext,
+  userId: string,
+  page: PageRequest,
+): Promise<Page<ApiKeyView>> {
+  const rows = await ctx.db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.userId, userId), page.cursor ? lt(apiKeys.id, page.cursor) : undefined))
+    .orderBy(desc(apiKeys.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, present, (row) => row.id);
+}
+
+export async function deleteApiKey(ctx: DomainContext, userId: string, keyId: string): Promise<void> {
+  const deleted = await ctx.db
+    .delete(apiKeys)
+    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
+    .returning({ id: apiKeys.id });
+  if (deleted.length === 0) throw notFound("API key");
+  ctx.events.publish({ type: "api_key.revoked", actorId: userId, data: { userId, apiKeyId: keyId } });
+}

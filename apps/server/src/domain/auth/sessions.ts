@@ -1,0 +1,173 @@
+import { REFRESH_TOKEN_PREFIX } from "@codepark/protocol";
+import { and, desc, eq, gt, isNull, lt } from "drizzle-orm";
+import { AppError, notFound } from "../../errors.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
+import type { Executor } from "../../infra/db/database.ts";
+import type { DomainContext, RequestMeta } from "../context.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { presentUser, type UserView } from "../users/present.ts";
+import { users } from "../users/schema.ts";
+import { refreshTokens, sessions } from "./schema.ts";
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+}
+
+export interface AuthResult extends TokenPair {
+  user: UserView;
+}
+
+const DAY_MS = 86_400_000;
+
+async function issueRefreshToken(ctx: DomainContext, tx: Executor, sessionId: string): Promise<string> {
+  const token = newSecretToken(REFRESH_TOKEN_PREFIX);
+  const now = ctx.clock.now();
+  await tx.insert(refreshTokens).values({
+    tokenHash: hashToken(token),
+    sessionId,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + ctx.limits.refreshTokenTtlDays * DAY_MS),
+  });
+  return token;
+}
+
+/** Starts a session (one device) for a user who just proved who they are. */
+export async function startSession(
+  ctx: DomainContext,
+  tx: Executor,
+  userId: string,
+  meta: RequestMeta,
+): Promise<TokenPair> {
+  const now = ctx.clock.now();
+  const sessionId = newId("ses", now.getTime());
+  await tx.insert(sessions).values({
+    id: sessionId,
+    userId,
+    ip: meta.ip ?? null,
+    userAgent: meta.userAgent?.slice(0, 512) ?? null,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: new Date(now.getTime() + ctx.limits.refreshTokenTtlDays * DAY_MS),
+  });
+  const refreshToken = await issueRefreshToken(ctx, tx, sessionId);
+  const accessToken = await ctx.accessTokens.sign({ userId, sessionId });
+  return { accessToken, refreshToken };
+}
+
+/**
+ * Rotates a refresh token. Each token works once: presenting a used one means it was stolen or
+ * replayed, so the whole session (token family) is revoked.
+ */
+export async function refreshSession(ctx: DomainContext, token: string): Promise<AuthResult> {
+  const tokenHash = hashToken(token);
+  const now = ctx.clock.now();
+  const outcome = await ctx.db.transaction(async (tx) => {
+    const [claimed] = await tx
+      .update(refreshTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(refreshTokens.tokenHash, tokenHash),
+          isNull(refreshTokens.usedAt),
+          gt(refreshTokens.expiresAt, now),
+        ),
+      )
+      .returning({ sessionId: refreshTokens.sessionId });
+    if (!claimed) {
+      const [known] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
+      if (known?.usedAt) {
+        const [revoked] = await tx
+          .update(sessions)
+          .set({ revokedAt: now })
+          .where(and(eq(sessions.id, known.sessionId), isNull(sessions.revokedAt)))
+          .returning({ id: sessions.id, userId: sessions.userId });
+        return { reused: true, revoked } as const;
+      }
+      return { invalid: true } as const;
+    }
+    const [row] = await tx
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(eq(sessions.id, claimed.sessionId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
+      );
+    if (!row) return { invalid: true } as const;
+    await tx.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.session.id));
+    const refreshToken = await issueRefreshToken(ctx, tx, row.session.id);
+    const accessToken = await ctx.accessTokens.sign({ userId: row.user.id, sessionId: row.session.id });
+    return { result: { user: presentUser(row.user), accessToken, refreshToken } } as const;
+  });
+  // The revocation above must commit, so the error is raised only after the transaction.
+  if ("reused" in outcome) {
+    if (outcome.revoked) {
+      ctx.events.publish({
+        type: "session.revoked",
+        actorId: null,
+        data: { userId: outcome.revoked.userId, sessionId: outcome.revoked.id },
+      });
+    }
+    throw new AppError("refresh_token_reused");
+  }
+  if ("invalid" in outcome) throw new AppError("refresh_token_invalid");
+  return outcome.result;
+}
+
+export async function revokeSession(ctx: DomainContext, userId: string, sessionId: string): Promise<void> {
+  const [row] = await ctx.db
+    .update(sessions)
+    .set({ revokedAt: ctx.clock.now() })
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  if (!row) throw notFound("Session");
+  ctx.events.publish({ type: "session.revoked", actorId: userId, data: { userId, sessionId } });
+}
+
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  current: boolean;
+}
+
+/** Active sessions of a user, newest first, cursor-paginated by id. */
+export async function listSessions(
+  ctx: DomainContext,
+  userId: string,
+  currentSessionId: string | undefined,
+  page: PageRequest,
+): Promise<Page<SessionView>> {
+  const now = ctx.clock.now();
+  const rows = await ctx.db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        page.cursor ? lt(sessions.id, page.cursor) : undefined,
+      ),
+    )
+    .orderBy(desc(sessions.id))
+    .limit(page.limit + 1);
+  return toPage(
+    rows,
+    page.limit,
+    (row) => ({
+      id: row.id,
+      createdAt: row.createdAt.toISOString(),
+      lastSeenAt: row.lastSeenAt.toISOString(),
+      expiresAt: row.expiresAt.toISOString(),
+      ip: row.ip,
+      userAgent: row.userAgent,
+      current: row.id === currentSessionId,
+    }),
+    (row) => row.id,
+  );
+}

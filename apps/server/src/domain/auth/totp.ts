@@ -1,0 +1,38 @@
+import { generateSecret, generateURI, verify } from "otplib";
+import QRCode from "qrcode";
+
+const PERIOD_SECONDS = 30;
+
+export function newTotpSecret(): string {
+  return generateSecret();
+}
+
+export function totpUri(secret: string, accountName: string): string {
+  return generateURI({ issuer: "CodePark", label: accountName, secret });
+}
+
+export function qrCodeDataUrl(uri: string): Promise<string> {
+  return QRCode.toDataURL(uri, { errorCorrectionLevel: "M", margin: 1, width: 240 });
+}
+
+/**
+ * RFC 6238 check accepting ±1 time step of drift. Returns the matched step, or null. Steps at or
+ * before `afterStep` are refused, so a code is never accepted twice.
+ */
+export async function matchTotp(
+  secret: string,
+  code: string,
+  now: Date,
+  afterStep: number | null,
+): Promise<number | null> {
+  if (!/^\d{6}$/.test(code)) return null;
+  const result = await verify({
+    secret,
+    token: code,
+    epoch: Math.floor(now.getTime() / 1000),
+    period: PERIOD_SECONDS,
+    epochTolerance: PERIOD_SECONDS,
+    ...(afterStep !== null ? { afterTimeStep: afterStep } : {}),
+  });
+  return result.valid && "timeStep" in result ? result.timeStep : null;
+}

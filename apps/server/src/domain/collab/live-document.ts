@@ -1,0 +1,44 @@
+import * as Y from "yjs";
+import { DocumentAwareness } from "./awareness.ts";
+import type { Peer } from "./peer.ts";
+
+/** One document held in memory while anyone uses it. Holds only updates already in the log. */
+export class LiveDocument {
+  readonly ydoc = new Y.Doc({ gc: true });
+  readonly text = this.ydoc.getText("content");
+  readonly awareness = new DocumentAwareness();
+  readonly peers = new Set<Peer>();
+  /** Users of the document other than sockets (a REST read or write in progress). */
+  holds = 0;
+  /** Stored size: snapshot + log entries, plus updates accepted but not yet written. */
+  bytes = 0;
+  updatesSinceCompaction = 0;
+  changedSinceCheckpoint = false;
+  lastCheckpointAt: number;
+  compacting: Promise<void> | null = null;
+  unloadTimer: NodeJS.Timeout | null = null;
+  closed = false;
+
+  constructor(
+    readonly fileId: string,
+    readonly projectId: string,
+    now: number,
+  ) {
+    this.lastCheckpointAt = now;
+  }
+
+  get idle(): boolean {
+    return this.peers.size === 0 && this.holds === 0;
+  }
+
+  /** Sends one already-encoded frame to every peer but `except`. */
+  broadcast(message: Uint8Array, except: Peer | null = null): number {
+    let sent = 0;
+    for (const peer of this.peers) {
+      if (peer === except) continue;
+      peer.send(message);
+      sent++;
+    }
+    return sent;
+  }
+}

@@ -1,0 +1,332 @@
+import { eq } from "drizzle-orm";
+import * as Y from "yjs";
+import type { Clock } from "../../infra/clock.ts";
+import type { Db } from "../../infra/db/database.ts";
+import type { LocalEventBus } from "../../infra/events/local-bus.ts";
+import { summariseFile } from "../files/present.ts";
+import { files } from "../files/schema.ts";
+import { applySafely } from "./apply.ts";
+import { LiveDocument } from "./live-document.ts";
+import type { CollabMetrics } from "./metrics.ts";
+import type { Peer } from "./peer.ts";
+import { CollabCloseCode, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from "./protocol.ts";
+import type { DocumentStore } from "./store.ts";
+
+export interface CollabLimits {
+  maxDocumentBytes: number;
+  unloadGraceMs: number;
+  compactEvery: number;
+  checkpointIntervalMs: number;
+  /** Extra wait before a group commit so more updates share it (0: only one event-loop turn). */
+  commitWindowMs: number;
+}
+
+export interface CollabLogger {
+  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+interface Queued {
+  doc: LiveDocument;
+  update: Uint8Array;
+  peer: Peer | null;
+  settle: { resolve: () => void; reject: (error: unknown) => void } | null;
+}
+
+/** Origin of updates the manager applies after they are durable. */
+const DURABLE = Symbol("durable");
+
+export class DocumentTooLargeError extends Error {}
+
+/**
+ * Holds live documents and moves every update through one path: size check → group commit to the
+ * update log → apply in memory → one encoded broadcast. Nothing reaches memory or another client
+ * before it is durable, so a crash loses only what nobody else has seen.
+ */
+export class DocumentManager {
+  readonly #docs = new Map<string, LiveDocument>();
+  readonly #loading = new Map<string, Promise<LiveDocument>>();
+  #queue: Queued[] = [];
+  #flushScheduled = false;
+  #flushing: Promise<void> | null = null;
+  readonly #checkpoint: (doc: LiveDocument) => Promise<void>;
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly events: LocalEventBus,
+    private readonly limits: CollabLimits,
+    private readonly metrics: CollabMetrics,
+    private readonly log: CollabLogger,
+    checkpoint: (doc: LiveDocument) => Promise<void>,
+  ) {
+    this.#checkpoint = checkpoint;
+  }
+
+  get loadedCount(): number {
+    return this.#docs.size;
+  }
+
+  get(fileId: string): LiveDocument | undefined {
+    return this.#docs.get(fileId);
+  }
+
+  documents(): IterableIterator<LiveDocument> {
+    return this.#docs.values();
+  }
+
+  /** Loads (or shares) a document and counts one hold on it; pair with release(). */
+  async acquire(fileId: string, projectId: string): Promise<LiveDocument> {
+    const existing = this.#docs.get(fileId);
+    if (existing && !existing.closed) {
+      existing.holds++;
+      this.#cancelUnload(existing);
+      return existing;
+    }
+    let loading = this.#loading.get(fileId);
+    if (!loading) {
+      loading = this.#load(fileId, projectId).finally(() => this.#loading.delete(fileId));
+      this.#loading.set(fileId, loading);
+    }
+    const doc = await loading;
+    doc.holds++;
+    this.#cancelUnload(doc);
+    return doc;
+  }
+
+  release(doc: LiveDocument): void {
+    doc.holds = Math.max(0, doc.holds - 1);
+    this.#scheduleUnload(doc);
+  }
+
+  async #load(fileId: string, projectId: string): Promise<LiveDocument> {
+    const stored = await this.store.load(fileId);
+    const doc = new LiveDocument(fileId, projectId, this.clock.now().getTime());
+    doc.ydoc.transact(() => {
+      if (stored.snapshot) Y.applyUpdate(doc.ydoc, stored.snapshot);
+      for (const update of stored.updates) {
+        if (!applySafely(doc.ydoc, update))
+          this.log.error({ fileId }, "skipped an update-log entry Yjs cannot apply");
+      }
+    });
+    doc.bytes = stored.bytes;
+    doc.updatesSinceCompaction = stored.updates.length;
+    this.#docs.set(fileId, doc);
+    this.metrics.documents.set(this.#docs.size);
+    return doc;
+  }
+
+  /** A peer joins: it gets our state vector (sync step 1) and everyone's awareness. */
+  join(doc: LiveDocument, peer: Peer): void {
+    doc.peers.add(peer);
+    this.#cancelUnload(doc);
+    this.metrics.connections.inc();
+    peer.send(encodeSyncStep1(Y.encodeStateVector(doc.ydoc)));
+    const awareness = doc.awareness.snapshot();
+    if (awareness) peer.send(awareness);
+  }
+
+  leave(doc: LiveDocument, peer: Peer): void {
+    if (!doc.peers.delete(peer)) return;
+    this.metrics.connections.dec();
+    const removal = doc.awareness.removePeer(peer);
+    if (removal) doc.broadcast(removal);
+    this.#scheduleUnload(doc);
+  }
+
+  /** Sync step 1 from a client: answer with what it lacks. */
+  answerSyncStep1(doc: LiveDocument, peer: Peer, stateVector: Uint8Array): void {
+    peer.send(encodeSyncStep2(Y.encodeStateAsUpdate(doc.ydoc, stateVector)));
+  }
+
+  /**
+   * Accepts an update for durable application. Validates it fully first (a malformed one throws
+   * before anything is stored). Resolves once it is in the log, in memory and broadcast.
+   */
+  submit(doc: LiveDocument, update: Uint8Array, peer: Peer | null): Promise<void> {
+    Y.decodeUpdate(update);
+    if (doc.bytes + update.byteLength > this.limits.maxDocumentBytes) {
+      this.metrics.updatesRefused.inc({ reason: "too_large" });
+      throw new DocumentTooLargeError(`document would exceed ${this.limits.maxDocumentBytes} bytes`);
+    }
+    doc.bytes += update.byteLength;
+    this.metrics.updatesReceived.inc();
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ doc, update, peer, settle: { resolve, reject } });
+      this.#scheduleFlush();
+    });
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#flushing) return;
+    this.#flushScheduled = true;
+    // Everything that arrives in this turn of the event loop shares one commit.
+    const run = () => {
+      this.#flushScheduled = false;
+      this.#flushing = this.#flush().finally(() => {
+        this.#flushing = null;
+        if (this.#queue.length > 0) this.#scheduleFlush();
+      });
+    };
+    if (this.limits.commitWindowMs > 0) setTimeout(run, this.limits.commitWindowMs);
+    else setImmediate(run);
+  }
+
+  /** Group commit: while one write is in flight the next batch gathers. */
+  async #flush(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      const stopTimer = this.metrics.writeLatency.startTimer();
+      try {
+        await this.store.append(batch.map((item) => ({ fileId: item.doc.fileId, update: item.update })));
+      } catch (error) {
+        stopTimer();
+        this.log.error(
+          { err: error, updates: batch.length },
+          "update log write failed; senders disconnected to resync",
+        );
+        for (const item of batch) {
+          item.doc.bytes -= item.update.byteLength;
+          // The sender still has its edit and re-sends it when it reconnects: nothing is lost.
+          item.peer?.close(CollabCloseCode.storageUnavailable, "storage unavailable");
+          item.settle?.reject(error);
+        }
+        continue;
+      }
+      stopTimer();
+      this.metrics.batchSize.observe(batch.length);
+      for (const [doc, items] of groupByDocument(batch)) this.#applyDurable(doc, items);
+      for (const item of batch) item.settle?.resolve();
+    }
+  }
+
+  #applyDurable(doc: LiveDocument, items: Queued[]): void {
+    const merged = items.length === 1 ? items[0]!.update : Y.mergeUpdates(items.map((item) => item.update));
+    if (!applySafely(doc.ydoc, merged, DURABLE)) {
+      // Decoded fine but would not integrate: keep the document usable, drop the senders.
+      this.log.error({ fileId: doc.fileId }, "an update passed decoding but failed to apply");
+      for (const item of items) item.peer?.close(CollabCloseCode.malformed, "update could not be applied");
+      return;
+    }
+    doc.updatesSinceCompaction += items.length;
+    doc.changedSinceCheckpoint = true;
+    if (doc.closed) return;
+    const sender = items[0]!.peer;
+    const soleSender = sender && items.every((item) => item.peer === sender) ? sender : null;
+    this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(merged), soleSender));
+    if (doc.updatesSinceCompaction >= this.limits.compactEvery) void this.compact(doc);
+    if (this.clock.now().getTime() - doc.lastCheckpointAt >= this.limits.checkpointIntervalMs) {
+      void this.#runCheckpoint(doc);
+    }
+  }
+
+  async #runCheckpoint(doc: LiveDocument): Promise<void> {
+    if (!doc.changedSinceCheckpoint) return;
+    doc.changedSinceCheckpoint = false;
+    doc.lastCheckpointAt = this.clock.now().getTime();
+    try {
+      await this.#checkpoint(doc);
+    } catch (error) {
+      this.log.warn({ err: error, fileId: doc.fileId }, "automatic checkpoint failed");
+    }
+  }
+
+  /** Merges the log into the snapshot; one at a time per document. */
+  compact(doc: LiveDocument): Promise<void> {
+    doc.compacting ??= (async () => {
+      const pending = doc.updatesSinceCompaction;
+      try {
+        const result = await this.store.compact(doc.fileId);
+        doc.updatesSinceCompaction = Math.max(0, doc.updatesSinceCompaction - pending);
+        this.metrics.compactions.inc({ result: result ? "compacted" : "empty" });
+        if (result) await this.#announceFileUpdated(doc);
+      } catch (error) {
+        this.metrics.compactions.inc({ result: "failed" });
+        this.log.warn({ err: error, fileId: doc.fileId }, "compaction failed; the log keeps every update");
+      } finally {
+        doc.compacting = null;
+      }
+    })();
+    return doc.compacting;
+  }
+
+  /** file.updated is coalesced: one per compaction, not one per keystroke. */
+  async #announceFileUpdated(doc: LiveDocument): Promise<void> {
+    const [file] = await this.db.select().from(files).where(eq(files.id, doc.fileId));
+    if (!file) return;
+    this.events.publish({
+      type: "file.updated",
+      actorId: null,
+      data: { projectId: file.projectId, file: summariseFile(file) },
+    });
+  }
+
+  /** Waits until every update accepted so far is durable. */
+  async drain(): Promise<void> {
+    while (this.#flushScheduled || this.#flushing || this.#queue.length > 0) {
+      await (this.#flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+  }
+
+  #cancelUnload(doc: LiveDocument): void {
+    if (doc.unloadTimer) clearTimeout(doc.unloadTimer);
+    doc.unloadTimer = null;
+  }
+
+  #scheduleUnload(doc: LiveDocument): void {
+    if (!doc.idle || doc.unloadTimer || doc.closed) return;
+    doc.unloadTimer = setTimeout(() => {
+      doc.unloadTimer = null;
+      if (doc.idle) void this.unload(doc);
+    }, this.limits.unloadGraceMs);
+    doc.unloadTimer.unref();
+  }
+
+  /** Drops a document from memory after its last user: writes pending updates, compacts, checkpoints. */
+  async unload(doc: LiveDocument): Promise<void> {
+    if (doc.closed) return;
+    doc.closed = true;
+    this.#docs.delete(doc.fileId);
+    this.metrics.documents.set(this.#docs.size);
+    await this.drain();
+    await doc.compacting;
+    if (doc.updatesSinceCompaction > 0) await this.compact(doc);
+    await this.#runCheckpoint(doc);
+    doc.ydoc.destroy();
+  }
+
+  /** Closes every connection to a document and forgets it without writing (the file is gone). */
+  discard(fileId: string, code: number, reason: string): void {
+    const doc = this.#docs.get(fileId);
+    if (!doc) return;
+    doc.closed = true;
+    this.#cancelUnload(doc);
+    this.#docs.delete(fileId);
+    this.metrics.documents.set(this.#docs.size);
+    for (const peer of [...doc.peers]) peer.close(code, reason);
+    doc.ydoc.destroy();
+  }
+
+  /** Shutdown: close every connection, write what is pending, compact and unload everything. */
+  async closeAll(): Promise<void> {
+    const docs = [...this.#docs.values()];
+    for (const doc of docs) {
+      this.#cancelUnload(doc);
+      for (const peer of [...doc.peers]) peer.close(CollabCloseCode.goingAway, "server shutting down");
+    }
+    await this.drain();
+    await Promise.all(docs.map((doc) => this.unload(doc)));
+  }
+}
+
+function groupByDocument(batch: Queued[]): Map<LiveDocument, Queued[]> {
+  const groups = new Map<LiveDocument, Queued[]>();
+  for (const item of batch) {
+    const group = groups.get(item.doc);
+    if (group) group.push(item);
+    else groups.set(item.doc, [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,45 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export function createCollabMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    connections: new Gauge({ name: "collab_connections", help: "Open collaboration connections", registers }),
+    documents: new Gauge({ name: "collab_documents_loaded", help: "Documents held in memory", registers }),
+    updatesReceived: new Counter({
+      name: "collab_updates_received_total",
+      help: "Yjs updates received from clients",
+      registers,
+    }),
+    updatesBroadcast: new Counter({
+      name: "collab_updates_broadcast_total",
+      help: "Update messages sent to clients (one per receiving connection)",
+      registers,
+    }),
+    updatesRefused: new Counter({
+      name: "collab_updates_refused_total",
+      help: "Updates refused (read-only, malformed or over the size limit)",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    writeLatency: new Histogram({
+      name: "collab_update_log_write_seconds",
+      help: "Latency of one group commit to the update log",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    batchSize: new Histogram({
+      name: "collab_update_log_batch_size",
+      help: "Updates per group commit",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
+    compactions: new Counter({
+      name: "collab_compactions_total",
+      help: "Update-log compactions into a snapshot",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+  };
+}
+
+export type CollabMetrics = ReturnType<typeof createCollabMetrics>;

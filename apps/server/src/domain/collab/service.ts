@@ -1,0 +1,188 @@
+import type { DomainEvent } from "@codepark/protocol";
+import { and, eq } from "drizzle-orm";
+import * as Y from "yjs";
+import type { Clock } from "../../infra/clock.ts";
+import type { Db, Executor } from "../../infra/db/database.ts";
+import type { LocalEventBus } from "../../infra/events/local-bus.ts";
+import type { Actor } from "../auth/actor.ts";
+import { can } from "../policy.ts";
+import { projectMembers, projects } from "../projects/schema.ts";
+import { users } from "../users/schema.ts";
+import type { LiveDocument } from "./live-document.ts";
+import { type CollabLimits, type CollabLogger, DocumentManager } from "./manager.ts";
+import type { CollabMetrics } from "./metrics.ts";
+import type { Peer } from "./peer.ts";
+import { CollabCloseCode } from "./protocol.ts";
+import { DocumentStore } from "./store.ts";
+import { replaceText } from "./text-diff.ts";
+
+export type Checkpoint = (doc: LiveDocument) => Promise<void>;
+
+/**
+ * The collaboration domain: live documents, their durable log, and the rules that keep connections
+ * honest when access changes. Transports (the y-websocket endpoint, REST files) call into it.
+ */
+export class CollabService {
+  readonly store: DocumentStore;
+  readonly manager: DocumentManager;
+  readonly metrics: CollabMetrics;
+  readonly #db: Db;
+
+  constructor(deps: {
+    db: Db;
+    execute: (text: string, params: unknown[]) => Promise<void>;
+    clock: Clock;
+    events: LocalEventBus;
+    limits: CollabLimits;
+    metrics: CollabMetrics;
+    log: CollabLogger;
+    checkpoint: Checkpoint;
+  }) {
+    this.#db = deps.db;
+    this.metrics = deps.metrics;
+    this.store = new DocumentStore(deps.db, deps.clock, deps.execute);
+    this.manager = new DocumentManager(
+      this.store,
+      deps.db,
+      deps.clock,
+      deps.events,
+      deps.limits,
+      deps.metrics,
+      deps.log,
+      deps.checkpoint,
+    );
+    deps.events.subscribe((event) => {
+      this.#onEvent(event).catch((error) =>
+        deps.log.error({ err: error, event: event.type }, "collab access check failed"),
+      );
+    });
+  }
+
+  /** Seeds a new file's document in the caller's transaction. */
+  createDocument(tx: Executor, fileId: string, content: string): Promise<void> {
+    return this.store.createSnapshot(tx, fileId, content);
+  }
+
+  /**
+   * The live text of a file: from memory when loaded; otherwise the materialised files.content,
+   * unless the log holds entries not yet compacted (then the document is loaded to read them).
+   */
+  async readText(fileId: string, projectId: string, materialised: string): Promise<string> {
+    const live = this.manager.get(fileId);
+    if (live && !live.closed) return live.text.toString();
+    if (!(await this.store.hasTail(fileId))) return materialised;
+    const doc = await this.manager.acquire(fileId, projectId);
+    try {
+      return doc.text.toString();
+    } finally {
+      this.manager.release(doc);
+    }
+  }
+
+  /**
+   * Replaces a file's text through the same durable path as a typed edit, so live clients receive
+   * it as an ordinary update. Returns once it is durable.
+   */
+  async writeText(fileId: string, projectId: string, next: string): Promise<void> {
+    const doc = await this.manager.acquire(fileId, projectId);
+    try {
+      // The edit is made on a copy: the live document only ever holds durable updates.
+      const scratch = new Y.Doc();
+      const captured: Uint8Array[] = [];
+      try {
+        Y.applyUpdate(scratch, Y.encodeStateAsUpdate(doc.ydoc));
+        scratch.on("update", (update: Uint8Array) => captured.push(update));
+        scratch.transact(() => replaceText(scratch.getText("content"), next));
+      } finally {
+        scratch.destroy();
+      }
+      if (captured.length > 0) await this.manager.submit(doc, Y.mergeUpdates(captured), null);
+    } finally {
+      this.manager.release(doc);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.manager.closeAll();
+  }
+
+  /** Access changes reach open connections at once: closed, or made read-only. */
+  async #onEvent(event: DomainEvent): Promise<void> {
+    switch (event.type) {
+      case "session.revoked":
+        return this.#closeWhere(
+          (peer) => peer.actor.kind === "session" && peer.actor.sessionId === event.data.sessionId,
+          CollabCloseCode.unauthorized,
+          "session revoked",
+        );
+      case "api_key.revoked":
+        return this.#closeWhere(
+          (peer) => peer.actor.kind === "api_key" && peer.actor.apiKeyId === event.data.apiKeyId,
+          CollabCloseCode.unauthorized,
+          "API key revoked",
+        );
+      case "file.deleted":
+        return this.manager.discard(event.data.fileId, CollabCloseCode.notFound, "file deleted");
+      case "project.deleted":
+        for (const doc of [...this.manager.documents()]) {
+          if (doc.projectId === event.data.projectId) {
+            this.manager.discard(doc.fileId, CollabCloseCode.notFound, "project deleted");
+          }
+        }
+        return;
+      case "member.removed":
+      case "member.role_changed":
+        return this.#recheck(
+          (doc, peer) => doc.projectId === event.data.projectId && peer.actor.userId === event.data.userId,
+        );
+      case "user.role_changed":
+        return this.#recheck((_doc, peer) => peer.actor.userId === event.data.userId);
+      case "project.updated":
+        if (event.data.changedFields.includes("visibility")) {
+          return this.#recheck((doc) => doc.projectId === event.data.projectId);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  #closeWhere(match: (peer: Peer) => boolean, code: number, reason: string): void {
+    for (const doc of this.manager.documents()) {
+      for (const peer of [...doc.peers]) if (match(peer)) peer.close(code, reason);
+    }
+  }
+
+  async #recheck(match: (doc: LiveDocument, peer: Peer) => boolean): Promise<void> {
+    const affected: [LiveDocument, Peer][] = [];
+    for (const doc of this.manager.documents()) {
+      for (const peer of doc.peers) if (match(doc, peer)) affected.push([doc, peer]);
+    }
+    for (const [doc, peer] of affected) await this.#reauthorize(doc, peer);
+  }
+
+  /** Reads role, membership and visibility afresh and applies the policy to one connection. */
+  async #reauthorize(doc: LiveDocument, peer: Peer): Promise<void> {
+    const [row] = await this.#db
+      .select({ role: users.role, visibility: projects.visibility, memberRole: projectMembers.role })
+      .from(projects)
+      .innerJoin(users, eq(users.id, peer.actor.userId))
+      .leftJoin(
+        projectMembers,
+        and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, users.id)),
+      )
+      .where(eq(projects.id, doc.projectId));
+    if (!row) {
+      peer.close(CollabCloseCode.notFound, "project not found");
+      return;
+    }
+    const actor: Actor = { ...peer.actor, role: row.role };
+    peer.actor = actor;
+    const access = { visibility: row.visibility, memberRole: row.memberRole };
+    if (!can(actor, "files:read", access)) {
+      peer.close(CollabCloseCode.forbidden, "access revoked");
+      return;
+    }
+    peer.readOnly = !can(actor, "files:write", access);
+  }
+}

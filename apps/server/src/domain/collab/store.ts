@@ -1,0 +1,149 @@
+import { asc, eq, inArray, sql } from "drizzle-orm";
+import * as Y from "yjs";
+import type { Clock } from "../../infra/clock.ts";
+import type { Db, Executor } from "../../infra/db/database.ts";
+import { files } from "../files/schema.ts";
+import { applySafely } from "./apply.ts";
+import { docSnapshots, docUpdates } from "./schema.ts";
+
+export interface StoredDocument {
+  snapshot: Uint8Array | null;
+  updates: Uint8Array[];
+  /** Bytes of snapshot + tail, the document's stored size. */
+  bytes: number;
+}
+
+export interface PendingUpdate {
+  fileId: string;
+  update: Uint8Array;
+}
+
+/** The text of a Yjs state, as files.content keeps it. */
+export function textOf(state: Uint8Array): string {
+  const doc = new Y.Doc({ gc: true });
+  try {
+    Y.applyUpdate(doc, state);
+    return doc.getText("content").toString();
+  } finally {
+    doc.destroy();
+  }
+}
+
+/** A fresh document state holding `content`, for a new file. */
+export function initialState(content: string): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    if (content) doc.getText("content").insert(0, content);
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
+
+/**
+ * Persistence of collaborative documents: snapshot + append-only update log in the primary store.
+ * Plain SQL through drizzle, identical on PGlite and PostgreSQL.
+ */
+export class DocumentStore {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    /** The driver, for the append hot path (one statement per group commit). */
+    private readonly execute: (text: string, params: unknown[]) => Promise<void>,
+  ) {}
+
+  async createSnapshot(tx: Executor, fileId: string, content: string): Promise<void> {
+    await tx
+      .insert(docSnapshots)
+      .values({ fileId, state: initialState(content), updatedAt: this.clock.now() })
+      .onConflictDoNothing();
+  }
+
+  async load(fileId: string): Promise<StoredDocument> {
+    const [snapshot] = await this.db.select().from(docSnapshots).where(eq(docSnapshots.fileId, fileId));
+    if (!snapshot) {
+      // A file from before collaboration existed: seed its document from files.content, once.
+      const [file] = await this.db.select({ content: files.content }).from(files).where(eq(files.id, fileId));
+      if (!file) return { snapshot: null, updates: [], bytes: 0 };
+      await this.createSnapshot(this.db, fileId, file.content);
+      return this.load(fileId);
+    }
+    const rows = await this.db
+      .select({ update: docUpdates.update })
+      .from(docUpdates)
+      .where(eq(docUpdates.fileId, fileId))
+      .orderBy(asc(docUpdates.seq));
+    const updates = rows.map((row) => row.update);
+    const bytes = updates.reduce((total, update) => total + update.byteLength, snapshot.state.byteLength);
+    return { snapshot: snapshot.state, updates, bytes };
+  }
+
+  /** One multi-row INSERT for every update of a group commit. */
+  async append(pending: readonly PendingUpdate[]): Promise<void> {
+    if (pending.length === 0) return;
+    const now = this.clock.now();
+    const params: unknown[] = [now];
+    const rows = pending.map((p) => {
+      params.push(p.fileId, p.update);
+      return `($${params.length - 1}, $${params.length}, $1)`;
+    });
+    await this.execute(
+      `INSERT INTO doc_updates (file_id, update, created_at) VALUES ${rows.join(", ")}`,
+      params,
+    );
+  }
+
+  /**
+   * Merges the log into the snapshot under a per-document advisory lock (several nodes may hold
+   * the document) and deletes exactly the merged entries. Reads from the store, not from memory,
+   * so it is right whoever appended.
+   * Also refreshes files.content/size, the materialised text REST lists read.
+   * Returns the new text, or null when there was nothing to compact.
+   */
+  async compact(fileId: string): Promise<{ text: string; size: number } | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`doc:${fileId}`}))`);
+      const [snapshot] = await tx.select().from(docSnapshots).where(eq(docSnapshots.fileId, fileId));
+      if (!snapshot) return null;
+      const rows = await tx
+        .select({ seq: docUpdates.seq, update: docUpdates.update })
+        .from(docUpdates)
+        .where(eq(docUpdates.fileId, fileId))
+        .orderBy(asc(docUpdates.seq));
+      if (rows.length === 0) return null;
+      const doc = new Y.Doc({ gc: true });
+      try {
+        Y.applyUpdate(doc, snapshot.state);
+        doc.transact(() => {
+          // An entry Yjs cannot apply is dropped here rather than kept to fail every later load.
+          for (const row of rows) applySafely(doc, row.update);
+        });
+        const state = Y.encodeStateAsUpdate(doc);
+        const text = doc.getText("content").toString();
+        const now = this.clock.now();
+        await tx.update(docSnapshots).set({ state, updatedAt: now }).where(eq(docSnapshots.fileId, fileId));
+        await tx.delete(docUpdates).where(
+          inArray(
+            docUpdates.seq,
+            rows.map((row) => row.seq),
+          ),
+        );
+        const size = Buffer.byteLength(text, "utf8");
+        await tx.update(files).set({ content: text, size, updatedAt: now }).where(eq(files.id, fileId));
+        return { text, size };
+      } finally {
+        doc.destroy();
+      }
+    });
+  }
+
+  /** Whether the log holds entries not yet compacted (the materialised files.content is then behind). */
+  async hasTail(fileId: string): Promise<boolean> {
+    const [row] = await this.db
+      .select({ seq: docUpdates.seq })
+      .from(docUpdates)
+      .where(eq(docUpdates.fileId, fileId))
+      .limit(1);
+    return row !== undefined;
+  }
+}

@@ -1,0 +1,168 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { AppError } from "../../errors.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { DomainContext } from "../context.ts";
+import { files } from "../files/schema.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import type { ProjectAction } from "../policy.ts";
+import { loadProjectFor } from "../projects/access.ts";
+import { users } from "../users/schema.ts";
+import type { LiveDocument } from "./live-document.ts";
+import { docVersions } from "./schema.ts";
+
+export interface VersionView {
+  id: string;
+  fileId: string;
+  name: string | null;
+  kind: "auto" | "named" | "restore";
+  size: number;
+  createdBy: { id: string; name: string } | null;
+  createdAt: string;
+}
+
+export interface VersionWithContent extends VersionView {
+  content: string;
+}
+
+type VersionRow = typeof docVersions.$inferSelect & { authorName: string | null };
+
+const present = (row: VersionRow): VersionView => ({
+  id: row.id,
+  fileId: row.fileId,
+  name: row.name,
+  kind: row.kind,
+  size: row.size,
+  createdBy: row.createdBy && row.authorName ? { id: row.createdBy, name: row.authorName } : null,
+  createdAt: row.createdAt.toISOString(),
+});
+
+async function loadFileFor(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+  action: ProjectAction,
+) {
+  await loadProjectFor(ctx.db, actor, projectId, action);
+  const [file] = await ctx.db
+    .select()
+    .from(files)
+    .where(and(eq(files.id, fileId), eq(files.projectId, projectId)));
+  if (!file) throw new AppError("not_found", "File not found");
+  return file;
+}
+
+async function insertVersion(
+  ctx: Pick<DomainContext, "db" | "clock">,
+  fileId: string,
+  content: string,
+  kind: VersionView["kind"],
+  name: string | null,
+  createdBy: string | null,
+): Promise<string> {
+  const now = ctx.clock.now();
+  const id = newId("ver", now.getTime());
+  await ctx.db.insert(docVersions).values({
+    id,
+    fileId,
+    name,
+    kind,
+    content,
+    size: Buffer.byteLength(content, "utf8"),
+    createdBy,
+    createdAt: now,
+  });
+  return id;
+}
+
+async function loadVersion(ctx: DomainContext, fileId: string, versionId: string): Promise<VersionRow> {
+  const [row] = await ctx.db
+    .select({ version: docVersions, authorName: users.name })
+    .from(docVersions)
+    .leftJoin(users, eq(users.id, docVersions.createdBy))
+    .where(and(eq(docVersions.id, versionId), eq(docVersions.fileId, fileId)));
+  if (!row) throw new AppError("not_found", "Version not found");
+  return { ...row.version, authorName: row.authorName };
+}
+
+/** The automatic checkpoint the document manager takes every few minutes of activity and on unload. */
+export function checkpointWith(ctx: Pick<DomainContext, "db" | "clock">) {
+  return async (doc: LiveDocument): Promise<void> => {
+    await insertVersion(ctx, doc.fileId, doc.text.toString(), "auto", null, null);
+  };
+}
+
+export async function listVersions(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+  page: PageRequest,
+): Promise<Page<VersionView>> {
+  await loadFileFor(ctx, actor, projectId, fileId, "files:read");
+  const rows = await ctx.db
+    .select({ version: docVersions, authorName: users.name })
+    .from(docVersions)
+    .leftJoin(users, eq(users.id, docVersions.createdBy))
+    .where(and(eq(docVersions.fileId, fileId), page.cursor ? lt(docVersions.id, page.cursor) : undefined))
+    .orderBy(desc(docVersions.id))
+    .limit(page.limit + 1);
+  return toPage(
+    rows.map((row) => ({ ...row.version, authorName: row.authorName })),
+    page.limit,
+    present,
+    (row) => row.id,
+  );
+}
+
+export async function getVersion(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+  versionId: string,
+): Promise<VersionWithContent> {
+  await loadFileFor(ctx, actor, projectId, fileId, "files:read");
+  const row = await loadVersion(ctx, fileId, versionId);
+  return { ...present(row), content: row.content };
+}
+
+/** Names the current state of a file. */
+export async function createNamedVersion(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+  name: string,
+): Promise<VersionWithContent> {
+  const file = await loadFileFor(ctx, actor, projectId, fileId, "files:write");
+  const content = await ctx.collab.readText(fileId, projectId, file.content);
+  const id = await insertVersion(ctx, fileId, content, "named", name.trim(), actor.userId);
+  const row = await loadVersion(ctx, fileId, id);
+  return { ...present(row), content: row.content };
+}
+
+/**
+ * Restores a version as a new update (live clients converge on it). The state before the restore
+ * is saved first, so a restore can itself be undone.
+ */
+export async function restoreVersion(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+  versionId: string,
+): Promise<VersionWithContent> {
+  const file = await loadFileFor(ctx, actor, projectId, fileId, "files:write");
+  const target = await loadVersion(ctx, fileId, versionId);
+  const current = await ctx.collab.readText(fileId, projectId, file.content);
+  const label = target.name ?? target.createdAt.toISOString();
+  await insertVersion(ctx, fileId, current, "restore", `Before restoring ${label}`, actor.userId);
+  await ctx.collab.writeText(fileId, projectId, target.content);
+  await ctx.db
+    .update(files)
+    .set({ content: target.content, size: target.size, updatedAt: ctx.clock.now() })
+    .where(eq(files.id, fileId));
+  return { ...present(target), content: target.content };
+}

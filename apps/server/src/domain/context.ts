@@ -1,0 +1,28 @@
+import type { Clock } from "../infra/clock.ts";
+import type { SecretBox } from "../infra/crypto/secret-box.ts";
+import type { Db } from "../infra/db/database.ts";
+import type { LocalEventBus } from "../infra/events/local-bus.ts";
+import type { AccessTokens } from "./auth/access-tokens.ts";
+import type { CollabService } from "./collab/service.ts";
+
+/** What domain commands need from the outside world, built once by the composition root. */
+export interface DomainContext {
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  accessTokens: AccessTokens;
+  /** Committed domain events, for this node's transports. Publish only after the transaction commits. */
+  events: LocalEventBus;
+  /** Live documents: file content is read and written through them. */
+  collab: CollabService;
+  limits: {
+    refreshTokenTtlDays: number;
+    maxFileBytes: number;
+  };
+}
+
+/** Facts about the caller that security-relevant commands record. */
+export interface RequestMeta {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}

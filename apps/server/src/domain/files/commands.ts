@@ -1,0 +1,220 @@
+import { and, asc, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
+import { AppError } from "../../errors.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import type { Executor } from "../../infra/db/database.ts";
+import { isUniqueViolation } from "../../infra/db/errors.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { DomainContext } from "../context.ts";
+import { decodeTextCursor, encodeTextCursor, type Page, type PageRequest, toPage } from "../pagination.ts";
+import { loadProjectFor } from "../projects/access.ts";
+import { detectLanguage } from "./language.ts";
+import { normalisePath, parentFolders } from "./paths.ts";
+import { type FileView, type FileWithContent, presentFile, summariseFile } from "./present.ts";
+import { files } from "./schema.ts";
+
+type FileRow = typeof files.$inferSelect;
+
+function measure(ctx: DomainContext, content: string): number {
+  const size = Buffer.byteLength(content, "utf8");
+  if (size > ctx.limits.maxFileBytes) {
+    throw new AppError(
+      "file_too_large",
+      `Files are limited to ${ctx.limits.maxFileBytes} bytes; this one has ${size}`,
+    );
+  }
+  return size;
+}
+
+/** A path may not be a file and a folder at once: "a" conflicts with "a/b.ts" either way round. */
+async function assertPathFree(
+  tx: Executor,
+  projectId: string,
+  path: string,
+  exceptFileId?: string,
+): Promise<void> {
+  const parents = parentFolders(path);
+  const [clash] = await tx
+    .select({ path: files.path })
+    .from(files)
+    .where(
+      and(
+        eq(files.projectId, projectId),
+        exceptFileId ? ne(files.id, exceptFileId) : undefined,
+        or(
+          eq(files.path, path),
+          sql`starts_with(${files.path}, ${`${path}/`})`,
+          parents.length > 0 ? inArray(files.path, parents) : undefined,
+        ),
+      ),
+    )
+    .limit(1);
+  if (clash) throw new AppError("path_taken", `'${path}' clashes with the existing '${clash.path}'`);
+}
+
+/** Unique-index races end as the same clear error as the up-front check. */
+async function withPathGuard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("path_taken", "A file already uses this path");
+    throw error;
+  }
+}
+
+async function loadFile(db: Executor, projectId: string, fileId: string): Promise<FileRow> {
+  const [row] = await db
+    .select()
+    .from(files)
+    .where(and(eq(files.id, fileId), eq(files.projectId, projectId)));
+  if (!row) throw new AppError("not_found", "File not found");
+  return row;
+}
+
+function publishFile(ctx: DomainContext, actorId: string, row: FileRow, previousPath?: string): void {
+  const file = summariseFile(row);
+  if (previousPath !== undefined) {
+    ctx.events.publish({
+      type: "file.renamed",
+      actorId,
+      data: { projectId: row.projectId, file, previousPath },
+    });
+  } else {
+    ctx.events.publish({ type: "file.updated", actorId, data: { projectId: row.projectId, file } });
+  }
+}
+
+export async function createFile(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  input: { path: string; content?: string | undefined },
+): Promise<FileView> {
+  const path = normalisePath(input.path);
+  const content = input.content ?? "";
+  const size = measure(ctx, content);
+  const row = await withPathGuard(() =>
+    ctx.db.transaction(async (tx) => {
+      await loadProjectFor(tx, actor, projectId, "files:write");
+      await assertPathFree(tx, projectId, path);
+      const now = ctx.clock.now();
+      const [inserted] = await tx
+        .insert(files)
+        .values({
+          id: newId("fil", now.getTime()),
+          projectId,
+          path,
+          content,
+          size,
+          language: detectLanguage(path),
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      await ctx.collab.createDocument(tx, inserted!.id, content);
+      return inserted!;
+    }),
+  );
+  ctx.events.publish({
+    type: "file.created",
+    actorId: actor.userId,
+    data: { projectId, file: summariseFile(row) },
+  });
+  return presentFile(row);
+}
+
+/** Files ordered by path (a tree reads naturally); the cursor is the last path, opaque to clients. */
+export async function listFiles(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  page: PageRequest,
+): Promise<Page<FileView>> {
+  await loadProjectFor(ctx.db, actor, projectId, "files:read");
+  const after = page.cursor ? decodeTextCursor(page.cursor) : undefined;
+  const rows = await ctx.db
+    .select({
+      id: files.id,
+      projectId: files.projectId,
+      path: files.path,
+      size: files.size,
+      language: files.language,
+      createdAt: files.createdAt,
+      updatedAt: files.updatedAt,
+    })
+    .from(files)
+    .where(and(eq(files.projectId, projectId), after !== undefined ? gt(files.path, after) : undefined))
+    .orderBy(asc(files.path))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, presentFile, (row) => encodeTextCursor(row.path));
+}
+
+/** A file with its live text (what collaborators see right now). */
+export async function getFile(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+): Promise<FileWithContent> {
+  await loadProjectFor(ctx.db, actor, projectId, "files:read");
+  const row = await loadFile(ctx.db, projectId, fileId);
+  return { ...presentFile(row), content: await ctx.collab.readText(fileId, projectId, row.content) };
+}
+
+/**
+ * Renames/moves and/or replaces content. New content goes through the live document (durable
+ * update log, broadcast to connected editors) before the file row is touched.
+ */
+export async function updateFile(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+  patch: { content?: string | undefined; path?: string | undefined },
+): Promise<FileWithContent> {
+  const path = patch.path !== undefined ? normalisePath(patch.path) : undefined;
+  const size = patch.content !== undefined ? measure(ctx, patch.content) : undefined;
+  const before = await ctx.db.transaction(async (tx) => {
+    await loadProjectFor(tx, actor, projectId, "files:write");
+    const current = await loadFile(tx, projectId, fileId);
+    if (path !== undefined && path !== current.path) await assertPathFree(tx, projectId, path, fileId);
+    return current;
+  });
+  if (patch.content !== undefined) await ctx.collab.writeText(fileId, projectId, patch.content);
+  const renamed = path !== undefined && path !== before.path;
+  const after = await withPathGuard(async () => {
+    const [row] = await ctx.db
+      .update(files)
+      .set({
+        ...(renamed ? { path, language: detectLanguage(path) } : {}),
+        ...(patch.content !== undefined ? { content: patch.content, size } : {}),
+        updatedAt: ctx.clock.now(),
+      })
+      .where(and(eq(files.id, fileId), eq(files.projectId, projectId)))
+      .returning();
+    if (!row) throw new AppError("not_found", "File not found");
+    return row;
+  });
+  if (renamed) publishFile(ctx, actor.userId, after, before.path);
+  if (patch.content !== undefined) publishFile(ctx, actor.userId, after);
+  const content = patch.content ?? (await ctx.collab.readText(fileId, projectId, after.content));
+  return { ...presentFile(after), content };
+}
+
+export async function deleteFile(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  fileId: string,
+): Promise<void> {
+  const row = await ctx.db.transaction(async (tx) => {
+    await loadProjectFor(tx, actor, projectId, "files:write");
+    const current = await loadFile(tx, projectId, fileId);
+    await tx.delete(files).where(eq(files.id, fileId));
+    return current;
+  });
+  ctx.events.publish({
+    type: "file.deleted",
+    actorId: actor.userId,
+    data: { projectId, fileId, path: row.path },
+  });
+}

@@ -1,0 +1,127 @@
+import { and, asc, eq, gt } from "drizzle-orm";
+import { newId } from "../../infra/crypto/ids.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { DomainContext } from "../context.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { authorizeAccount } from "../policy.ts";
+import { type LoadedProject, loadProjectFor } from "./access.ts";
+import { projectMembers, projects } from "./schema.ts";
+
+export interface ProjectView {
+  id: string;
+  name: string;
+  description: string;
+  visibility: "private" | "public";
+  /** The caller's role in the project, null when not a member (public project or admin). */
+  role: "owner" | "editor" | "viewer" | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProjectInput {
+  name: string;
+  description?: string | undefined;
+  visibility?: "private" | "public" | undefined;
+}
+
+function present({ project, memberRole }: LoadedProject): ProjectView {
+  return {
+    id: project.id,
+    name: project.name,
+    description: project.description,
+    visibility: project.visibility,
+    role: memberRole,
+    createdAt: project.createdAt.toISOString(),
+    updatedAt: project.updatedAt.toISOString(),
+  };
+}
+
+export async function createProject(
+  ctx: DomainContext,
+  actor: Actor,
+  input: ProjectInput,
+): Promise<ProjectView> {
+  authorizeAccount(actor, "projects:create");
+  const now = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const [project] = await tx
+      .insert(projects)
+      .values({
+        id: newId("prj", now.getTime()),
+        name: input.name.trim(),
+        description: input.description ?? "",
+        visibility: input.visibility ?? "private",
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await tx
+      .insert(projectMembers)
+      .values({ projectId: project!.id, userId: actor.userId, role: "owner", createdAt: now });
+    return present({ project: project!, memberRole: "owner" });
+  });
+}
+
+/** Projects the caller is a member of, oldest first (ids sort by creation time). */
+export async function listProjects(
+  ctx: DomainContext,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Page<ProjectView>> {
+  authorizeAccount(actor, "projects:list");
+  const rows = await ctx.db
+    .select({ project: projects, memberRole: projectMembers.role })
+    .from(projectMembers)
+    .innerJoin(projects, eq(projects.id, projectMembers.projectId))
+    .where(
+      and(eq(projectMembers.userId, actor.userId), page.cursor ? gt(projects.id, page.cursor) : undefined),
+    )
+    .orderBy(asc(projects.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, present, (row) => row.project.id);
+}
+
+export async function getProject(ctx: DomainContext, actor: Actor, projectId: string): Promise<ProjectView> {
+  return present(await loadProjectFor(ctx.db, actor, projectId, "project:read"));
+}
+
+export async function updateProject(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  patch: Partial<ProjectInput>,
+): Promise<ProjectView> {
+  const view = await ctx.db.transaction(async (tx) => {
+    const loaded = await loadProjectFor(tx, actor, projectId, "project:update");
+    const changedFields = (["name", "description", "visibility"] as const).filter(
+      (field) => patch[field] !== undefined && patch[field] !== loaded.project[field],
+    );
+    const [project] = await tx
+      .update(projects)
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name.trim() } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+        updatedAt: ctx.clock.now(),
+      })
+      .where(eq(projects.id, projectId))
+      .returning();
+    return { view: present({ project: project!, memberRole: loaded.memberRole }), changedFields };
+  });
+  if (view.changedFields.length > 0) {
+    ctx.events.publish({
+      type: "project.updated",
+      actorId: actor.userId,
+      data: { projectId, changedFields: view.changedFields, project: { ...view.view, role: null } },
+    });
+  }
+  return view.view;
+}
+
+export async function deleteProject(ctx: DomainContext, actor: Actor, projectId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    await loadProjectFor(tx, actor, projectId, "project:delete");
+    await tx.delete(projects).where(eq(projects.id, projectId));
+  });
+  ctx.events.publish({ type: "project.deleted", actorId: actor.userId, data: { projectId } });
+}

@@ -1,0 +1,154 @@
+import type { ProjectRole } from "@codepark/protocol";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { AppError } from "../../errors.ts";
+import type { Executor } from "../../infra/db/database.ts";
+import { isUniqueViolation } from "../../infra/db/errors.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { DomainContext } from "../context.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { users } from "../users/schema.ts";
+import { loadProjectFor } from "./access.ts";
+import { projectMembers } from "./schema.ts";
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: ProjectRole;
+  joinedAt: string;
+}
+
+const memberColumns = {
+  userId: projectMembers.userId,
+  email: users.email,
+  name: users.name,
+  role: projectMembers.role,
+  joinedAt: projectMembers.createdAt,
+};
+
+type MemberRow = { userId: string; email: string; name: string; role: ProjectRole; joinedAt: Date };
+
+const present = (row: MemberRow): MemberView => ({ ...row, joinedAt: row.joinedAt.toISOString() });
+
+async function findMember(tx: Executor, projectId: string, userId: string): Promise<MemberRow | undefined> {
+  const [row] = await tx
+    .select(memberColumns)
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+  return row;
+}
+
+export async function listMembers(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  page: PageRequest,
+): Promise<Page<MemberView>> {
+  await loadProjectFor(ctx.db, actor, projectId, "members:read");
+  const rows = await ctx.db
+    .select(memberColumns)
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(
+      and(
+        eq(projectMembers.projectId, projectId),
+        page.cursor ? gt(projectMembers.userId, page.cursor) : undefined,
+      ),
+    )
+    .orderBy(asc(projectMembers.userId))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, present, (row) => row.userId);
+}
+
+export async function addMember(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  input: { email: string; role: ProjectRole },
+): Promise<MemberView> {
+  let member: MemberView;
+  try {
+    member = await ctx.db.transaction(async (tx) => {
+      await loadProjectFor(tx, actor, projectId, "members:manage");
+      const [user] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(users.email, input.email.trim().toLowerCase()));
+      if (!user) throw new AppError("user_not_found", "No account uses this email");
+      await tx
+        .insert(projectMembers)
+        .values({ projectId, userId: user.id, role: input.role, createdAt: ctx.clock.now() });
+      return present((await findMember(tx, projectId, user.id))!);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new AppError("member_exists", "This person is already a member");
+    throw error;
+  }
+  ctx.events.publish({
+    type: "member.added",
+    actorId: actor.userId,
+    data: { projectId, userId: member.userId, role: member.role },
+  });
+  return member;
+}
+
+/**
+ * Ensures the project would keep an owner. Locks the owner rows (FOR UPDATE) so two owners
+ * demoting each other concurrently cannot both succeed.
+ */
+async function assertKeepsAnOwner(tx: Executor, projectId: string, leavingUserId: string): Promise<void> {
+  const owners = await tx
+    .select({ userId: projectMembers.userId })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.role, "owner")))
+    .for("update");
+  if (owners.every((owner) => owner.userId === leavingUserId)) throw new AppError("last_owner");
+}
+
+export async function changeMemberRole(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  userId: string,
+  role: ProjectRole,
+): Promise<MemberView> {
+  const previous = await ctx.db.transaction(async (tx) => {
+    await loadProjectFor(tx, actor, projectId, "members:manage");
+    const member = await findMember(tx, projectId, userId);
+    if (!member) throw new AppError("not_found", "Member not found");
+    if (member.role === "owner" && role !== "owner") await assertKeepsAnOwner(tx, projectId, userId);
+    await tx
+      .update(projectMembers)
+      .set({ role })
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+    return member;
+  });
+  if (previous.role !== role) {
+    ctx.events.publish({
+      type: "member.role_changed",
+      actorId: actor.userId,
+      data: { projectId, userId, role, previousRole: previous.role },
+    });
+  }
+  return present({ ...previous, role });
+}
+
+/** Owners remove anyone; any member may remove themselves (leave). */
+export async function removeMember(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  userId: string,
+): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    await loadProjectFor(tx, actor, projectId, userId === actor.userId ? "project:leave" : "members:manage");
+    const member = await findMember(tx, projectId, userId);
+    if (!member) throw new AppError("not_found", "Member not found");
+    if (member.role === "owner") await assertKeepsAnOwner(tx, projectId, userId);
+    await tx
+      .delete(projectMembers)
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+  });
+  ctx.events.publish({ type: "member.removed", actorId: actor.userId, data: { projectId, userId } });
+}

@@ -1,0 +1,57 @@
+import type { UserRole } from "@codepark/protocol";
+import { asc, count, eq, gt, sql } from "drizzle-orm";
+import { AppError } from "../../errors.ts";
+import type { DomainContext } from "../context.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { USER_ROLES_LOCK } from "./locks.ts";
+import { presentUser, type UserView } from "./present.ts";
+import { users } from "./schema.ts";
+
+export async function getUser(ctx: DomainContext, userId: string): Promise<UserView> {
+  const [row] = await ctx.db.select().from(users).where(eq(users.id, userId));
+  if (!row) throw new AppError("user_not_found");
+  return presentUser(row);
+}
+
+export async function listUsers(ctx: DomainContext, page: PageRequest): Promise<Page<UserView>> {
+  const rows = await ctx.db
+    .select()
+    .from(users)
+    .where(page.cursor ? gt(users.id, page.cursor) : undefined)
+    .orderBy(asc(users.id))
+    .limit(page.limit + 1);
+  return toPage(rows, page.limit, presentUser, (row) => row.id);
+}
+
+export async function updateUser(
+  ctx: DomainContext,
+  userId: string,
+  patch: { role?: UserRole | undefined; name?: string | undefined },
+): Promise<UserView> {
+  const { view, previousRole } = await ctx.db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(${USER_ROLES_LOCK})`);
+    const [current] = await tx.select().from(users).where(eq(users.id, userId));
+    if (!current) throw new AppError("user_not_found");
+    if (current.role === "admin" && patch.role === "user") {
+      const [{ admins } = { admins: 0 }] = await tx
+        .select({ admins: count() })
+        .from(users)
+        .where(eq(users.role, "admin"));
+      if (admins <= 1) throw new AppError("last_admin");
+    }
+    const [row] = await tx
+      .update(users)
+      .set({
+        ...(patch.role ? { role: patch.role } : {}),
+        ...(patch.name ? { name: patch.name.trim() } : {}),
+        updatedAt: ctx.clock.now(),
+      })
+      .where(eq(users.id, userId))
+      .returning();
+    return { view: presentUser(row!), previousRole: current.role };
+  });
+  if (view.role !== previousRole) {
+    ctx.events.publish({ type: "user.role_changed", actorId: null, data: { userId, role: view.role } });
+  }
+  return view;
+}

@@ -1,0 +1,52 @@
+import { count, sql } from "drizzle-orm";
+import { AppError } from "../../errors.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import { isUniqueViolation } from "../../infra/db/errors.ts";
+import { assertPasswordAcceptable } from "../auth/password-policy.ts";
+import { hashPassword } from "../auth/passwords.ts";
+import { type AuthResult, startSession } from "../auth/sessions.ts";
+import type { DomainContext, RequestMeta } from "../context.ts";
+import { USER_ROLES_LOCK } from "./locks.ts";
+import { presentUser } from "./present.ts";
+import { users } from "./schema.ts";
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string;
+}
+
+export async function registerUser(
+  ctx: DomainContext,
+  input: RegisterInput,
+  meta: RequestMeta,
+): Promise<AuthResult> {
+  const email = input.email.trim().toLowerCase();
+  assertPasswordAcceptable(input.password, email);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(${USER_ROLES_LOCK})`);
+      const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(users);
+      const now = ctx.clock.now();
+      const [user] = await tx
+        .insert(users)
+        .values({
+          id: newId("usr", now.getTime()),
+          email,
+          name: input.name.trim(),
+          passwordHash,
+          role: total === 0 ? "admin" : "user",
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      const tokens = await startSession(ctx, tx, user!.id, meta);
+      return { user: presentUser(user!), ...tokens };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new AppError("email_taken", "An account with this email already exists");
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+import type { ErrorCode, Problem } from "@codepark/protocol";
+
+interface CatalogueEntry {
+  status: number;
+  title: string;
+}
+
+/** The one catalogue of coded errors: HTTP status and human title per stable code. */
+export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
+  bad_request: { status: 400, title: "Bad request" },
+  invalid_json: { status: 400, title: "Malformed JSON body" },
+  validation_failed: { status: 400, title: "The request did not pass validation" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  payload_too_large: { status: 413, title: "Request body too large" },
+  route_not_found: { status: 404, title: "No such route" },
+  not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  unauthorized: { status: 401, title: "Authentication required" },
+  token_expired: { status: 401, title: "Access token expired" },
+  session_revoked: { status: 401, title: "Session revoked" },
+  forbidden: { status: 403, title: "Not allowed" },
+  insufficient_scope: { status: 403, title: "API key lacks the required scope" },
+  session_required: { status: 403, title: "This action needs a signed-in session, not an API key" },
+  invalid_credentials: { status: 401, title: "Invalid email or password" },
+  mfa_required: { status: 401, title: "Two-factor code required" },
+  mfa_invalid: { status: 401, title: "Invalid two-factor code" },
+  mfa_not_setup: { status: 409, title: "Two-factor setup has not been started" },
+  mfa_already_enabled: { status: 409, title: "Two-factor authentication is already on" },
+  mfa_not_enabled: { status: 409, title: "Two-factor authentication is not on" },
+  weak_password: { status: 422, title: "Password does not meet the policy" },
+  email_taken: { status: 409, title: "Email already registered" },
+  refresh_token_invalid: { status: 401, title: "Invalid refresh token" },
+  refresh_token_reused: { status: 401, title: "Refresh token reused; session revoked" },
+  user_not_found: { status: 404, title: "User not found" },
+  last_admin: { status: 409, title: "The instance must keep at least one admin" },
+  member_exists: { status: 409, title: "Already a member" },
+  last_owner: { status: 409, title: "A project must keep at least one owner" },
+  invalid_path: { status: 400, title: "Invalid file path" },
+  path_taken: { status: 409, title: "A file or folder already uses this path" },
+  file_too_large: { status: 413, title: "File too large" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  service_unavailable: { status: 503, title: "Service unavailable" },
+  internal: { status: 500, title: "Internal server error" },
+};
+
+export class AppError extends Error {
+  override name = "AppError";
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: Problem["errors"];
+
+  constructor(code: ErrorCode, detail?: string, errors?: Problem["errors"]) {
+    super(detail ?? errorCatalogue[code].title);
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.errors = errors;
+  }
+}
+
+export function toProblem(error: AppError, instance?: string): Problem {
+  return {
+    type: `urn:codepark:problem:${error.code}`,
+    title: errorCatalogue[error.code].title,
+    status: error.status,
+    detail: error.message,
+    code: error.code,
+    ...(instance ? { instance } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+export const notFound = (what = "Resource") => new AppError("not_found", `${what} not found`);

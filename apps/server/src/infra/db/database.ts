@@ -1,0 +1,96 @@
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import * as schema from "./schema.ts";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything a command can run queries on: the database or an open transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  readonly kind: "pglite" | "postgres";
+  readonly db: Db;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  /** One parameterised statement straight to the driver, for hot paths where ORM query building shows in profiles. */
+  execute(text: string, params: unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+/** Any fixed number: serialises migrations when several nodes start at once. */
+const MIGRATION_LOCK = 7_353_201;
+
+export type DatabaseOptions =
+  | { kind: "postgres"; url: string; poolSize: number }
+  /** dataDir undefined → in memory (tests). */
+  | { kind: "pglite"; dataDir?: string };
+
+/** Opens the primary store and applies pending migrations. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.kind === "postgres"
+    ? openPostgres(options.url, options.poolSize)
+    : openPglite(options.dataDir);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+  } finally {
+    await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  let closing: Promise<void> | undefined;
+  return {
+    kind: "postgres",
+    db,
+    ping: async () => {
+      await pool.query("SELECT 1");
+    },
+    execute: async (text, params) => {
+      await pool.query(text, params);
+    },
+    close: () => {
+      closing ??= pool.end();
+      return closing;
+    },
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const pgliteDb = drizzlePglite({ client, schema });
+  await migratePglite(pgliteDb, { migrationsFolder });
+  let closing: Promise<void> | undefined;
+  return {
+    kind: "pglite",
+    db: pgliteDb as unknown as Db,
+    ping: async () => {
+      if (closing) throw new Error("database closed");
+      await client.query("SELECT 1");
+    },
+    execute: async (text, params) => {
+      await client.query(text, params);
+    },
+    close: () => {
+      closing ??= client.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Actor } from "../../domain/auth/actor.ts";
+import { authenticate } from "../../domain/auth/authenticate.ts";
+import type { DomainContext, RequestMeta } from "../../domain/context.ts";
+import { AppError } from "../../errors.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw new AppError("unauthorized", "Use 'Authorization: Bearer <token>'");
+  return match[1];
+}
+
+/**
+ * Makes every route registered on `app` (an encapsulated scope) require a bearer credential:
+ * an access token or an API key. Runs before the body is parsed, so anonymous uploads are cheap to refuse.
+ */
+export function requireAuthentication(app: FastifyInstance, ctx: DomainContext): void {
+  app.addHook("onRoute", (route) => {
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }] } as typeof route.schema;
+  });
+  app.addHook("onRequest", async (request) => {
+    const token = bearerToken(request);
+    if (!token)
+      throw new AppError("unauthorized", "Sign in, or send an API key, as 'Authorization: Bearer <token>'");
+    request.actor = await authenticate(ctx, token);
+  });
+}
+
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError("unauthorized");
+  return request.actor;
+}
+
+export function metaOf(request: FastifyRequest): RequestMeta {
+  return { ip: request.ip, userAgent: request.headers["user-agent"] };
+}

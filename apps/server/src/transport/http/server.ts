@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import cors from "@fastify/cors";
+import helmet from "@fastify/helmet";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import {
+  createJsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from "fastify-type-provider-zod";
+import type { Config } from "../../config.ts";
+import type { DomainContext } from "../../domain/context.ts";
+import type { Database } from "../../infra/db/database.ts";
+import { loggerOptions } from "../../infra/telemetry/logger.ts";
+import type { Metrics } from "../../infra/telemetry/metrics.ts";
+import { apiKeyRoutes } from "./account/api-keys.ts";
+import { accountRoutes } from "./account/routes.ts";
+import { publicAuthRoutes } from "./auth/routes.ts";
+import { requireAuthentication } from "./authenticate.ts";
+import { fileRoutes } from "./files/routes.ts";
+import { operationsRoutes } from "./operations/routes.ts";
+import { installProblemHandlers } from "./problems.ts";
+import { memberRoutes } from "./projects/members.ts";
+import { projectRoutes } from "./projects/routes.ts";
+import { refuseUnstorableText } from "./text-guard.ts";
+import { userRoutes } from "./users/routes.ts";
+import { versionRoutes } from "./versions/routes.ts";
+import { serveWebApp } from "./web-app.ts";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** The web app's production build (apps/web/dist). */
+const webDistDir = fileURLToPath(new URL("../../../../web/dist", import.meta.url));
+
+export interface HttpDeps {
+  config: Config;
+  ctx: DomainContext;
+  database: Database;
+  metrics: Metrics;
+  logStream?: { write(line: string): void } | undefined;
+}
+
+/** Builds the HTTP transport: thin routes (validate → authorize → command → present) over the domain. */
+export async function buildHttpServer({
+  config,
+  ctx,
+  database,
+  metrics,
+  logStream,
+}: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.LOG_LEVEL, logStream),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    // A caller's x-request-id is kept when it is a sane token (no log injection), otherwise a new one.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest("actor", null);
+  installProblemHandlers(app, (await serveWebApp(app, webDistDir)) ?? undefined);
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("preValidation", refuseUnstorableText);
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        // The route pattern, never the raw URL: bounded label cardinality.
+        route: request.routeOptions.url ?? "unmatched",
+        status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        // Monaco runs language services in same-origin workers and ships its icon font as a file.
+        workerSrc: ["'self'", "blob:"],
+        fontSrc: ["'self'", "data:"],
+      },
+    },
+  });
+  await app.register(cors, {
+    origin: config.CORS_ORIGINS.includes("*") ? true : config.CORS_ORIGINS,
+    credentials: !config.CORS_ORIGINS.includes("*"),
+    exposedHeaders: ["x-request-id"],
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "CodePark API",
+        version: "1",
+        description:
+          "Errors are application/problem+json with a stable `code`. Lists are `{items, nextCursor}`.",
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            description: "An access token or an API key (cpk_…)",
+          },
+        },
+      },
+    },
+    transform: createJsonSchemaTransform({ zodToJsonConfig: { target: "draft-2020-12" } }),
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(operationsRoutes, { database, metrics });
+  await app.register(
+    async (api) => {
+      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      await api.register(publicAuthRoutes, { ctx });
+      await api.register(async (authed) => {
+        requireAuthentication(authed, ctx);
+        await authed.register(accountRoutes, { ctx });
+        await authed.register(apiKeyRoutes, { ctx });
+        await authed.register(userRoutes, { ctx });
+        await authed.register(projectRoutes, { ctx });
+        await authed.register(memberRoutes, { ctx });
+        await authed.register(fileRoutes, { ctx });
+        await authed.register(versionRoutes, { ctx });
+      });
+    },
+    { prefix: "/api/v1" },
+  );
+
+  return app;
+}

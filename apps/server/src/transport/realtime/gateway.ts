@@ -1,0 +1,123 @@
+import type { Server as HttpServer } from "node:http";
+import { REALTIME_PATH } from "@codepark/protocol";
+import type { FastifyBaseLogger } from "fastify";
+import type { Registry } from "prom-client";
+import { Server } from "socket.io";
+import type { DomainContext } from "../../domain/context.ts";
+import { MemoryPresenceRegistry, type PresenceRegistry } from "../../domain/presence/registry.ts";
+import { relayDomainEvent } from "./domain-events.ts";
+import { registerClientHandlers } from "./handlers.ts";
+import { authenticateHandshake, handshakeToken, resolveCredential } from "./handshake.ts";
+import { createRealtimeMetrics } from "./metrics.ts";
+import { ProjectRooms } from "./project-rooms.ts";
+import { joinedProjectIds, type RealtimeServer, type RealtimeSocket, userRoom } from "./types.ts";
+
+export interface RealtimeDeps {
+  httpServer: HttpServer;
+  ctx: DomainContext;
+  registry: Registry;
+  log: FastifyBaseLogger;
+  /** Defaults to this node's in-memory registry. */
+  presence?: PresenceRegistry;
+  /** Browser origins allowed to use the HTTP long-polling transport (CORS_ORIGINS); none by default. */
+  corsOrigins?: readonly string[];
+}
+
+export interface RealtimeGateway {
+  /** Disconnects every socket and stops the engine; the shared HTTP server keeps running. */
+  close(): Promise<void>;
+}
+
+/** Client payloads are a few hundred bytes; refuse megabyte frames before parsing them. */
+const MAX_MESSAGE_BYTES = 64 * 1024;
+/** An engine connection that has not authenticated within this long is dropped. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Socket.IO on the API's HTTP server at /socket.io: authenticated connections, project rooms
+ * guarded by the policy, presence, typing, and committed domain events relayed to the rooms.
+ */
+export function createRealtimeGateway({
+  httpServer,
+  ctx,
+  registry,
+  log,
+  presence,
+  corsOrigins = [],
+}: RealtimeDeps): RealtimeGateway {
+  let closing = false;
+  const io: RealtimeServer = new Server(httpServer, {
+    path: REALTIME_PATH,
+    serveClient: false,
+    maxHttpBufferSize: MAX_MESSAGE_BYTES,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    // Other upgrade listeners on this server (the collaboration endpoint) own their paths: the engine
+    // must not end upgrades it does not recognise.
+    destroyUpgrade: false,
+    allowRequest: (_request, answer) => answer(closing ? "shutting down" : null, !closing),
+    ...(corsOrigins.length > 0
+      ? { cors: { origin: corsOrigins.includes("*") ? true : [...corsOrigins] } }
+      : {}),
+  });
+  const presenceRegistry = presence ?? new MemoryPresenceRegistry();
+  const metrics = createRealtimeMetrics(registry, io, presenceRegistry);
+  const rooms = new ProjectRooms(io, ctx, presenceRegistry, metrics, log);
+
+  const pending = new Set<Promise<void>>();
+  const track = (work: Promise<unknown>): void => {
+    const tracked = work.then(
+      () => undefined,
+      (error: unknown) => log.error({ err: error }, "realtime work failed"),
+    );
+    pending.add(tracked);
+    void tracked.then(() => pending.delete(tracked));
+  };
+
+  /** Access events that landed while the handshake was authenticating: authenticate again. */
+  const reauthenticate = async (socket: RealtimeSocket): Promise<void> => {
+    const token = handshakeToken(socket);
+    try {
+      if (!token) throw new Error("no token");
+      socket.data.actor = (await resolveCredential(ctx, token)).actor;
+    } catch {
+      socket.disconnect(true);
+      return;
+    }
+    // Projects joined with the actor as it was before: ask the policy again.
+    await Promise.all(joinedProjectIds(socket).map((projectId) => rooms.recheck(projectId, [socket])));
+  };
+
+  const authEpochs = new WeakMap<RealtimeSocket, number>();
+  const handshake = authenticateHandshake(ctx, log, () => closing, track);
+  io.use((socket, next) => {
+    authEpochs.set(socket, rooms.accessEpoch);
+    handshake(socket, next);
+  });
+
+  io.on("connection", (socket) => {
+    socket.join(userRoom(socket.data.actor.userId));
+    if (authEpochs.get(socket) !== rooms.accessEpoch) track(reauthenticate(socket));
+    registerClientHandlers(socket, { ctx, rooms, metrics, log, track });
+    socket.on("disconnect", () => track(rooms.disconnected(socket)));
+    log.debug({ socketId: socket.id, userId: socket.data.actor.userId }, "realtime connected");
+  });
+
+  const unsubscribe = ctx.events.subscribe((event) => {
+    if (closing) return;
+    const work = relayDomainEvent(rooms, event);
+    if (work) track(work);
+  });
+
+  let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    closing = true;
+    unsubscribe();
+    // Not io.close(): that also closes the HTTP server, which Fastify owns. Closing the engine ends
+    // every connection ("transport close", so clients reconnect to the next node) and fires each
+    // socket's disconnect handler, which empties presence.
+    io.engine.close();
+    while (pending.size > 0) await Promise.all([...pending]);
+    metrics.remove();
+  };
+  return { close: () => (closed ??= close()) };
+}

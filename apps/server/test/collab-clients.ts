@@ -1,0 +1,78 @@
+import * as decoding from "lib0/decoding";
+import { WebSocket } from "ws";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+
+/** Polls until `check` holds (or throws after `timeoutMs`). */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+export interface Editor {
+  doc: Y.Doc;
+  text: Y.Text;
+  provider: WebsocketProvider;
+  closes: { code: number; reason: string }[];
+  denied: string[];
+  synced(): Promise<void>;
+  destroy(): void;
+}
+
+/** An unmodified y-websocket client, as a browser tab with y-monaco would run it. */
+export function openEditor(baseUrl: string, fileId: string, token: string): Editor {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${baseUrl.replace(/^http/, "ws")}/collab`, fileId, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+    params: { token },
+    maxBackoffTime: 200,
+  });
+  const closes: Editor["closes"] = [];
+  const denied: string[] = [];
+  provider.on("connection-close", (event) => {
+    if (event) closes.push({ code: event.code, reason: event.reason });
+  });
+  // y-websocket only console.warns a permission-denied auth message; record it instead.
+  provider.messageHandlers[2] = (_encoder, decoder) => {
+    if (decoding.readVarUint(decoder) === 0) denied.push(decoding.readVarString(decoder));
+  };
+  return {
+    doc,
+    text: doc.getText("content"),
+    provider,
+    closes,
+    denied,
+    synced: () =>
+      provider.synced ? Promise.resolve() : new Promise((resolve) => provider.once("sync", () => resolve())),
+    destroy: () => {
+      provider.destroy();
+      doc.destroy();
+    },
+  };
+}
+
+/** A raw WebSocket upgrade: resolves with the HTTP status of a refused upgrade, or 101. */
+export function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on("open", () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.on("unexpected-response", (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      ws.terminate();
+    });
+    ws.on("error", (error) => {
+      if (!String(error.message).includes("Unexpected server response")) reject(error);
+    });
+  });
+}

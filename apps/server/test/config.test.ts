@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+describe("configuration", () => {
+  it("has defaults that run embedded on 127.0.0.1:3000", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      HOST: "127.0.0.1",
+      PORT: 3000,
+      DATA_DIR: "./data",
+      LOG_LEVEL: "info",
+      CORS_ORIGINS: [],
+    });
+    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it.each([
+    ["PORT", "eighty"],
+    ["PORT", "70000"],
+    ["LOG_LEVEL", "loud"],
+    ["DATABASE_URL", "mysql://localhost/db"],
+    ["CORS_ORIGINS", "not a url"],
+    ["ENCRYPTION_KEY", "short"],
+    ["JWT_SECRET", "short"],
+    ["TRUST_PROXY", "maybe"],
+  ])("refuses %s=%s with a message naming the variable", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
+  });
+
+  it("parses lists and booleans", () => {
+    const config = loadConfig({ CORS_ORIGINS: "https://a.example, https://b.example", TRUST_PROXY: "true" });
+    expect(config.CORS_ORIGINS).toEqual(["https://a.example", "https://b.example"]);
+    expect(config.TRUST_PROXY).toBe(true);
+  });
+});

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { type App, createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+import type { Clock } from "../src/infra/clock.ts";
+import type { DatabaseOptions } from "../src/infra/db/database.ts";
+
+export type Store = "pglite" | "postgres";
+
+const adminUrl = process.env.TEST_DATABASE_URL;
+const runId = process.env.TEST_RUN_ID ?? randomBytes(4).toString("hex");
+
+/**
+ * The stores every integration suite runs against: PGlite always, PostgreSQL when
+ * TEST_DATABASE_URL is set. In CI a missing PostgreSQL is a failure, not a skip.
+ */
+export function testStores(): Store[] {
+  if (!adminUrl && process.env.CI === "true") {
+    throw new Error("CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests may not be skipped in CI");
+  }
+  return adminUrl ? ["pglite", "postgres"] : ["pglite"];
+}
+
+/** A fresh PostgreSQL database for one suite, so runs and files never collide. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set");
+  const name = `cp_test_${runId}_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** A controllable clock: the one thing tests may fake. */
+export class TestClock implements Clock {
+  #offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.#offsetMs);
+  }
+  advance(ms: number): void {
+    this.#offsetMs += ms;
+  }
+}
+
+export interface TestServer {
+  app: App;
+  baseUrl: string;
+  store: Store;
+  clock: TestClock;
+  logs: string[];
+  api: ApiClient;
+  stop(): Promise<void>;
+}
+
+/** Boots a real server on an ephemeral port over the given store. */
+export async function startTestServer(store: Store, env: Record<string, string> = {}): Promise<TestServer> {
+  const clock = new TestClock();
+  const logs: string[] = [];
+  const testDb = store === "postgres" ? await createTestDatabase() : undefined;
+  const database: DatabaseOptions = testDb
+    ? { kind: "postgres", url: testDb.url, poolSize: 5 }
+    : { kind: "pglite" };
+  const config = loadConfig({ LOG_LEVEL: "info", PORT: "0", ...env });
+  const app = await createApp(config, {
+    clock,
+    database,
+    logStream: { write: (line) => void logs.push(line) },
+  });
+  await app.http.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.http.server.address();
+  if (!address || typeof address === "string") throw new Error("server has no port");
+  const baseUrl = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    baseUrl,
+    store,
+    clock,
+    logs,
+    api: new ApiClient(baseUrl),
+    stop: async () => {
+      await app.close();
+      await testDb?.drop();
+    },
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A thin real-HTTP client (fetch) for tests. */
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: {
+      token?: string | undefined;
+      body?: unknown;
+      rawBody?: string;
+      headers?: Record<string, string>;
+    } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) {
+      body = options.rawBody;
+      headers["content-type"] ??= "application/json";
+    } else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = "application/json";
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    const type = response.headers.get("content-type") ?? "";
+    const parsed = type.includes("json") && text ? JSON.parse(text) : text;
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  }
+
+  get = <T = any>(path: string, token?: string) => this.request<T>("GET", path, { token });
+  post = <T = any>(path: string, body: unknown, token?: string) =>
+    this.request<T>("POST", path, { body, token });
+  put = <T = any>(path: string, body: unknown, token?: string) =>
+    this.request<T>("PUT", path, { body, token });
+  patch = <T = any>(path: string, body: unknown, token?: string) =>
+    this.request<T>("PATCH", path, { body, token });
+  delete = <T = any>(path: string, token?: string) => this.request<T>("DELETE", path, { token });
+}
+
+let userCounter = 0;
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  role: string;
+}
+
+/** Registers a fresh account through the API. */
+export async function registerUser(api: ApiClient, name = "Tester"): Promise<TestUser> {
+  userCounter += 1;
+  const email = `user${userCounter}-${randomBytes(3).toString("hex")}@example.test`;
+  const password = `a sturdy passphrase ${userCounter}`;
+  const response = await api.post("/api/v1/auth/register", { email, password, name });
+  if (response.status !== 201)
+    throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  return {
+    id: response.body.user.id,
+    email,
+    password,
+    role: response.body.user.role,
+    ...pickTokens(response.body),
+  };
+}
+
+function pickTokens(body: { accessToken: string; refreshToken: string }) {
+  return { accessToken: body.accessToken, refreshToken: body.refreshToken };
+}

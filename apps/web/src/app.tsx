@@ -1,0 +1,73 @@
+import { lazy, Suspense, useEffect } from "react";
+import { AccountPage } from "./account/account-page.tsx";
+import { safeReturnPath, useSession } from "./api/use-session.ts";
+import { SignInPage } from "./pages/sign-in.tsx";
+import { SignUpPage } from "./pages/sign-up.tsx";
+import { ProjectSettingsPage } from "./projects/project-settings.tsx";
+import { ProjectsPage } from "./projects/projects-page.tsx";
+import { Link, match, navigate, useLocation } from "./router.tsx";
+import { ErrorBoundary } from "./ui/error-boundary.tsx";
+import { Spinner } from "./ui/feedback.tsx";
+import { Header } from "./ui/header.tsx";
+
+// The workspace (Socket.IO, and through it Monaco and Yjs) loads only when a project is opened.
+const WorkspacePage = lazy(() =>
+  import("./workspace/workspace-page.tsx").then((module) => ({ default: module.WorkspacePage })),
+);
+
+const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up"]);
+
+export function App() {
+  const session = useSession();
+  const location = useLocation();
+  const isPublic = PUBLIC_PATHS.has(location.path);
+
+  useEffect(() => {
+    if (!session && !isPublic) {
+      navigate(`/sign-in?next=${encodeURIComponent(location.href)}`, { replace: true });
+    } else if (session && isPublic) {
+      navigate(safeReturnPath(location.query.get("next")), { replace: true });
+    }
+  }, [session, isPublic, location]);
+
+  if (!session) {
+    if (location.path === "/sign-up") return <SignUpPage />;
+    return <SignInPage />;
+  }
+  if (isPublic) return <Spinner />;
+
+  const workspace = match("/projects/:id", location.path);
+  if (workspace) {
+    return (
+      <ErrorBoundary what="the workspace">
+        <Suspense fallback={<Spinner label="Opening the workspace…" />}>
+          <WorkspacePage projectId={workspace.id!} />
+        </Suspense>
+      </ErrorBoundary>
+    );
+  }
+  return (
+    <div className="page">
+      <Header />
+      <main className="page-main" id="main">
+        <Routed path={location.path} />
+      </main>
+    </div>
+  );
+}
+
+function Routed({ path }: { path: string }) {
+  if (path === "/" || path === "/projects") return <ProjectsPage />;
+  const settings = match("/projects/:id/settings", path);
+  if (settings) return <ProjectSettingsPage projectId={settings.id!} />;
+  const account = match("/settings/:tab", path);
+  if (path === "/settings" || account) return <AccountPage tab={account?.tab ?? "security"} />;
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at <code>{path}</code>. <Link href="/">Go to your projects</Link>.
+      </p>
+    </section>
+  );
+}

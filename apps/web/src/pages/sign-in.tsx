@@ -1,0 +1,124 @@
+import { type FormEvent, useState } from "react";
+import { request } from "../api/client.ts";
+import { ApiError } from "../api/errors.ts";
+import { sessionFrom, setSession, takeEndedNotice } from "../api/session.ts";
+import type { AuthResult } from "../api/types.ts";
+import { Link, useLocation } from "../router.tsx";
+import { ErrorMessage, Notice } from "../ui/feedback.tsx";
+
+type Step = "password" | "otp" | "recovery";
+
+export function SignInPage() {
+  const { query } = useLocation();
+  const next = query.get("next");
+  const [notice] = useState(takeEndedNotice);
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [code, setCode] = useState("");
+  const [step, setStep] = useState<Step>("password");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const body: Record<string, string> = { email, password };
+    if (step === "otp") body.otp = code.replace(/\s/g, "");
+    if (step === "recovery") body.recoveryCode = code.trim();
+    try {
+      const result = await request<AuthResult>("POST", "/auth/login", { body, auth: false });
+      setSession(sessionFrom(result)); // the app then returns to `next`
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.code === "mfa_required" && step === "password") {
+        setStep("otp");
+      } else {
+        setError(failure);
+      }
+      setBusy(false);
+    }
+  };
+
+  const signUpHref = next ? `/sign-up?next=${encodeURIComponent(next)}` : "/sign-up";
+  return (
+    <main className="auth-page">
+      <form className="card auth-card" onSubmit={submit} aria-labelledby="sign-in-title">
+        <h1 id="sign-in-title">Sign in to CodePark</h1>
+        {notice && <Notice>{notice}</Notice>}
+        {step === "password" ? (
+          <>
+            <label htmlFor="email">Email</label>
+            <input
+              id="email"
+              type="email"
+              autoComplete="username"
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+              required
+            />
+            <label htmlFor="password">Password</label>
+            <input
+              id="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              required
+            />
+          </>
+        ) : (
+          <>
+            <p>
+              Two-factor authentication is on for <strong>{email}</strong>.{" "}
+              {step === "otp"
+                ? "Enter the 6-digit code from your authenticator app."
+                : "Enter one of the recovery codes you saved when you turned 2FA on. Each works once."}
+            </p>
+            <label htmlFor="code">{step === "otp" ? "Authentication code" : "Recovery code"}</label>
+            <input
+              id="code"
+              autoComplete="one-time-code"
+              inputMode={step === "otp" ? "numeric" : "text"}
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+              required
+              // biome-ignore lint/a11y/noAutofocus: the code is the only thing this step asks for
+              autoFocus
+            />
+            <button
+              type="button"
+              className="link-button"
+              onClick={() => {
+                setStep(step === "otp" ? "recovery" : "otp");
+                setCode("");
+                setError(null);
+              }}
+            >
+              {step === "otp" ? "Use a recovery code instead" : "Use an authenticator code instead"}
+            </button>
+          </>
+        )}
+        <ErrorMessage error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Signing in…" : step === "password" ? "Sign in" : "Verify"}
+        </button>
+        {step !== "password" && (
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              setStep("password");
+              setCode("");
+              setError(null);
+            }}
+          >
+            Back
+          </button>
+        )}
+        <p className="muted">
+          New here? <Link href={signUpHref}>Create an account</Link>
+        </p>
+      </form>
+    </main>
+  );
+}

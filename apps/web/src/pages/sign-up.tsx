@@ -1,0 +1,79 @@
+import { type FormEvent, useState } from "react";
+import { request } from "../api/client.ts";
+import { sessionFrom, setSession } from "../api/session.ts";
+import type { AuthResult } from "../api/types.ts";
+import { Link, useLocation } from "../router.tsx";
+import { ErrorMessage } from "../ui/feedback.tsx";
+
+export function SignUpPage() {
+  const { query } = useLocation();
+  const next = query.get("next");
+  const [name, setName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await request<AuthResult>("POST", "/auth/register", {
+        body: { name, email, password },
+        auth: false,
+      });
+      setSession(sessionFrom(result));
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="auth-page">
+      <form className="card auth-card" onSubmit={submit} aria-labelledby="sign-up-title">
+        <h1 id="sign-up-title">Create your CodePark account</h1>
+        <label htmlFor="name">Name</label>
+        <input
+          id="name"
+          autoComplete="name"
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+          required
+          maxLength={100}
+        />
+        <label htmlFor="email">Email</label>
+        <input
+          id="email"
+          type="email"
+          autoComplete="email"
+          value={email}
+          onChange={(event) => setEmail(event.target.value)}
+          required
+        />
+        <label htmlFor="password">Password</label>
+        <input
+          id="password"
+          type="password"
+          autoComplete="new-password"
+          aria-describedby="password-hint"
+          value={password}
+          onChange={(event) => setPassword(event.target.value)}
+          required
+        />
+        <p id="password-hint" className="hint">
+          10–128 characters; a passphrase of a few words works well.
+        </p>
+        <ErrorMessage error={error} />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Creating account…" : "Create account"}
+        </button>
+        <p className="muted">
+          Already have an account?{" "}
+          <Link href={next ? `/sign-in?next=${encodeURIComponent(next)}` : "/sign-in"}>Sign in</Link>
+        </p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,400 @@
+/**
+ * One measured scenario against one started target: client workers open y-websocket clients,
+ * insert at a fixed rate through a warm-up and a measured window, then report what every client
+ * saw; the parent merges the reports into propagation latency, delivery and CPU figures.
+ * Also the idle-connection memory scenario.
+ */
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  type Child,
+  cpuUs,
+  machineBusyUs,
+  nextMessage,
+  repoRoot,
+  request,
+  rss,
+  spawnTs,
+  stop,
+} from "./processes.ts";
+import type { ClientSpec, FromProbe, FromWorker, WorkerReport, WorkerStats } from "./shared.ts";
+import { nowUs } from "./shared.ts";
+import type { Target } from "./targets.ts";
+
+export interface LoadScenario {
+  docs: number;
+  clientsPerDoc: number;
+  seconds: number;
+}
+
+export interface RunSettings {
+  rate: number;
+  warmupS: number;
+  clientProcs: number;
+  /** Longest wait after the window for measured inserts still in flight. */
+  drainMs: number;
+}
+
+const workerScript = join(repoRoot, "bench", "collab", "client-worker.ts");
+const MB = 1024 * 1024;
+
+export function round(value: number, digits: number): number {
+  if (!Number.isFinite(value)) return value;
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+async function startWorkers(count: number, label: string): Promise<Child[]> {
+  const workers = Array.from({ length: count }, (_, i) =>
+    spawnTs(`${label}:clients${i}`, workerScript, {
+      env: { ...process.env, NODE_OPTIONS: "" },
+      ipc: true,
+      forwardStderr: true,
+    }),
+  );
+  try {
+    await Promise.all(workers.map((worker) => nextMessage(worker, "ready", 60_000)));
+    return workers;
+  } catch (error) {
+    await Promise.all(workers.map((worker) => stop(worker, 2_000)));
+    throw error;
+  }
+}
+
+async function closeWorkers(workers: Child[]): Promise<void> {
+  await Promise.all(
+    workers.map(async (worker) => {
+      try {
+        if (!worker.hasExited()) await request(worker, { type: "close", exit: true }, 10_000);
+      } catch {
+        // stopped below either way
+      }
+      await stop(worker, 2_000);
+    }),
+  );
+}
+
+/** Client specs for `docs` × `clientsPerDoc`, dealt round-robin so every document spans every worker. */
+function deal(
+  docs: Omit<ClientSpec, "tag" | "doc">[],
+  clientsPerDoc: number,
+  workers: number,
+): ClientSpec[][] {
+  const dealt: ClientSpec[][] = Array.from({ length: workers }, () => []);
+  let n = 0;
+  for (let c = 0; c < clientsPerDoc; c++) {
+    for (let d = 0; d < docs.length; d++) {
+      dealt[n % workers]!.push({ ...docs[d]!, tag: n.toString(36), doc: d });
+      n++;
+    }
+  }
+  return dealt;
+}
+
+async function openClients(
+  target: Target,
+  workers: Child[],
+  dealt: ClientSpec[][],
+  timeoutMs: number,
+): Promise<void> {
+  const replies = await Promise.all(
+    workers.map((worker, i) =>
+      request<Extract<FromWorker, { type: "opened" }>>(
+        worker,
+        {
+          type: "open",
+          protocol: target.protocol,
+          clients: dealt[i]!,
+          // A bare relay never answers a lone client's sync step 1.
+          awaitSync: target.name !== "relay",
+          batch: 50,
+          timeoutMs,
+        },
+        timeoutMs + 10_000,
+      ),
+    ),
+  );
+  const failed = replies.flatMap((reply) => reply.failed);
+  if (failed.length > 0) {
+    throw new Error(
+      `${target.name}: ${failed.length} clients did not connect and sync: ${failed.slice(0, 5)}`,
+    );
+  }
+}
+
+function cpuOf(children: Child[]): number {
+  return children.reduce((total, child) => total + cpuUs(child.pid), 0);
+}
+
+async function statsOf(workers: Child[]): Promise<WorkerStats[]> {
+  const replies = await Promise.all(
+    workers.map((worker) =>
+      request<Extract<FromWorker, { type: "stats" }>>(worker, { type: "stats" }, 30_000),
+    ),
+  );
+  return replies.map((reply) => reply.stats);
+}
+
+interface Merged {
+  inserts: number;
+  expected: number;
+  delivered: number;
+  complete: number;
+  latenciesUs: Float64Array;
+  closes: number;
+  problems: string[];
+}
+
+/** Joins every worker's inserts and sightings: an insert is complete when all its receivers saw it. */
+function merge(reports: WorkerReport[], clientsPerDoc: number): Merged {
+  const seen = new Map<string, [number, number]>();
+  for (const report of reports) {
+    for (const [key, receivers, max] of report.seen) {
+      const entry = seen.get(key);
+      if (entry) {
+        entry[0] += receivers;
+        if (max > entry[1]) entry[1] = max;
+      } else {
+        seen.set(key, [receivers, max]);
+      }
+    }
+  }
+  const receiversPerInsert = clientsPerDoc - 1;
+  const latencies: number[] = [];
+  let inserts = 0;
+  let delivered = 0;
+  for (const report of reports) {
+    for (const [key] of report.inserts) {
+      inserts++;
+      const entry = seen.get(key);
+      if (!entry) continue;
+      delivered += Math.min(entry[0], receiversPerInsert);
+      if (entry[0] >= receiversPerInsert) latencies.push(entry[1]);
+    }
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    inserts,
+    expected: inserts * receiversPerInsert,
+    delivered,
+    complete: latencies.length,
+    latenciesUs: sorted,
+    closes: reports.reduce((total, report) => total + report.closes, 0),
+    problems: reports.flatMap((report) => report.problems).slice(0, 10),
+  };
+}
+
+/** What CodePark's own metrics say happened in the window: group commits and frames sent. */
+function fromCounters(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  delivered: number,
+): Record<string, number> {
+  const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
+  const commits = delta("collab_update_log_batch_size_count");
+  return {
+    updatesReceived: delta("collab_updates_received_total"),
+    groupCommits: commits,
+    updatesPerCommit: round(commits > 0 ? delta("collab_update_log_batch_size_sum") / commits : 0, 2),
+    commitMsMean: round(commits > 0 ? (delta("collab_update_log_write_seconds_sum") * 1000) / commits : 0, 3),
+    framesSent: delta("collab_updates_broadcast_total"),
+    framesSentPerDelivery: round(delivered > 0 ? delta("collab_updates_broadcast_total") / delivered : 0, 3),
+    compactions: delta('collab_compactions_total{result="compacted"}'),
+  };
+}
+
+export async function runLoad(
+  target: Target,
+  scenario: LoadScenario,
+  settings: RunSettings,
+  label: string,
+): Promise<Record<string, unknown>> {
+  const [docs, workers] = await Promise.all([
+    target.prepare(scenario.docs),
+    startWorkers(settings.clientProcs, label),
+  ]);
+  try {
+    const dealt = deal(docs, scenario.clientsPerDoc, workers.length);
+    await openClients(target, workers, dealt, 60_000);
+    await sleep(500);
+
+    const windowStartUs = nowUs() + settings.warmupS * 1e6;
+    const windowEndUs = windowStartUs + scenario.seconds * 1e6;
+    await Promise.all(
+      workers.map((worker) =>
+        request(worker, { type: "run", rate: settings.rate, windowStartUs, windowEndUs }, 10_000),
+      ),
+    );
+    await sleep(Math.max(0, (windowStartUs - nowUs()) / 1000));
+    const counters0 = await target.counters?.();
+    const startedUs = nowUs();
+    const serverCpu0 = cpuUs(target.server.pid);
+    const clientCpu0 = cpuOf(workers);
+    const machine0 = machineBusyUs();
+    await sleep(Math.max(0, (windowEndUs - nowUs()) / 1000));
+    const rssAtEnd = rss(target.server.pid);
+
+    // Measured inserts still in flight: wait (bounded) until every receiver has them.
+    const receiversPerInsert = scenario.clientsPerDoc - 1;
+    const drainUntil = Date.now() + settings.drainMs;
+    let drained = false;
+    while (Date.now() < drainUntil) {
+      const stats = await statsOf(workers);
+      const sent = stats.reduce((total, s) => total + s.sent, 0);
+      const received = stats.reduce((total, s) => total + s.received, 0);
+      if (received >= sent * receiversPerInsert) {
+        drained = true;
+        break;
+      }
+      await sleep(100);
+    }
+    const spanUs = nowUs() - startedUs;
+    const serverCpu = cpuUs(target.server.pid) - serverCpu0;
+    const clientCpu = cpuOf(workers) - clientCpu0;
+    const otherCpu = Math.max(0, machineBusyUs() - machine0 - serverCpu - clientCpu);
+    const counters1 = await target.counters?.();
+
+    const reports = await Promise.all(
+      workers.map((worker) =>
+        request<Extract<FromWorker, { type: "report" }>>(worker, { type: "report" }, 60_000),
+      ),
+    );
+    const merged = merge(
+      reports.map((reply) => reply.report),
+      scenario.clientsPerDoc,
+    );
+    const ms = (us: number) => round(us / 1000, 2);
+    return {
+      bench: "collab",
+      target: target.name,
+      scenario: `${scenario.docs}x${scenario.clientsPerDoc}`,
+      docs: scenario.docs,
+      clientsPerDoc: scenario.clientsPerDoc,
+      ratePerClient: settings.rate,
+      seconds: scenario.seconds,
+      latencyP50Ms: ms(percentile(merged.latenciesUs, 50)),
+      latencyP95Ms: ms(percentile(merged.latenciesUs, 95)),
+      latencyP99Ms: ms(percentile(merged.latenciesUs, 99)),
+      latencyMaxMs: ms(percentile(merged.latenciesUs, 100)),
+      inserts: merged.inserts,
+      insertsComplete: merged.complete,
+      expected: merged.expected,
+      delivered: merged.delivered,
+      deliveredRatio: round(merged.expected > 0 ? merged.delivered / merged.expected : 0, 4),
+      insertsPerSec: round(merged.inserts / scenario.seconds, 1),
+      deliveriesPerSec: round(merged.delivered / scenario.seconds, 1),
+      serverCpuMs: round(serverCpu / 1000, 0),
+      serverCpuUsPerDelivery: round(merged.delivered > 0 ? serverCpu / merged.delivered : Number.NaN, 2),
+      serverCpuPercent: round((serverCpu / spanUs) * 100, 1),
+      serverRssMb: round(rssAtEnd.rss / MB, 1),
+      serverPeakRssMb: round(rssAtEnd.peak / MB, 1),
+      clientCpuPercent: round((clientCpu / spanUs) * 100, 1),
+      ...(counters0 && counters1 ? { codepark: fromCounters(counters0, counters1, merged.delivered) } : {}),
+      clientProcs: workers.length,
+      otherCpuPercent: round((otherCpu / spanUs) * 100, 1),
+      drained,
+      clientCloses: merged.closes,
+      ...(merged.problems.length > 0 ? { problems: merged.problems } : {}),
+      persistence: target.persistence,
+    };
+  } finally {
+    await closeWorkers(workers);
+  }
+}
+
+function probe(server: Child, gc: boolean): Promise<FromProbe> {
+  return request<FromProbe>(server, { type: "probe", gc }, 30_000);
+}
+
+export interface IdleScenario {
+  connections: number;
+  docs: number;
+  /** After the connections are open, before RSS is read. */
+  settleMs: number;
+  /** After a round's connections close, before the next baseline (above CodePark's 5 s unload grace). */
+  quietMs: number;
+}
+
+/**
+ * Memory per idle connection, in two rounds on a fresh server, each: baseline after a forced GC,
+ * N synced connections opened and left idle, RSS delta / N, then a forced GC and RSS and live-heap
+ * deltas / N again.
+ *  - cold (the headline figures): the server's first N connections. Its RSS delta also holds
+ *    one-time growth (V8's young generation growing from 8 to 32 MB is 16-25 KB per connection
+ *    at N = 1,000 for a server that started small; allocator arenas);
+ *  - warm: the same N connections closed, documents left to unload, then opened again.
+ * The live-heap delta after GC is the steadiest of these numbers.
+ */
+export async function runIdle(
+  target: Target,
+  scenario: IdleScenario,
+  clientProcs: number,
+  label: string,
+): Promise<Record<string, unknown>> {
+  const clientsPerDoc = Math.ceil(scenario.connections / scenario.docs);
+  const [docs, workers] = await Promise.all([
+    target.prepare(scenario.docs),
+    startWorkers(clientProcs, label),
+  ]);
+  const pid = target.server.pid;
+  const settled = async (gc: boolean) => {
+    const probed = await probe(target.server, gc);
+    await sleep(200);
+    return { rss: rss(pid).rss, heapUsed: probed.heapUsed, gcForced: probed.gcForced };
+  };
+  try {
+    const dealt = deal(docs, clientsPerDoc, workers.length);
+    const connections = dealt.reduce((total, specs) => total + specs.length, 0);
+    const kb = (bytes: number) => round(bytes / 1024 / connections, 1);
+    const round1 = async () => {
+      const base = await settled(true);
+      await openClients(target, workers, dealt, 120_000);
+      await sleep(scenario.settleMs);
+      const open = rss(pid).rss;
+      const collected = await settled(true);
+      return {
+        baseline: base.rss,
+        open,
+        collected: collected.rss,
+        rssKb: kb(open - base.rss),
+        rssAfterGcKb: kb(collected.rss - base.rss),
+        heapAfterGcKb: kb(collected.heapUsed - base.heapUsed),
+        gcForced: base.gcForced && collected.gcForced,
+      };
+    };
+    await sleep(500);
+    const cold = await round1();
+    await Promise.all(workers.map((worker) => request(worker, { type: "close", exit: false }, 30_000)));
+    await sleep(scenario.quietMs);
+    const warm = await round1();
+    const stats = await statsOf(workers);
+    return {
+      bench: "collab",
+      target: target.name,
+      scenario: `idle-${connections}x${scenario.docs}`,
+      connections,
+      docs: scenario.docs,
+      rssBaselineMb: round(cold.baseline / MB, 1),
+      rssOpenMb: round(cold.open / MB, 1),
+      rssOpenAfterGcMb: round(cold.collected / MB, 1),
+      rssPerConnectionKb: cold.rssKb,
+      rssPerConnectionAfterGcKb: cold.rssAfterGcKb,
+      heapPerConnectionAfterGcKb: cold.heapAfterGcKb,
+      warmRssPerConnectionKb: warm.rssKb,
+      warmRssPerConnectionAfterGcKb: warm.rssAfterGcKb,
+      warmHeapPerConnectionAfterGcKb: warm.heapAfterGcKb,
+      gcForced: cold.gcForced && warm.gcForced,
+      clientCloses: stats.reduce((total, s) => total + s.closes, 0),
+      persistence: target.persistence,
+    };
+  } finally {
+    await closeWorkers(workers);
+  }
+}

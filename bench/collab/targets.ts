@@ -1,0 +1,213 @@
+/**
+ * The servers under test, each started as its own child process per scenario (so its CPU and RSS
+ * are its own and nothing carries over): CodePark (`apps/server/src/main.ts`, as `npm start` runs
+ * it) on embedded PGlite or on a throwaway PostgreSQL database, and the peers of
+ * bench/collab/peer-server.ts. Every server child preloads ./probe.ts and runs with --expose-gc.
+ */
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { createBenchProject } from "../lib/bench-project.ts";
+import { requestJson } from "../lib/request-json.ts";
+import { type Child, repoRoot, spawnTs, stop, waitForOutput } from "./processes.ts";
+import type { ClientSpec, PeerTarget, Protocol } from "./shared.ts";
+
+export type TargetName = "codepark-pglite" | "codepark-postgres" | PeerTarget;
+
+export interface Target {
+  name: TargetName;
+  server: Child;
+  protocol: Protocol;
+  /** What the server does with updates, as the JSON lines say. */
+  persistence: string;
+  /** CodePark's own Prometheus counters (group commits, broadcasts), for a before/after delta. */
+  counters?: () => Promise<Record<string, number>>;
+  /** Creates `docs` documents and returns, per document, how a client reaches it. */
+  prepare(docs: number): Promise<Omit<ClientSpec, "tag" | "doc">[]>;
+  close(): Promise<void>;
+}
+
+/** Data directories of CodePark children still running, removed by removeDataDirsNow() if we are interrupted. */
+const dataDirs = new Set<string>();
+
+/** Last resort on our own exit (after the children are killed): no temporary DATA_DIR is left behind. */
+export function removeDataDirsNow(): void {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  dataDirs.clear();
+}
+
+const probeUrl = pathToFileURL(join(repoRoot, "bench", "collab", "probe.ts")).href;
+const START_TIMEOUT_MS = 60_000;
+
+/** Our environment without anything that would point a child at another store or change its shape. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const key of [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "PORT",
+    "HOST",
+    "DATA_DIR",
+    "YPERSISTENCE",
+    "NODE_OPTIONS",
+  ]) {
+    delete env[key];
+  }
+  return env;
+}
+
+function serverNodeArgs(cpuProfDir: string | undefined, label: string): string[] {
+  const args = ["--expose-gc", "--import", probeUrl];
+  // A directory per server: every thread (tsx's loader thread too) writes its own profile, and the
+  // main thread's is the largest.
+  if (cpuProfDir) args.push("--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, label));
+  return args;
+}
+
+/** One statement on a short-lived admin connection. */
+async function adminQuery(admin: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const COUNTERS = [
+  "collab_updates_received_total",
+  "collab_updates_broadcast_total",
+  "collab_update_log_batch_size_sum",
+  "collab_update_log_batch_size_count",
+  "collab_update_log_write_seconds_sum",
+  'collab_compactions_total{result="compacted"}',
+];
+
+/** The few collaboration series the benchmark reads from CodePark's /metrics text. */
+function parseCounters(text: string): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const line of text.split("\n")) {
+    const space = line.lastIndexOf(" ");
+    const name = line.slice(0, space);
+    if (COUNTERS.includes(name)) values[name] = Number(line.slice(space + 1));
+  }
+  return values;
+}
+
+export interface CodeParkOptions {
+  /** An admin PostgreSQL URL: a throwaway database is created from it and dropped afterwards. */
+  adminUrl?: string;
+  cpuProfDir?: string;
+  label: string;
+}
+
+export async function startCodePark(options: CodeParkOptions): Promise<Target> {
+  const name: TargetName = options.adminUrl ? "codepark-postgres" : "codepark-pglite";
+  const dataDir = await mkdtemp(join(tmpdir(), "codepark-bench-collab-"));
+  dataDirs.add(dataDir);
+  let database: string | undefined;
+  let server: Child | undefined;
+  const cleanup = async () => {
+    if (server) await stop(server);
+    if (database && options.adminUrl) {
+      await adminQuery(options.adminUrl, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    dataDirs.delete(dataDir);
+  };
+  try {
+    const env: NodeJS.ProcessEnv = {
+      ...baseEnv(),
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      // "Server listening at" and "CodePark is ready" are info lines.
+      LOG_LEVEL: "info",
+      ACCESS_TOKEN_TTL_SECONDS: "86400",
+    };
+    if (options.adminUrl) {
+      database = `cp_bench_collab_${randomBytes(6).toString("hex")}`;
+      await adminQuery(options.adminUrl, `CREATE DATABASE ${database}`);
+      const url = new URL(options.adminUrl);
+      url.pathname = `/${database}`;
+      env.DATABASE_URL = url.toString();
+    }
+    server = spawnTs(name, join(repoRoot, "apps", "server", "src", "main.ts"), {
+      nodeArgs: serverNodeArgs(options.cpuProfDir, options.label),
+      env,
+      ipc: true,
+    });
+    const [, baseUrl] = await waitForOutput(
+      server,
+      /Server listening at (http:\/\/127\.0\.0\.1:\d+)[\s\S]*CodePark is ready/,
+      START_TIMEOUT_MS,
+    );
+    const api = `${baseUrl}/api/v1`;
+    const wsBase = `${baseUrl!.replace(/^http/, "ws")}/collab`;
+    return {
+      name,
+      server,
+      protocol: "y-websocket",
+      persistence: options.adminUrl
+        ? "every update in the PostgreSQL update log before broadcast (PostgreSQL's own CPU not counted)"
+        : "every update in the embedded PGlite update log before broadcast (PGlite runs in the server process)",
+      counters: async () => parseCounters(await (await fetch(`${baseUrl}/metrics`)).text()),
+      async prepare(docs) {
+        const { token, projectId } = await createBenchProject(api, {
+          name: "collab bench",
+          description: "bench/collab.ts",
+        });
+        const project = { id: projectId };
+        const specs: Omit<ClientSpec, "tag" | "doc">[] = [];
+        for (let i = 0; i < docs; i++) {
+          const file = await requestJson<{ id: string }>(
+            `${api}/projects/${project.id}/files`,
+            { method: "POST", body: { path: `bench/doc-${i}.ts`, content: "" }, token },
+            201,
+          );
+          specs.push({ serverUrl: wsBase, room: file.id, params: { token } });
+        }
+        return specs;
+      },
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+export async function startPeer(target: PeerTarget, label: string, cpuProfDir?: string): Promise<Target> {
+  const server = spawnTs(target, join(repoRoot, "bench", "collab", "peer-server.ts"), {
+    nodeArgs: serverNodeArgs(cpuProfDir, label),
+    args: [target],
+    env: baseEnv(),
+    ipc: true,
+  });
+  try {
+    const [, port] = await waitForOutput(server, /peer listening on (\d+)/, START_TIMEOUT_MS);
+    const serverUrl = `ws://127.0.0.1:${port}`;
+    return {
+      name: target,
+      server,
+      protocol: target === "hocuspocus" ? "hocuspocus" : "y-websocket",
+      persistence:
+        target === "relay"
+          ? "none: forwards frames verbatim, no Yjs on the server"
+          : target === "hocuspocus"
+            ? "none: no storage extension (Hocuspocus would debounce saves 2-10 s)"
+            : "none: documents in memory only (YPERSISTENCE unset)",
+      prepare: async (docs) =>
+        Array.from({ length: docs }, (_, i) => ({ serverUrl, room: `doc-${i}`, params: {} })),
+      close: () => stop(server),
+    };
+  } catch (error) {
+    await stop(server);
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+/** Stable error codes: every problem+json body, GraphQL error and socket error carries one of these. */
+export const errorCodes = [
+  "bad_request",
+  "invalid_json",
+  "validation_failed",
+  "unsupported_media_type",
+  "payload_too_large",
+  "route_not_found",
+  "not_found",
+  "method_not_allowed",
+  "unauthorized",
+  "token_expired",
+  "session_revoked",
+  "forbidden",
+  "insufficient_scope",
+  "session_required",
+  "invalid_credentials",
+  "mfa_required",
+  "mfa_invalid",
+  "mfa_not_setup",
+  "mfa_already_enabled",
+  "mfa_not_enabled",
+  "weak_password",
+  "email_taken",
+  "refresh_token_invalid",
+  "refresh_token_reused",
+  "user_not_found",
+  "last_admin",
+  "member_exists",
+  "last_owner",
+  "invalid_path",
+  "path_taken",
+  "file_too_large",
+  "rate_limited",
+  "service_unavailable",
+  "internal",
+] as const;
+
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** The problem+json body (RFC 9457) every error response carries. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: { path: string; message: string }[];
+}

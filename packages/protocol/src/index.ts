@@ -1,0 +1,45 @@
+export type { ApiKeyScope, ProjectRole, UserRole } from "./auth.ts";
+export { API_KEY_PREFIX, apiKeyScopes, projectRoles, REFRESH_TOKEN_PREFIX, userRoles } from "./auth.ts";
+export type { ErrorCode, Problem } from "./errors.ts";
+export { errorCodes } from "./errors.ts";
+export type {
+  AccessEventPayloads,
+  DomainEvent,
+  DomainEventName,
+  DomainEventPayloads,
+  FileSummary,
+  ProjectEventName,
+  ProjectEventPayloads,
+} from "./events.ts";
+export { projectEventNames } from "./events.ts";
+export type {
+  AckResponse,
+  ClientToServerEventName,
+  ClientToServerEvents,
+  DevicePresence,
+  DevicePresenceStatus,
+  PresenceState,
+  PresenceStatus,
+  PresenceUpdateAck,
+  PresenceUpdatePayload,
+  ProjectEventListeners,
+  ProjectJoinAck,
+  ProjectJoinPayload,
+  ProjectLeavePayload,
+  ProjectLeftEvent,
+  RealtimeError,
+  RealtimeProjectEvent,
+  ServerToClientEvents,
+  TypingEvent,
+  TypingPayload,
+} from "./realtime.ts";
+export {
+  clientToServerEventNames,
+  devicePresenceStatuses,
+  presenceStatuses,
+  presenceUpdatePayload,
+  projectJoinPayload,
+  projectLeavePayload,
+  REALTIME_PATH,
+  typingPayload,
+} from "./realtime.ts";
