@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { startBackground } from "./background.ts";
 import type { Config } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
 import { decodeKey, loadOrCreateSecret } from "./domain/auth/instance-secrets.ts";
@@ -13,6 +14,8 @@ import { type Clock, systemClock } from "./infra/clock.ts";
 import { SecretBox } from "./infra/crypto/secret-box.ts";
 import { type Database, type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
+import { createJobMetrics } from "./infra/queue/metrics.ts";
+import type { JobRunner } from "./infra/queue/runner.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
 import { buildHttpServer } from "./transport/http/server.ts";
@@ -23,6 +26,7 @@ export interface App {
   http: FastifyInstance;
   ctx: DomainContext;
   database: Database;
+  jobs: JobRunner;
   /** Stops accepting, lets in-flight requests finish, then closes storage. */
   close(): Promise<void>;
 }
@@ -77,7 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       metrics: createCollabMetrics(metrics.registry),
       log: collabLog,
-      checkpoint: checkpointWith({ db: database.db, clock }),
+      checkpoint: checkpointWith({ db: database.db, clock, events }),
     });
     const ctx: DomainContext = {
       db: database.db,
@@ -86,6 +90,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
       events,
       collab,
+      webhooks: {
+        retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE,
+        allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
+        rotationOverlapMs: 24 * 60 * 60 * 1000,
+      },
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
     };
     const http = await buildHttpServer({ config, ctx, database, metrics, logStream: options.logStream });
@@ -106,13 +117,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log: http.log,
     });
     refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`]);
+    const jobs = await startBackground({
+      config,
+      db: database.db,
+      ctx,
+      metrics: createJobMetrics(metrics.registry, database.db),
+      log: http.log,
+    });
     // Close order: live connections first (pending updates written), then HTTP (in-flight requests
     // finish), then storage.
     http.addHook("preClose", async () => {
-      await Promise.all([realtime.close(), collabEndpoint.close()]);
+      await Promise.all([
+        realtime.close(),
+        collabEndpoint.close(),
+        // Running jobs get the drain window; what is still running then is handed back.
+        jobs.stop(drainDeadlineMs(config)),
+      ]);
     });
     http.addHook("onClose", async () => database.close());
-    return { http, ctx, database, close: () => closeWithDeadline(http, drainDeadlineMs(config)) };
+    return { http, ctx, database, jobs, close: () => closeWithDeadline(http, drainDeadlineMs(config)) };
   } catch (error) {
     await database.close();
     throw error;

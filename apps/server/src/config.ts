@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseDuration, parseDurationList } from "./infra/duration-list.ts";
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -61,6 +62,59 @@ const configSchema = z.object({
     .int()
     .min(1_000)
     .default(5 * 60_000),
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  JOBS_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .default(5 * 60_000),
+  JOBS_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(5_000),
+  JOBS_BACKOFF_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60 * 60_000),
+  JOBS_CONCURRENCY: z
+    .string()
+    .default("")
+    .transform((value, context) => {
+      const entries = value
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean)
+        .map((item) => item.split("="));
+      for (const entry of entries) {
+        if (entry.length !== 2 || !/^[a-z]+$/.test(entry[0]!) || !/^[1-9]\d*$/.test(entry[1]!)) {
+          context.addIssue({ code: "custom", message: "must look like webhooks=8,events=2" });
+          return z.NEVER;
+        }
+      }
+      return Object.fromEntries(entries.map(([queue, count]) => [queue!, Number(count)]));
+    }),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default("5s,5m,30m,2h,5h,10h,10h")
+    .transform((value, context) => {
+      try {
+        return parseDurationList(value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  WEBHOOK_ALLOW_PRIVATE: booleanString.default(false),
+  WEBHOOK_DISABLE_AFTER: z
+    .string()
+    .default("5d")
+    .transform((value, context) => {
+      try {
+        return parseDuration(value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };

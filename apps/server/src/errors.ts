@@ -38,6 +38,8 @@ export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   invalid_path: { status: 400, title: "Invalid file path" },
   path_taken: { status: 409, title: "A file or folder already uses this path" },
   file_too_large: { status: 413, title: "File too large" },
+  webhook_url_refused: { status: 400, title: "Webhook destination not allowed" },
+  not_retryable: { status: 409, title: "Only a failed item can be retried" },
   rate_limited: { status: 429, title: "Too many requests" },
   service_unavailable: { status: 503, title: "Service unavailable" },
   internal: { status: 500, title: "Internal server error" },

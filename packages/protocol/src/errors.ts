@@ -31,6 +31,8 @@ export const errorCodes = [
   "invalid_path",
   "path_taken",
   "file_too_large",
+  "webhook_url_refused",
+  "not_retryable",
   "rate_limited",
   "service_unavailable",
   "internal",

@@ -14,8 +14,29 @@ export interface FileSummary {
  * Domain events: what happened, after it committed. Realtime clients in `project:<id>` receive the
  * project events under the same names; the access events drive revocation of live connections.
  */
+/** A project as events carry it. */
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  description: string;
+  visibility: "private" | "public";
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A version of a file as events carry it (no content). */
+export interface VersionSummary {
+  id: string;
+  fileId: string;
+  name: string | null;
+  kind: "auto" | "named" | "restore";
+  size: number;
+  createdAt: string;
+}
+
 export interface ProjectEventPayloads {
-  "project.updated": { projectId: string; changedFields: string[]; project: Record<string, unknown> };
+  "project.created": { projectId: string; project: ProjectSummary };
+  "project.updated": { projectId: string; changedFields: string[]; project: ProjectSummary };
   "project.deleted": { projectId: string };
   "file.created": { projectId: string; file: FileSummary };
   "file.updated": { projectId: string; file: FileSummary };
@@ -24,6 +45,17 @@ export interface ProjectEventPayloads {
   "member.added": { projectId: string; userId: string; role: ProjectRole };
   "member.removed": { projectId: string; userId: string };
   "member.role_changed": { projectId: string; userId: string; role: ProjectRole; previousRole: ProjectRole };
+  "version.created": { projectId: string; fileId: string; version: VersionSummary };
+  "version.restored": { projectId: string; fileId: string; versionId: string; savedVersionId: string };
+}
+
+/** Events about an account or an integration rather than a project. */
+export interface AccountEventPayloads {
+  "user.created": { user: { id: string; email: string; name: string; role: string } };
+  /** Sent only to the webhook it names, on request. */
+  "webhook.test": { webhookId: string };
+  /** An endpoint was switched off by the server (410 Gone, or failing for too long). */
+  "webhook.disabled": { webhookId: string; ownerId: string; url: string; reason: "gone" | "failing" };
 }
 
 export interface AccessEventPayloads {
@@ -33,7 +65,7 @@ export interface AccessEventPayloads {
 }
 
 export type ProjectEventName = keyof ProjectEventPayloads;
-export type DomainEventPayloads = ProjectEventPayloads & AccessEventPayloads;
+export type DomainEventPayloads = ProjectEventPayloads & AccountEventPayloads & AccessEventPayloads;
 export type DomainEventName = keyof DomainEventPayloads;
 
 export type DomainEvent = {
@@ -41,6 +73,7 @@ export type DomainEvent = {
 }[DomainEventName];
 
 export const projectEventNames = [
+  "project.created",
   "project.updated",
   "project.deleted",
   "file.created",
@@ -50,4 +83,19 @@ export const projectEventNames = [
   "member.added",
   "member.removed",
   "member.role_changed",
+  "version.created",
+  "version.restored",
 ] as const satisfies readonly ProjectEventName[];
+
+/**
+ * The public catalogue: what webhooks can subscribe to and `GET /api/v1/event-types` describes.
+ * Access events (session/API key revocation, role changes) stay internal.
+ */
+export const webhookEventNames = [
+  "user.created",
+  "project.created",
+  ...projectEventNames.filter((name) => name !== "project.created"),
+  "webhook.test",
+  "webhook.disabled",
+] as const satisfies readonly DomainEventName[];
+export type WebhookEventName = (typeof webhookEventNames)[number];

@@ -4,14 +4,18 @@ export type { ErrorCode, Problem } from "./errors.ts";
 export { errorCodes } from "./errors.ts";
 export type {
   AccessEventPayloads,
+  AccountEventPayloads,
   DomainEvent,
   DomainEventName,
   DomainEventPayloads,
   FileSummary,
   ProjectEventName,
   ProjectEventPayloads,
+  ProjectSummary,
+  VersionSummary,
+  WebhookEventName,
 } from "./events.ts";
-export { projectEventNames } from "./events.ts";
+export { projectEventNames, webhookEventNames } from "./events.ts";
 export type {
   AckResponse,
   ClientToServerEventName,

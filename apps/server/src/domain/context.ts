@@ -4,6 +4,7 @@ import type { Db } from "../infra/db/database.ts";
 import type { LocalEventBus } from "../infra/events/local-bus.ts";
 import type { AccessTokens } from "./auth/access-tokens.ts";
 import type { CollabService } from "./collab/service.ts";
+import type { WebhookSettings } from "./webhooks/settings.ts";
 
 /** What domain commands need from the outside world, built once by the composition root. */
 export interface DomainContext {
@@ -15,6 +16,7 @@ export interface DomainContext {
   events: LocalEventBus;
   /** Live documents: file content is read and written through them. */
   collab: CollabService;
+  webhooks: WebhookSettings;
   limits: {
     refreshTokenTtlDays: number;
     maxFileBytes: number;

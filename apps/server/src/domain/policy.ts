@@ -68,13 +68,27 @@ export function authorizeProject(actor: Actor, action: ProjectAction, access: Pr
   throw new AppError("forbidden", "Your role in this project does not allow this");
 }
 
-export type AccountAction = "projects:list" | "projects:create" | "users:list" | "users:manage";
+export type AccountAction =
+  | "projects:list"
+  | "projects:create"
+  | "users:list"
+  | "users:manage"
+  | "webhooks:read"
+  | "webhooks:manage"
+  | "audit:read"
+  | "audit:read-all"
+  | "jobs:manage";
 
 const accountRules: Record<AccountAction, { adminOnly: boolean; scope: ApiKeyScope }> = {
   "projects:list": { adminOnly: false, scope: "projects:read" },
   "projects:create": { adminOnly: false, scope: "projects:write" },
   "users:list": { adminOnly: true, scope: "users:read" },
   "users:manage": { adminOnly: true, scope: "users:write" },
+  "webhooks:read": { adminOnly: false, scope: "webhooks:read" },
+  "webhooks:manage": { adminOnly: false, scope: "webhooks:write" },
+  "audit:read": { adminOnly: false, scope: "users:read" },
+  "audit:read-all": { adminOnly: true, scope: "users:read" },
+  "jobs:manage": { adminOnly: true, scope: "users:write" },
 };
 
 export function authorizeAccount(actor: Actor, action: AccountAction): void {

@@ -33,3 +33,12 @@ export {
   versionCreateBody,
   versionWithContent,
 } from "./projects.ts";
+export {
+  job,
+  webhook,
+  webhookAttempt,
+  webhookCreateBody,
+  webhookDelivery,
+  webhookUpdateBody,
+  webhookWithSecret,
+} from "./webhooks.ts";

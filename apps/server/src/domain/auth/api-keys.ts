@@ -4,6 +4,7 @@ import { notFound } from "../../errors.ts";
 import { newId } from "../../infra/crypto/ids.ts";
 import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
 import type { DomainContext } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { apiKeys } from "./schema.ts";
 
@@ -65,10 +66,12 @@ export async function listApiKeys(
 }
 
 export async function deleteApiKey(ctx: DomainContext, userId: string, keyId: string): Promise<void> {
-  const deleted = await ctx.db
-    .delete(apiKeys)
-    .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
-    .returning({ id: apiKeys.id });
-  if (deleted.length === 0) throw notFound("API key");
-  ctx.events.publish({ type: "api_key.revoked", actorId: userId, data: { userId, apiKeyId: keyId } });
+  await transact(ctx, async (tx, emit) => {
+    const deleted = await tx
+      .delete(apiKeys)
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
+      .returning({ id: apiKeys.id });
+    if (deleted.length === 0) throw notFound("API key");
+    emit({ type: "api_key.revoked", actorId: userId, data: { userId, apiKeyId: keyId } });
+  });
 }

@@ -5,6 +5,7 @@ import { newId } from "../../infra/crypto/ids.ts";
 import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
 import type { Executor } from "../../infra/db/database.ts";
 import type { DomainContext, RequestMeta } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { presentUser, type UserView } from "../users/present.ts";
 import { users } from "../users/schema.ts";
@@ -63,7 +64,7 @@ export async function startSession(
 export async function refreshSession(ctx: DomainContext, token: string): Promise<AuthResult> {
   const tokenHash = hashToken(token);
   const now = ctx.clock.now();
-  const outcome = await ctx.db.transaction(async (tx) => {
+  const outcome = await transact(ctx, async (tx, emit) => {
     const [claimed] = await tx
       .update(refreshTokens)
       .set({ usedAt: now })
@@ -83,7 +84,14 @@ export async function refreshSession(ctx: DomainContext, token: string): Promise
           .set({ revokedAt: now })
           .where(and(eq(sessions.id, known.sessionId), isNull(sessions.revokedAt)))
           .returning({ id: sessions.id, userId: sessions.userId });
-        return { reused: true, revoked } as const;
+        if (revoked) {
+          emit({
+            type: "session.revoked",
+            actorId: null,
+            data: { userId: revoked.userId, sessionId: revoked.id },
+          });
+        }
+        return { reused: true } as const;
       }
       return { invalid: true } as const;
     }
@@ -101,28 +109,21 @@ export async function refreshSession(ctx: DomainContext, token: string): Promise
     return { result: { user: presentUser(row.user), accessToken, refreshToken } } as const;
   });
   // The revocation above must commit, so the error is raised only after the transaction.
-  if ("reused" in outcome) {
-    if (outcome.revoked) {
-      ctx.events.publish({
-        type: "session.revoked",
-        actorId: null,
-        data: { userId: outcome.revoked.userId, sessionId: outcome.revoked.id },
-      });
-    }
-    throw new AppError("refresh_token_reused");
-  }
+  if ("reused" in outcome) throw new AppError("refresh_token_reused");
   if ("invalid" in outcome) throw new AppError("refresh_token_invalid");
   return outcome.result;
 }
 
 export async function revokeSession(ctx: DomainContext, userId: string, sessionId: string): Promise<void> {
-  const [row] = await ctx.db
-    .update(sessions)
-    .set({ revokedAt: ctx.clock.now() })
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
-    .returning({ id: sessions.id });
-  if (!row) throw notFound("Session");
-  ctx.events.publish({ type: "session.revoked", actorId: userId, data: { userId, sessionId } });
+  await transact(ctx, async (tx, emit) => {
+    const [row] = await tx
+      .update(sessions)
+      .set({ revokedAt: ctx.clock.now() })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    if (!row) throw notFound("Session");
+    emit({ type: "session.revoked", actorId: userId, data: { userId, sessionId } });
+  });
 }
 
 export interface SessionView {

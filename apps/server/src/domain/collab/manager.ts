@@ -1,10 +1,5 @@
-import { eq } from "drizzle-orm";
 import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
-import type { Db } from "../../infra/db/database.ts";
-import type { LocalEventBus } from "../../infra/events/local-bus.ts";
-import { summariseFile } from "../files/present.ts";
-import { files } from "../files/schema.ts";
 import { applySafely } from "./apply.ts";
 import { LiveDocument } from "./live-document.ts";
 import type { CollabMetrics } from "./metrics.ts";
@@ -53,9 +48,7 @@ export class DocumentManager {
 
   constructor(
     private readonly store: DocumentStore,
-    private readonly db: Db,
     private readonly clock: Clock,
-    private readonly events: LocalEventBus,
     private readonly limits: CollabLimits,
     private readonly metrics: CollabMetrics,
     private readonly log: CollabLogger,
@@ -241,7 +234,6 @@ export class DocumentManager {
         const result = await this.store.compact(doc.fileId);
         doc.updatesSinceCompaction = Math.max(0, doc.updatesSinceCompaction - pending);
         this.metrics.compactions.inc({ result: result ? "compacted" : "empty" });
-        if (result) await this.#announceFileUpdated(doc);
       } catch (error) {
         this.metrics.compactions.inc({ result: "failed" });
         this.log.warn({ err: error, fileId: doc.fileId }, "compaction failed; the log keeps every update");
@@ -250,17 +242,6 @@ export class DocumentManager {
       }
     })();
     return doc.compacting;
-  }
-
-  /** file.updated is coalesced: one per compaction, not one per keystroke. */
-  async #announceFileUpdated(doc: LiveDocument): Promise<void> {
-    const [file] = await this.db.select().from(files).where(eq(files.id, doc.fileId));
-    if (!file) return;
-    this.events.publish({
-      type: "file.updated",
-      actorId: null,
-      data: { projectId: file.projectId, file: summariseFile(file) },
-    });
   }
 
   /** Waits until every update accepted so far is durable. */

@@ -40,12 +40,10 @@ export class CollabService {
   }) {
     this.#db = deps.db;
     this.metrics = deps.metrics;
-    this.store = new DocumentStore(deps.db, deps.clock, deps.execute);
+    this.store = new DocumentStore(deps.db, deps.clock, deps.execute, deps.events);
     this.manager = new DocumentManager(
       this.store,
-      deps.db,
       deps.clock,
-      deps.events,
       deps.limits,
       deps.metrics,
       deps.log,
@@ -81,9 +79,9 @@ export class CollabService {
 
   /**
    * Replaces a file's text through the same durable path as a typed edit, so live clients receive
-   * it as an ordinary update. Returns once it is durable.
+   * it as an ordinary update. Resolves once it is durable, to whether the text changed.
    */
-  async writeText(fileId: string, projectId: string, next: string): Promise<void> {
+  async writeText(fileId: string, projectId: string, next: string): Promise<boolean> {
     const doc = await this.manager.acquire(fileId, projectId);
     try {
       // The edit is made on a copy: the live document only ever holds durable updates.
@@ -96,7 +94,9 @@ export class CollabService {
       } finally {
         scratch.destroy();
       }
-      if (captured.length > 0) await this.manager.submit(doc, Y.mergeUpdates(captured), null);
+      if (captured.length === 0) return false;
+      await this.manager.submit(doc, Y.mergeUpdates(captured), null);
+      return true;
     } finally {
       this.manager.release(doc);
     }

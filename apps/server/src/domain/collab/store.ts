@@ -2,6 +2,9 @@ import { asc, eq, inArray, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
 import type { Db, Executor } from "../../infra/db/database.ts";
+import type { LocalEventBus } from "../../infra/events/local-bus.ts";
+import { transact } from "../events/outbox.ts";
+import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import { applySafely } from "./apply.ts";
 import { docSnapshots, docUpdates } from "./schema.ts";
@@ -50,6 +53,8 @@ export class DocumentStore {
     private readonly clock: Clock,
     /** The driver, for the append hot path (one statement per group commit). */
     private readonly execute: (text: string, params: unknown[]) => Promise<void>,
+    /** Where file.updated goes once a compaction changed the materialised text. */
+    private readonly events: LocalEventBus,
   ) {}
 
   async createSnapshot(tx: Executor, fileId: string, content: string): Promise<void> {
@@ -97,11 +102,14 @@ export class DocumentStore {
    * Merges the log into the snapshot under a per-document advisory lock (several nodes may hold
    * the document) and deletes exactly the merged entries. Reads from the store, not from memory,
    * so it is right whoever appended.
-   * Also refreshes files.content/size, the materialised text REST lists read.
+   * Also refreshes files.content/size, the materialised text REST lists read; when that text
+   * changed, file.updated is emitted in the same transaction. That is the coalescing: one event per
+   * compaction that changed the file, not one per keystroke.
    * Returns the new text, or null when there was nothing to compact.
    */
   async compact(fileId: string): Promise<{ text: string; size: number } | null> {
-    return this.db.transaction(async (tx) => {
+    const deps = { db: this.db, clock: this.clock, events: this.events };
+    return transact(deps, async (tx, emit) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`doc:${fileId}`}))`);
       const [snapshot] = await tx.select().from(docSnapshots).where(eq(docSnapshots.fileId, fileId));
       if (!snapshot) return null;
@@ -129,7 +137,20 @@ export class DocumentStore {
           ),
         );
         const size = Buffer.byteLength(text, "utf8");
-        await tx.update(files).set({ content: text, size, updatedAt: now }).where(eq(files.id, fileId));
+        const [file] = await tx.select({ content: files.content }).from(files).where(eq(files.id, fileId));
+        if (file && file.content !== text) {
+          const [row] = await tx
+            .update(files)
+            .set({ content: text, size, updatedAt: now })
+            .where(eq(files.id, fileId))
+            .returning();
+          const summary = summariseFile(row!);
+          emit({
+            type: "file.updated",
+            actorId: null,
+            data: { projectId: summary.projectId, file: summary },
+          });
+        }
         return { text, size };
       } finally {
         doc.destroy();

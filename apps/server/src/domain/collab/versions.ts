@@ -3,6 +3,8 @@ import { AppError } from "../../errors.ts";
 import { newId } from "../../infra/crypto/ids.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { DomainContext } from "../context.ts";
+import { transact } from "../events/outbox.ts";
+import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { ProjectAction } from "../policy.ts";
@@ -53,9 +55,11 @@ async function loadFileFor(
   return file;
 }
 
+type VersionDeps = Pick<DomainContext, "db" | "clock" | "events">;
+
 async function insertVersion(
-  ctx: Pick<DomainContext, "db" | "clock">,
-  fileId: string,
+  ctx: VersionDeps,
+  { projectId, fileId }: { projectId: string; fileId: string },
   content: string,
   kind: VersionView["kind"],
   name: string | null,
@@ -63,15 +67,14 @@ async function insertVersion(
 ): Promise<string> {
   const now = ctx.clock.now();
   const id = newId("ver", now.getTime());
-  await ctx.db.insert(docVersions).values({
-    id,
-    fileId,
-    name,
-    kind,
-    content,
-    size: Buffer.byteLength(content, "utf8"),
-    createdBy,
-    createdAt: now,
+  const size = Buffer.byteLength(content, "utf8");
+  await transact(ctx, async (tx, emit) => {
+    await tx.insert(docVersions).values({ id, fileId, name, kind, content, size, createdBy, createdAt: now });
+    emit({
+      type: "version.created",
+      actorId: createdBy,
+      data: { projectId, fileId, version: { id, fileId, name, kind, size, createdAt: now.toISOString() } },
+    });
   });
   return id;
 }
@@ -87,9 +90,9 @@ async function loadVersion(ctx: DomainContext, fileId: string, versionId: string
 }
 
 /** The automatic checkpoint the document manager takes every few minutes of activity and on unload. */
-export function checkpointWith(ctx: Pick<DomainContext, "db" | "clock">) {
+export function checkpointWith(ctx: VersionDeps) {
   return async (doc: LiveDocument): Promise<void> => {
-    await insertVersion(ctx, doc.fileId, doc.text.toString(), "auto", null, null);
+    await insertVersion(ctx, doc, doc.text.toString(), "auto", null, null);
   };
 }
 
@@ -138,7 +141,7 @@ export async function createNamedVersion(
 ): Promise<VersionWithContent> {
   const file = await loadFileFor(ctx, actor, projectId, fileId, "files:write");
   const content = await ctx.collab.readText(fileId, projectId, file.content);
-  const id = await insertVersion(ctx, fileId, content, "named", name.trim(), actor.userId);
+  const id = await insertVersion(ctx, { projectId, fileId }, content, "named", name.trim(), actor.userId);
   const row = await loadVersion(ctx, fileId, id);
   return { ...present(row), content: row.content };
 }
@@ -158,11 +161,30 @@ export async function restoreVersion(
   const target = await loadVersion(ctx, fileId, versionId);
   const current = await ctx.collab.readText(fileId, projectId, file.content);
   const label = target.name ?? target.createdAt.toISOString();
-  await insertVersion(ctx, fileId, current, "restore", `Before restoring ${label}`, actor.userId);
-  await ctx.collab.writeText(fileId, projectId, target.content);
-  await ctx.db
-    .update(files)
-    .set({ content: target.content, size: target.size, updatedAt: ctx.clock.now() })
-    .where(eq(files.id, fileId));
+  const savedVersionId = await insertVersion(
+    ctx,
+    { projectId, fileId },
+    current,
+    "restore",
+    `Before restoring ${label}`,
+    actor.userId,
+  );
+  const changed = await ctx.collab.writeText(fileId, projectId, target.content);
+  await transact(ctx, async (tx, emit) => {
+    const [row] = await tx
+      .update(files)
+      .set({ content: target.content, size: target.size, updatedAt: ctx.clock.now() })
+      .where(eq(files.id, fileId))
+      .returning();
+    if (!row) return; // deleted meanwhile
+    emit({
+      type: "version.restored",
+      actorId: actor.userId,
+      data: { projectId, fileId, versionId, savedVersionId },
+    });
+    if (changed) {
+      emit({ type: "file.updated", actorId: actor.userId, data: { projectId, file: summariseFile(row) } });
+    }
+  });
   return { ...present(target), content: target.content };
 }

@@ -5,6 +5,7 @@ import type { Executor } from "../../infra/db/database.ts";
 import { isUniqueViolation } from "../../infra/db/errors.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { DomainContext } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { decodeTextCursor, encodeTextCursor, type Page, type PageRequest, toPage } from "../pagination.ts";
 import { loadProjectFor } from "../projects/access.ts";
 import { detectLanguage } from "./language.ts";
@@ -70,19 +71,6 @@ async function loadFile(db: Executor, projectId: string, fileId: string): Promis
   return row;
 }
 
-function publishFile(ctx: DomainContext, actorId: string, row: FileRow, previousPath?: string): void {
-  const file = summariseFile(row);
-  if (previousPath !== undefined) {
-    ctx.events.publish({
-      type: "file.renamed",
-      actorId,
-      data: { projectId: row.projectId, file, previousPath },
-    });
-  } else {
-    ctx.events.publish({ type: "file.updated", actorId, data: { projectId: row.projectId, file } });
-  }
-}
-
 export async function createFile(
   ctx: DomainContext,
   actor: Actor,
@@ -93,7 +81,7 @@ export async function createFile(
   const content = input.content ?? "";
   const size = measure(ctx, content);
   const row = await withPathGuard(() =>
-    ctx.db.transaction(async (tx) => {
+    transact(ctx, async (tx, emit) => {
       await loadProjectFor(tx, actor, projectId, "files:write");
       await assertPathFree(tx, projectId, path);
       const now = ctx.clock.now();
@@ -111,14 +99,14 @@ export async function createFile(
         })
         .returning();
       await ctx.collab.createDocument(tx, inserted!.id, content);
+      emit({
+        type: "file.created",
+        actorId: actor.userId,
+        data: { projectId, file: summariseFile(inserted!) },
+      });
       return inserted!;
     }),
   );
-  ctx.events.publish({
-    type: "file.created",
-    actorId: actor.userId,
-    data: { projectId, file: summariseFile(row) },
-  });
   return presentFile(row);
 }
 
@@ -179,23 +167,34 @@ export async function updateFile(
     if (path !== undefined && path !== current.path) await assertPathFree(tx, projectId, path, fileId);
     return current;
   });
-  if (patch.content !== undefined) await ctx.collab.writeText(fileId, projectId, patch.content);
+  const contentChanged =
+    patch.content !== undefined && (await ctx.collab.writeText(fileId, projectId, patch.content));
   const renamed = path !== undefined && path !== before.path;
-  const after = await withPathGuard(async () => {
-    const [row] = await ctx.db
-      .update(files)
-      .set({
-        ...(renamed ? { path, language: detectLanguage(path) } : {}),
-        ...(patch.content !== undefined ? { content: patch.content, size } : {}),
-        updatedAt: ctx.clock.now(),
-      })
-      .where(and(eq(files.id, fileId), eq(files.projectId, projectId)))
-      .returning();
-    if (!row) throw new AppError("not_found", "File not found");
-    return row;
-  });
-  if (renamed) publishFile(ctx, actor.userId, after, before.path);
-  if (patch.content !== undefined) publishFile(ctx, actor.userId, after);
+  const after = await withPathGuard(() =>
+    transact(ctx, async (tx, emit) => {
+      const [row] = await tx
+        .update(files)
+        .set({
+          ...(renamed ? { path, language: detectLanguage(path) } : {}),
+          ...(patch.content !== undefined ? { content: patch.content, size } : {}),
+          updatedAt: ctx.clock.now(),
+        })
+        .where(and(eq(files.id, fileId), eq(files.projectId, projectId)))
+        .returning();
+      if (!row) throw new AppError("not_found", "File not found");
+      const file = summariseFile(row);
+      if (renamed)
+        emit({
+          type: "file.renamed",
+          actorId: actor.userId,
+          data: { projectId, file, previousPath: before.path },
+        });
+      if (contentChanged) {
+        emit({ type: "file.updated", actorId: actor.userId, data: { projectId, file } });
+      }
+      return row;
+    }),
+  );
   const content = patch.content ?? (await ctx.collab.readText(fileId, projectId, after.content));
   return { ...presentFile(after), content };
 }
@@ -206,15 +205,10 @@ export async function deleteFile(
   projectId: string,
   fileId: string,
 ): Promise<void> {
-  const row = await ctx.db.transaction(async (tx) => {
+  await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, "files:write");
     const current = await loadFile(tx, projectId, fileId);
     await tx.delete(files).where(eq(files.id, fileId));
-    return current;
-  });
-  ctx.events.publish({
-    type: "file.deleted",
-    actorId: actor.userId,
-    data: { projectId, fileId, path: row.path },
+    emit({ type: "file.deleted", actorId: actor.userId, data: { projectId, fileId, path: current.path } });
   });
 }

@@ -1,7 +1,9 @@
+import type { ProjectSummary } from "@codepark/protocol";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { newId } from "../../infra/crypto/ids.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { DomainContext } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
 import { type LoadedProject, loadProjectFor } from "./access.ts";
@@ -36,6 +38,11 @@ function present({ project, memberRole }: LoadedProject): ProjectView {
   };
 }
 
+/** A project as events carry it: no caller-specific role. */
+function summariseProject({ role: _role, ...project }: ProjectView): ProjectSummary {
+  return project;
+}
+
 export async function createProject(
   ctx: DomainContext,
   actor: Actor,
@@ -43,7 +50,7 @@ export async function createProject(
 ): Promise<ProjectView> {
   authorizeAccount(actor, "projects:create");
   const now = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
+  return transact(ctx, async (tx, emit) => {
     const [project] = await tx
       .insert(projects)
       .values({
@@ -58,7 +65,13 @@ export async function createProject(
     await tx
       .insert(projectMembers)
       .values({ projectId: project!.id, userId: actor.userId, role: "owner", createdAt: now });
-    return present({ project: project!, memberRole: "owner" });
+    const view = present({ project: project!, memberRole: "owner" });
+    emit({
+      type: "project.created",
+      actorId: actor.userId,
+      data: { projectId: view.id, project: summariseProject(view) },
+    });
+    return view;
   });
 }
 
@@ -91,7 +104,7 @@ export async function updateProject(
   projectId: string,
   patch: Partial<ProjectInput>,
 ): Promise<ProjectView> {
-  const view = await ctx.db.transaction(async (tx) => {
+  return transact(ctx, async (tx, emit) => {
     const loaded = await loadProjectFor(tx, actor, projectId, "project:update");
     const changedFields = (["name", "description", "visibility"] as const).filter(
       (field) => patch[field] !== undefined && patch[field] !== loaded.project[field],
@@ -106,22 +119,30 @@ export async function updateProject(
       })
       .where(eq(projects.id, projectId))
       .returning();
-    return { view: present({ project: project!, memberRole: loaded.memberRole }), changedFields };
+    const view = present({ project: project!, memberRole: loaded.memberRole });
+    if (changedFields.length > 0) {
+      emit({
+        type: "project.updated",
+        actorId: actor.userId,
+        data: { projectId, changedFields, project: summariseProject(view) },
+      });
+    }
+    return view;
   });
-  if (view.changedFields.length > 0) {
-    ctx.events.publish({
-      type: "project.updated",
-      actorId: actor.userId,
-      data: { projectId, changedFields: view.changedFields, project: { ...view.view, role: null } },
-    });
-  }
-  return view.view;
 }
 
 export async function deleteProject(ctx: DomainContext, actor: Actor, projectId: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+  await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, "project:delete");
+    const members = await tx
+      .select({ userId: projectMembers.userId })
+      .from(projectMembers)
+      .where(eq(projectMembers.projectId, projectId));
     await tx.delete(projects).where(eq(projects.id, projectId));
+    // Once deleted nobody can read it, so who may hear of the deletion is recorded now.
+    emit(
+      { type: "project.deleted", actorId: actor.userId, data: { projectId } },
+      { audience: members.map((member) => member.userId) },
+    );
   });
-  ctx.events.publish({ type: "project.deleted", actorId: actor.userId, data: { projectId } });
 }

@@ -5,6 +5,7 @@ import type { Executor } from "../../infra/db/database.ts";
 import { isUniqueViolation } from "../../infra/db/errors.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { DomainContext } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { users } from "../users/schema.ts";
 import { loadProjectFor } from "./access.ts";
@@ -69,7 +70,7 @@ export async function addMember(
 ): Promise<MemberView> {
   let member: MemberView;
   try {
-    member = await ctx.db.transaction(async (tx) => {
+    member = await transact(ctx, async (tx, emit) => {
       await loadProjectFor(tx, actor, projectId, "members:manage");
       const [user] = await tx
         .select({ id: users.id })
@@ -79,17 +80,18 @@ export async function addMember(
       await tx
         .insert(projectMembers)
         .values({ projectId, userId: user.id, role: input.role, createdAt: ctx.clock.now() });
-      return present((await findMember(tx, projectId, user.id))!);
+      const added = present((await findMember(tx, projectId, user.id))!);
+      emit({
+        type: "member.added",
+        actorId: actor.userId,
+        data: { projectId, userId: added.userId, role: added.role },
+      });
+      return added;
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new AppError("member_exists", "This person is already a member");
     throw error;
   }
-  ctx.events.publish({
-    type: "member.added",
-    actorId: actor.userId,
-    data: { projectId, userId: member.userId, role: member.role },
-  });
   return member;
 }
 
@@ -113,7 +115,7 @@ export async function changeMemberRole(
   userId: string,
   role: ProjectRole,
 ): Promise<MemberView> {
-  const previous = await ctx.db.transaction(async (tx) => {
+  const previous = await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, "members:manage");
     const member = await findMember(tx, projectId, userId);
     if (!member) throw new AppError("not_found", "Member not found");
@@ -122,15 +124,15 @@ export async function changeMemberRole(
       .update(projectMembers)
       .set({ role })
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+    if (member.role !== role) {
+      emit({
+        type: "member.role_changed",
+        actorId: actor.userId,
+        data: { projectId, userId, role, previousRole: member.role },
+      });
+    }
     return member;
   });
-  if (previous.role !== role) {
-    ctx.events.publish({
-      type: "member.role_changed",
-      actorId: actor.userId,
-      data: { projectId, userId, role, previousRole: previous.role },
-    });
-  }
   return present({ ...previous, role });
 }
 
@@ -141,7 +143,7 @@ export async function removeMember(
   projectId: string,
   userId: string,
 ): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+  await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, userId === actor.userId ? "project:leave" : "members:manage");
     const member = await findMember(tx, projectId, userId);
     if (!member) throw new AppError("not_found", "Member not found");
@@ -149,6 +151,14 @@ export async function removeMember(
     await tx
       .delete(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+    // The removed person can no longer read the project, but should still hear they were removed.
+    const remaining = await tx
+      .select({ userId: projectMembers.userId })
+      .from(projectMembers)
+      .where(eq(projectMembers.projectId, projectId));
+    emit(
+      { type: "member.removed", actorId: actor.userId, data: { projectId, userId } },
+      { audience: [userId, ...remaining.map((member) => member.userId)] },
+    );
   });
-  ctx.events.publish({ type: "member.removed", actorId: actor.userId, data: { projectId, userId } });
 }

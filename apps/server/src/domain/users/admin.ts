@@ -2,6 +2,7 @@ import type { UserRole } from "@codepark/protocol";
 import { asc, count, eq, gt, sql } from "drizzle-orm";
 import { AppError } from "../../errors.ts";
 import type { DomainContext } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
 import { presentUser, type UserView } from "./present.ts";
@@ -28,7 +29,7 @@ export async function updateUser(
   userId: string,
   patch: { role?: UserRole | undefined; name?: string | undefined },
 ): Promise<UserView> {
-  const { view, previousRole } = await ctx.db.transaction(async (tx) => {
+  return transact(ctx, async (tx, emit) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${USER_ROLES_LOCK})`);
     const [current] = await tx.select().from(users).where(eq(users.id, userId));
     if (!current) throw new AppError("user_not_found");
@@ -48,10 +49,9 @@ export async function updateUser(
       })
       .where(eq(users.id, userId))
       .returning();
-    return { view: presentUser(row!), previousRole: current.role };
+    if (row!.role !== current.role) {
+      emit({ type: "user.role_changed", actorId: null, data: { userId, role: row!.role } });
+    }
+    return presentUser(row!);
   });
-  if (view.role !== previousRole) {
-    ctx.events.publish({ type: "user.role_changed", actorId: null, data: { userId, role: view.role } });
-  }
-  return view;
 }

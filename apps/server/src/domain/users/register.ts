@@ -6,6 +6,7 @@ import { assertPasswordAcceptable } from "../auth/password-policy.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { type AuthResult, startSession } from "../auth/sessions.ts";
 import type { DomainContext, RequestMeta } from "../context.ts";
+import { transact } from "../events/outbox.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
 import { presentUser } from "./present.ts";
 import { users } from "./schema.ts";
@@ -25,7 +26,7 @@ export async function registerUser(
   assertPasswordAcceptable(input.password, email);
   const passwordHash = await hashPassword(input.password);
   try {
-    return await ctx.db.transaction(async (tx) => {
+    return await transact(ctx, async (tx, emit) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${USER_ROLES_LOCK})`);
       const [{ total } = { total: 0 }] = await tx.select({ total: count() }).from(users);
       const now = ctx.clock.now();
@@ -42,7 +43,13 @@ export async function registerUser(
         })
         .returning();
       const tokens = await startSession(ctx, tx, user!.id, meta);
-      return { user: presentUser(user!), ...tokens };
+      const view = presentUser(user!);
+      emit({
+        type: "user.created",
+        actorId: view.id,
+        data: { user: { id: view.id, email: view.email, name: view.name, role: view.role } },
+      });
+      return { user: view, ...tokens };
     });
   } catch (error) {
     if (isUniqueViolation(error))

@@ -1,6 +1,11 @@
 /** Every table, gathered for drizzle (typed queries) and drizzle-kit (migrations). */
+
+export { auditLog } from "../../domain/audit/schema.ts";
 export { apiKeys, instanceSecrets, refreshTokens, sessions } from "../../domain/auth/schema.ts";
 export { docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
+export { domainEvents } from "../../domain/events/schema.ts";
 export { files } from "../../domain/files/schema.ts";
 export { projectMembers, projects } from "../../domain/projects/schema.ts";
 export { recoveryCodes, users } from "../../domain/users/schema.ts";
+export { webhookAttempts, webhookDeliveries, webhooks } from "../../domain/webhooks/schema.ts";
+export { jobSchedules, jobs } from "../queue/schema.ts";

@@ -20,7 +20,9 @@ import { apiKeyRoutes } from "./account/api-keys.ts";
 import { accountRoutes } from "./account/routes.ts";
 import { publicAuthRoutes } from "./auth/routes.ts";
 import { requireAuthentication } from "./authenticate.ts";
+import { eventTypeRoutes } from "./event-types/routes.ts";
 import { fileRoutes } from "./files/routes.ts";
+import { jobRoutes } from "./jobs/routes.ts";
 import { operationsRoutes } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
 import { memberRoutes } from "./projects/members.ts";
@@ -29,6 +31,7 @@ import { refuseUnstorableText } from "./text-guard.ts";
 import { userRoutes } from "./users/routes.ts";
 import { versionRoutes } from "./versions/routes.ts";
 import { serveWebApp } from "./web-app.ts";
+import { webhookRoutes } from "./webhooks/routes.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The web app's production build (apps/web/dist). */
@@ -132,6 +135,7 @@ export async function buildHttpServer({
     async (api) => {
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
       await api.register(publicAuthRoutes, { ctx });
+      await api.register(eventTypeRoutes);
       await api.register(async (authed) => {
         requireAuthentication(authed, ctx);
         await authed.register(accountRoutes, { ctx });
@@ -141,6 +145,8 @@ export async function buildHttpServer({
         await authed.register(memberRoutes, { ctx });
         await authed.register(fileRoutes, { ctx });
         await authed.register(versionRoutes, { ctx });
+        await authed.register(webhookRoutes, { ctx });
+        await authed.register(jobRoutes, { ctx });
       });
     },
     { prefix: "/api/v1" },

@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Config } from "./config.ts";
+import type { DomainContext } from "./domain/context.ts";
+import { dispatchToConsumers, type EventConsumer } from "./domain/events/dispatch.ts";
+import { dispatchEvents } from "./domain/events/outbox.ts";
+import {
+  compactDocuments,
+  compactIdleDocuments,
+  maintenanceSchedules,
+  purgeExpiredSessions,
+  purgeFinishedJobs,
+  purgeJobs,
+  purgeSessions,
+} from "./domain/maintenance.ts";
+import { deliverOnce } from "./domain/webhooks/deliver.ts";
+import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
+import { deliverWebhook } from "./domain/webhooks/jobs.ts";
+import type { Db } from "./infra/db/database.ts";
+import type { JobMetrics } from "./infra/queue/metrics.ts";
+import { JobRunner } from "./infra/queue/runner.ts";
+import { Scheduler } from "./infra/queue/schedules.ts";
+
+/** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
+const DEFAULT_CONCURRENCY = { events: 2, webhooks: 8, maintenance: 1 };
+
+export interface BackgroundDeps {
+  config: Config;
+  db: Db;
+  ctx: DomainContext;
+  metrics: JobMetrics;
+  log: {
+    error(details: object, message: string): void;
+    warn(details: object, message: string): void;
+  };
+}
+
+/**
+ * The job runner with every handler and schedule: event dispatch (the outbox's consumers),
+ * webhook deliveries and housekeeping.
+ */
+export async function startBackground({ config, db, ctx, metrics, log }: BackgroundDeps): Promise<JobRunner> {
+  const scheduler = new Scheduler(db, ctx.clock, maintenanceSchedules);
+  await scheduler.register();
+  const runner = new JobRunner({
+    db,
+    clock: ctx.clock,
+    nodeId: `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`,
+    concurrency: { ...DEFAULT_CONCURRENCY, ...config.JOBS_CONCURRENCY },
+    pollIntervalMs: config.JOBS_POLL_INTERVAL_MS,
+    leaseMs: config.JOBS_LEASE_MS,
+    backoff: { baseMs: config.JOBS_BACKOFF_BASE_MS, maxMs: config.JOBS_BACKOFF_MAX_MS },
+    metrics,
+    log,
+    beforePoll: () => scheduler.tick().then(() => undefined),
+  });
+
+  const consumers: EventConsumer[] = [(tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, event)];
+  runner.handle(dispatchEvents, async ({ eventIds }) => {
+    await dispatchToConsumers(db, consumers, eventIds);
+    runner.wake("webhooks");
+  });
+  runner.handle(deliverWebhook, ({ deliveryId }) =>
+    deliverOnce(
+      { db, clock: ctx.clock, box: ctx.box, events: ctx.events, settings: ctx.webhooks },
+      deliveryId,
+    ),
+  );
+  runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
+  runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));
+  runner.handle(compactIdleDocuments, async () => void (await compactDocuments(db, ctx.clock, ctx.collab)));
+
+  // An event committed on this node: dispatch it now rather than at the next poll.
+  ctx.events.subscribe(() => runner.wake("events"));
+  runner.start();
+  return runner;
+}

@@ -1,0 +1,72 @@
+import type { DomainEvent } from "@codepark/protocol";
+import type { Clock } from "../../infra/clock.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import type { Executor, Tx } from "../../infra/db/database.ts";
+import { enqueueJob } from "../../infra/queue/enqueue.ts";
+import { jobType, Priority } from "../../infra/queue/job-type.ts";
+import type { DomainContext } from "../context.ts";
+import { domainEvents } from "./schema.ts";
+
+export interface EmitOptions {
+  /** User ids who could see the event when it happened (see domain_events.audience). */
+  audience?: string[];
+}
+export type Emit = (event: DomainEvent, options?: EmitOptions) => void;
+interface Emitted {
+  event: DomainEvent;
+  audience: string[] | null;
+}
+
+/** Hands committed events to their consumers (webhooks, notifications): one job per transaction. */
+export const dispatchEvents = jobType<{ eventIds: string[] }>({
+  name: "events.dispatch",
+  queue: "events",
+  priority: Priority.critical,
+  maxAttempts: 25,
+});
+
+/** The project an event is about, kept in its own column for scoping and filtering. */
+function projectOf(event: DomainEvent): string | null {
+  return "projectId" in event.data ? event.data.projectId : null;
+}
+
+/**
+ * Appends events to the log and enqueues their dispatch, inside the caller's transaction:
+ * the events exist exactly when the change commits.
+ */
+export async function recordEvents(tx: Executor, clock: Clock, events: readonly Emitted[]): Promise<void> {
+  if (events.length === 0) return;
+  const now = clock.now();
+  const rows = events.map(({ event, audience }) => ({
+    id: newId("evt", now.getTime()),
+    type: event.type,
+    actorId: event.actorId,
+    projectId: projectOf(event),
+    data: event.data,
+    audience,
+    occurredAt: now,
+  }));
+  await tx.insert(domainEvents).values(rows);
+  await enqueueJob(tx, clock, dispatchEvents, { eventIds: rows.map((row) => row.id) });
+}
+
+/**
+ * A transaction whose work may emit domain events. They are written to the log in the same
+ * transaction, and published to this node's transports only after it commits; a rolled-back
+ * change emits nothing.
+ */
+export async function transact<T>(
+  ctx: Pick<DomainContext, "db" | "clock" | "events">,
+  work: (tx: Tx, emit: Emit) => Promise<T>,
+): Promise<T> {
+  const emitted: Emitted[] = [];
+  const result = await ctx.db.transaction(async (tx) => {
+    const value = await work(tx, (event, options) => {
+      emitted.push({ event, audience: options?.audience ?? null });
+    });
+    await recordEvents(tx, ctx.clock, emitted);
+    return value;
+  });
+  for (const { event } of emitted) ctx.events.publish(event);
+  return result;
+}

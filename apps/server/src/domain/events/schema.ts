@@ -1,0 +1,28 @@
+import { bigserial, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { timestampColumn } from "../../infra/db/columns.ts";
+
+/**
+ * The domain event log (outbox): one row per state change, written in the transaction that made
+ * the change. No foreign keys: an event outlives the project or user it is about.
+ */
+export const domainEvents = pgTable(
+  "domain_events",
+  {
+    seq: bigserial("seq", { mode: "number" }).primaryKey(),
+    id: text("id").notNull().unique(),
+    type: text("type").notNull(),
+    actorId: text("actor_id"),
+    projectId: text("project_id"),
+    data: jsonb("data").notNull(),
+    /**
+     * Who may hear of it, when that cannot be asked afterwards (a deleted project's members, a
+     * removed member). Null: whoever can read the project when it is delivered.
+     */
+    audience: jsonb("audience").$type<string[]>(),
+    occurredAt: timestampColumn("occurred_at").notNull(),
+  },
+  (table) => [
+    index("domain_events_project_idx").on(table.projectId, table.seq),
+    index("domain_events_type_idx").on(table.type, table.seq),
+  ],
+);

@@ -1,0 +1,54 @@
+import { sql } from "drizzle-orm";
+import type { Clock } from "../infra/clock.ts";
+import type { Db } from "../infra/db/database.ts";
+import { jobType, Priority } from "../infra/queue/job-type.ts";
+import { rowsOf } from "../infra/queue/runner.ts";
+import type { Schedule } from "../infra/queue/schedules.ts";
+import type { CollabService } from "./collab/service.ts";
+
+const DAY_MS = 86_400_000;
+
+const maintenance = <P>(name: string) =>
+  jobType<P>({ name, queue: "maintenance", priority: Priority.background, maxAttempts: 3 });
+
+export const purgeExpiredSessions = maintenance<Record<string, never>>("maintenance.purge-sessions");
+export const purgeFinishedJobs = maintenance<Record<string, never>>("maintenance.purge-jobs");
+export const compactIdleDocuments = maintenance<Record<string, never>>("maintenance.compact-documents");
+
+/** The recurring housekeeping every CodePark cluster runs (UTC cron). */
+export const maintenanceSchedules: Schedule[] = [
+  { name: "purge-expired-sessions", cron: "17 * * * *", type: purgeExpiredSessions, payload: {} },
+  { name: "purge-finished-jobs", cron: "23 * * * *", type: purgeFinishedJobs, payload: {} },
+  { name: "compact-idle-documents", cron: "*/10 * * * *", type: compactIdleDocuments, payload: {} },
+];
+
+/** Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation. */
+export async function purgeSessions(db: Db, clock: Clock): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - DAY_MS);
+  const result = await db.execute(
+    sql`DELETE FROM sessions WHERE expires_at < ${cutoff} OR revoked_at < ${cutoff} RETURNING id`,
+  );
+  return rowsOf(result).length;
+}
+
+/** Completed jobs after a day; dead ones after 30 (long enough to look at and retry). */
+export async function purgeJobs(db: Db, clock: Clock): Promise<number> {
+  const now = clock.now().getTime();
+  const result = await db.execute(sql`
+    DELETE FROM jobs
+    WHERE (state = 'completed' AND finished_at < ${new Date(now - DAY_MS)})
+       OR (state = 'dead' AND finished_at < ${new Date(now - 30 * DAY_MS)})
+    RETURNING id`);
+  return rowsOf(result).length;
+}
+
+/** Documents whose log has entries older than ten minutes: merged so loads stay short. */
+export async function compactDocuments(db: Db, clock: Clock, collab: CollabService): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - 10 * 60_000);
+  const rows = rowsOf<{ file_id: string }>(
+    await db.execute(sql`
+      SELECT DISTINCT file_id FROM doc_updates WHERE created_at < ${cutoff} LIMIT 100`),
+  );
+  for (const { file_id } of rows) await collab.store.compact(file_id);
+  return rows.length;
+}

@@ -1,0 +1,256 @@
+import { type SQL, sql } from "drizzle-orm";
+import type { Clock } from "../clock.ts";
+import type { Db } from "../db/database.ts";
+import { backoffDelayMs } from "./backoff.ts";
+import { type JobType, PermanentFailure, RetryAt } from "./job-type.ts";
+import type { JobMetrics } from "./metrics.ts";
+
+export interface ClaimedJob {
+  id: number;
+  queue: string;
+  name: string;
+  payload: unknown;
+  /** 1 on the first run. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+export interface JobContext {
+  job: ClaimedJob;
+  /** Aborted when shutdown hands the job back; long handlers should stop early. */
+  signal: AbortSignal;
+}
+
+type Handler = (payload: never, context: JobContext) => Promise<void>;
+
+export interface JobRunnerOptions {
+  db: Db;
+  clock: Clock;
+  /** Names this process in locked_by. */
+  nodeId: string;
+  /** Queue name → how many of its jobs may run at once on this node. */
+  concurrency: Record<string, number>;
+  pollIntervalMs: number;
+  /** How long a claim lasts before another node may take the job over. */
+  leaseMs: number;
+  backoff: { baseMs: number; maxMs: number };
+  metrics: JobMetrics;
+  log: {
+    error(details: object, message: string): void;
+    warn(details: object, message: string): void;
+  };
+  /** Runs before each poll of a queue; the scheduler hooks in here. */
+  beforePoll?: () => Promise<void>;
+}
+
+interface QueueLoop {
+  running: Map<number, { done: Promise<void>; abort: AbortController }>;
+  wake: (() => void) | null;
+  loop: Promise<void> | null;
+}
+
+/**
+ * Runs jobs from the shared jobs table. Each queue has its own loop and concurrency; a loop claims
+ * as many due jobs as it has free slots (FOR UPDATE SKIP LOCKED, so nodes never claim the same
+ * row), runs them, and sleeps until a slot frees, a local enqueue wakes it, or the poll interval.
+ */
+export class JobRunner {
+  readonly #handlers = new Map<string, Handler>();
+  readonly #loops = new Map<string, QueueLoop>();
+  #stopping = false;
+
+  constructor(private readonly options: JobRunnerOptions) {
+    for (const queue of Object.keys(options.concurrency)) {
+      this.#loops.set(queue, { running: new Map(), wake: null, loop: null });
+    }
+  }
+
+  handle<P>(type: JobType<P>, handler: (payload: P, context: JobContext) => Promise<void>): void {
+    if (!this.#loops.has(type.queue)) throw new Error(`queue ${type.queue} has no concurrency configured`);
+    this.#handlers.set(type.name, handler as Handler);
+  }
+
+  start(): void {
+    for (const [queue, state] of this.#loops) state.loop ??= this.#run(queue, state);
+  }
+
+  /** Nudges a queue's loop (after a local enqueue commits) instead of waiting for the next poll. */
+  wake(queue?: string): void {
+    for (const [name, state] of this.#loops) if (!queue || queue === name) state.wake?.();
+  }
+
+  /**
+   * Stops claiming, lets running jobs finish until the deadline, then hands the rest back
+   * (pending again, the attempt not counted) for this or another node to run.
+   */
+  async stop(deadlineMs: number): Promise<void> {
+    this.#stopping = true;
+    this.wake();
+    await Promise.all([...this.#loops.values()].map((state) => state.loop));
+    const running = [...this.#loops.values()].flatMap((state) => [...state.running.entries()]);
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => {
+      timer = setTimeout(() => resolve("deadline"), deadlineMs);
+    });
+    const outcome = await Promise.race([Promise.all(running.map(([, job]) => job.done)), deadline]);
+    clearTimeout(timer);
+    if (outcome !== "deadline") return;
+    const unfinished = [...this.#loops.values()].flatMap((state) => [...state.running.entries()]);
+    for (const [, job] of unfinished) job.abort.abort();
+    const ids = unfinished.map(([id]) => id);
+    if (ids.length > 0) await this.#handBack(ids);
+  }
+
+  async #run(queue: string, state: QueueLoop): Promise<void> {
+    const limit = this.options.concurrency[queue] ?? 1;
+    while (!this.#stopping) {
+      let claimedAll = false;
+      try {
+        await this.options.beforePoll?.();
+        const free = limit - state.running.size;
+        if (free > 0) {
+          const claimed = await this.#claim(queue, free);
+          for (const job of claimed) this.#start(job, state);
+          claimedAll = claimed.length === free;
+        }
+      } catch (error) {
+        if (this.#stopping) break;
+        this.options.log.error({ err: error, queue }, "job queue poll failed");
+      }
+      // More may be due: claim again as soon as a slot is free.
+      if (claimedAll && state.running.size < limit) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.options.pollIntervalMs);
+        function done() {
+          clearTimeout(timer);
+          state.wake = null;
+          resolve();
+        }
+        state.wake = done;
+      });
+    }
+  }
+
+  #start(job: ClaimedJob, state: QueueLoop): void {
+    const abort = new AbortController();
+    const done = this.#execute(job, abort.signal).finally(() => {
+      state.running.delete(job.id);
+      state.wake?.();
+    });
+    state.running.set(job.id, { done, abort });
+  }
+
+  async #execute(job: ClaimedJob, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const handler = this.#handlers.get(job.name);
+    let failure: unknown = null;
+    try {
+      if (!handler) throw new PermanentFailure(`no handler for job ${job.name}`);
+      await handler(job.payload as never, { job, signal });
+    } catch (error) {
+      failure = error ?? new Error("job failed");
+    }
+    // Handed back at shutdown: the row is pending again and belongs to whoever claims it next.
+    if (failure && signal.aborted) return;
+    let outcome: "completed" | "retry" | "dead";
+    try {
+      if (failure) {
+        outcome = await this.#fail(job, failure);
+      } else {
+        await this.#finish(job, sql`state = 'completed', finished_at = ${this.#now()}, last_error = NULL`);
+        outcome = "completed";
+      }
+    } catch (error) {
+      // The lease runs out and the job runs again elsewhere: at-least-once, handlers are idempotent.
+      this.options.log.error({ err: error, jobId: job.id }, "could not record a job's outcome");
+      return;
+    }
+    const labels = { queue: job.queue, name: job.name, outcome };
+    this.options.metrics.duration.observe(labels, (performance.now() - started) / 1000);
+    if (outcome !== "completed") this.options.metrics.failures.inc({ queue: job.queue, name: job.name });
+  }
+
+  async #fail(job: ClaimedJob, error: unknown): Promise<"retry" | "dead"> {
+    const message = error instanceof Error ? error.message : String(error);
+    const now = this.options.clock.now();
+    const permanent = error instanceof PermanentFailure;
+    if (permanent || job.attempt >= job.maxAttempts) {
+      this.options.log.warn(
+        { jobId: job.id, job: job.name, attempt: job.attempt, err: error },
+        "job is dead",
+      );
+      await this.#finish(job, sql`state = 'dead', finished_at = ${now}, last_error = ${message}`);
+      return "dead";
+    }
+    const runAt =
+      error instanceof RetryAt
+        ? error.at
+        : new Date(now.getTime() + backoffDelayMs(job.attempt, this.options.backoff));
+    await this.#finish(job, sql`state = 'pending', run_at = ${runAt}, last_error = ${message}`);
+    return "retry";
+  }
+
+  /** Ends this node's claim; a claim another node took over (lease expired) is left alone. */
+  async #finish(job: ClaimedJob, set: SQL): Promise<void> {
+    await this.options.db.execute(sql`
+      UPDATE jobs SET ${set}, locked_by = NULL, locked_until = NULL, updated_at = ${this.#now()}
+      WHERE id = ${job.id} AND locked_by = ${this.options.nodeId} AND state = 'running'`);
+  }
+
+  async #claim(queue: string, limit: number): Promise<ClaimedJob[]> {
+    const now = this.#now();
+    const leaseEnd = new Date(now.getTime() + this.options.leaseMs);
+    const result = await this.options.db.execute(sql`
+      UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ${this.options.nodeId},
+        locked_until = ${leaseEnd}, updated_at = ${now}
+      WHERE id IN (
+        SELECT id FROM jobs
+        WHERE queue = ${queue}
+          AND ((state = 'pending' AND run_at <= ${now}) OR (state = 'running' AND locked_until < ${now}))
+        ORDER BY priority, run_at, id
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, queue, name, payload, attempts, max_attempts, priority, run_at`);
+    const rows = rowsOf<{
+      id: string | number;
+      queue: string;
+      name: string;
+      payload: unknown;
+      attempts: number;
+      max_attempts: number;
+      priority: number;
+      run_at: Date;
+    }>(result);
+    // RETURNING does not keep the subquery's order; run in priority order.
+    rows.sort((a, b) => a.priority - b.priority || +new Date(a.run_at) - +new Date(b.run_at));
+    return rows.map((row) => ({
+      id: Number(row.id),
+      queue: row.queue,
+      name: row.name,
+      payload: row.payload,
+      attempt: row.attempts,
+      maxAttempts: row.max_attempts,
+    }));
+  }
+
+  async #handBack(ids: number[]): Promise<void> {
+    const list = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    await this.options.db.execute(sql`
+      UPDATE jobs SET state = 'pending', attempts = attempts - 1, run_at = ${this.#now()},
+        locked_by = NULL, locked_until = NULL, updated_at = ${this.#now()}
+      WHERE id IN (${list}) AND locked_by = ${this.options.nodeId} AND state = 'running'`);
+  }
+
+  #now(): Date {
+    return this.options.clock.now();
+  }
+}
+
+/** node-postgres and PGlite both answer raw queries with `{ rows }`. */
+export function rowsOf<Row>(result: unknown): Row[] {
+  return (result as { rows: Row[] }).rows;
+}
