@@ -9,37 +9,8 @@ import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { openEditor, waitFor } from "./collab-clients.ts";
 import { ApiClient, createTestDatabase, registerUser, testStores } from "./harness.ts";
+import { mainScript, startProcess } from "./processes.ts";
 import { authenticatorCode } from "./totp-authenticator.ts";
-
-const mainScript = fileURLToPath(new URL("../src/main.ts", import.meta.url));
-
-interface Running {
-  child: ChildProcess;
-  api: ApiClient;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `main.ts` as a real process, as `npm start` does, and waits for it to listen. */
-async function startProcess(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", mainScript], {
-    env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match && output.includes("CodePark is ready")) resolve(match[1]!);
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    exited.then((code) => reject(new Error(`exited early with ${code}:\n${output}`)));
-  });
-  return { child, api: new ApiClient(url), output: () => output, exited };
-}
 
 describe("the server process", () => {
   const dirs: string[] = [];

@@ -56,7 +56,7 @@ export async function retryJob(
   const now = ctx.clock.now();
   const [row] = await ctx.db
     .update(jobs)
-    .set({ state: "pending", attempts: 0, runAt: now, finishedAt: null, updatedAt: now })
+    .set({ state: "pending", attempts: 0, runAt: now, finishedAt: null, lockedBy: null, updatedAt: now })
     .where(and(eq(jobs.id, jobId), eq(jobs.state, "dead")))
     .returning();
   if (row) return present(row);

@@ -1,3 +1,4 @@
+export { type AuditEntry, auditEntry, auditQuery } from "./audit.ts";
 export type { AuthResult, User } from "./auth.ts";
 export {
   apiKey,

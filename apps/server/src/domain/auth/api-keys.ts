@@ -3,7 +3,8 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { notFound } from "../../errors.ts";
 import { newId } from "../../infra/crypto/ids.ts";
 import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
-import type { DomainContext } from "../context.ts";
+import { recordAudit } from "../audit/record.ts";
+import type { DomainContext, RequestMeta } from "../context.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { apiKeys } from "./schema.ts";
@@ -33,22 +34,33 @@ export async function createApiKey(
   ctx: DomainContext,
   userId: string,
   input: { name: string; scopes: ApiKeyScope[] },
+  meta: RequestMeta,
 ): Promise<ApiKeyView & { key: string }> {
   const key = newSecretToken(API_KEY_PREFIX);
   const now = ctx.clock.now();
-  const [row] = await ctx.db
-    .insert(apiKeys)
-    .values({
-      id: newId("key", now.getTime()),
-      userId,
-      name: input.name.trim(),
-      prefix: key.slice(0, API_KEY_PREFIX.length + 6),
-      keyHash: hashToken(key),
-      scopes: [...new Set(input.scopes)],
-      createdAt: now,
-    })
-    .returning();
-  return { ...present(row!), key };
+  const row = await ctx.db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(apiKeys)
+      .values({
+        id: newId("key", now.getTime()),
+        userId,
+        name: input.name.trim(),
+        prefix: key.slice(0, API_KEY_PREFIX.length + 6),
+        keyHash: hashToken(key),
+        scopes: [...new Set(input.scopes)],
+        createdAt: now,
+      })
+      .returning();
+    await recordAudit(tx, ctx.clock, {
+      actor: { userId },
+      action: "api_key.created",
+      target: { type: "api_key", id: inserted!.id },
+      meta,
+      details: { name: inserted!.name, prefix: inserted!.prefix, scopes: inserted!.scopes },
+    });
+    return inserted!;
+  });
+  return { ...present(row), key };
 }
 
 export async function listApiKeys(
@@ -65,13 +77,25 @@ export async function listApiKeys(
   return toPage(rows, page.limit, present, (row) => row.id);
 }
 
-export async function deleteApiKey(ctx: DomainContext, userId: string, keyId: string): Promise<void> {
+export async function deleteApiKey(
+  ctx: DomainContext,
+  userId: string,
+  keyId: string,
+  meta: RequestMeta,
+): Promise<void> {
   await transact(ctx, async (tx, emit) => {
-    const deleted = await tx
+    const [deleted] = await tx
       .delete(apiKeys)
       .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
-      .returning({ id: apiKeys.id });
-    if (deleted.length === 0) throw notFound("API key");
+      .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix });
+    if (!deleted) throw notFound("API key");
     emit({ type: "api_key.revoked", actorId: userId, data: { userId, apiKeyId: keyId } });
+    await recordAudit(tx, ctx.clock, {
+      actor: { userId },
+      action: "api_key.deleted",
+      target: { type: "api_key", id: keyId },
+      meta,
+      details: { name: deleted.name, prefix: deleted.prefix },
+    });
   });
 }

@@ -4,6 +4,7 @@ import { AppError, notFound } from "../../errors.ts";
 import { newId } from "../../infra/crypto/ids.ts";
 import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
 import type { Executor } from "../../infra/db/database.ts";
+import { recordAudit } from "../audit/record.ts";
 import type { DomainContext, RequestMeta } from "../context.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
@@ -61,7 +62,11 @@ export async function startSession(
  * Rotates a refresh token. Each token works once: presenting a used one means it was stolen or
  * replayed, so the whole session (token family) is revoked.
  */
-export async function refreshSession(ctx: DomainContext, token: string): Promise<AuthResult> {
+export async function refreshSession(
+  ctx: DomainContext,
+  token: string,
+  meta: RequestMeta,
+): Promise<AuthResult> {
   const tokenHash = hashToken(token);
   const now = ctx.clock.now();
   const outcome = await transact(ctx, async (tx, emit) => {
@@ -90,6 +95,14 @@ export async function refreshSession(ctx: DomainContext, token: string): Promise
             actorId: null,
             data: { userId: revoked.userId, sessionId: revoked.id },
           });
+          // The server revoked it, not a person; meta is whoever presented the used token.
+          await recordAudit(tx, ctx.clock, {
+            actor: null,
+            action: "session.revoked",
+            target: { type: "user", id: revoked.userId },
+            meta,
+            details: { sessionId: revoked.id, reason: "refresh_token_reused" },
+          });
         }
         return { reused: true } as const;
       }
@@ -114,7 +127,16 @@ export async function refreshSession(ctx: DomainContext, token: string): Promise
   return outcome.result;
 }
 
-export async function revokeSession(ctx: DomainContext, userId: string, sessionId: string): Promise<void> {
+/** Why a person ended a session: signing out of this one, or signing another device out. */
+export type RevokeReason = "logout" | "revoked";
+
+export async function revokeSession(
+  ctx: DomainContext,
+  userId: string,
+  sessionId: string,
+  reason: RevokeReason,
+  meta: RequestMeta,
+): Promise<void> {
   await transact(ctx, async (tx, emit) => {
     const [row] = await tx
       .update(sessions)
@@ -123,6 +145,13 @@ export async function revokeSession(ctx: DomainContext, userId: string, sessionI
       .returning({ id: sessions.id });
     if (!row) throw notFound("Session");
     emit({ type: "session.revoked", actorId: userId, data: { userId, sessionId } });
+    await recordAudit(tx, ctx.clock, {
+      actor: { userId },
+      action: "session.revoked",
+      target: { type: "user", id: userId },
+      meta,
+      details: { sessionId, reason },
+    });
   });
 }
 

@@ -4,7 +4,8 @@ import { AppError } from "../../errors.ts";
 import { newId } from "../../infra/crypto/ids.ts";
 import { hashToken } from "../../infra/crypto/tokens.ts";
 import type { Executor } from "../../infra/db/database.ts";
-import type { DomainContext } from "../context.ts";
+import { recordAudit } from "../audit/record.ts";
+import type { DomainContext, RequestMeta } from "../context.ts";
 import { recoveryCodes, users } from "../users/schema.ts";
 import { matchTotp, newTotpSecret, qrCodeDataUrl, totpUri } from "./totp.ts";
 
@@ -87,7 +88,7 @@ export async function beginTwoFactorSetup(ctx: DomainContext, userId: string) {
 }
 
 /** Confirms setup with a first code; returns fresh single-use recovery codes (shown once). */
-export async function enableTwoFactor(ctx: DomainContext, userId: string, code: string) {
+export async function enableTwoFactor(ctx: DomainContext, userId: string, code: string, meta: RequestMeta) {
   return ctx.db.transaction(async (tx) => {
     const user = await loadUser(tx, userId);
     if (user.totpSecret) throw new AppError("mfa_already_enabled");
@@ -112,6 +113,13 @@ export async function enableTwoFactor(ctx: DomainContext, userId: string, code: 
       .values(
         codes.map((c) => ({ id: newId("rc", now.getTime()), userId, codeHash: hashToken(c), usedAt: null })),
       );
+    await recordAudit(tx, ctx.clock, {
+      actor: { userId },
+      action: "mfa.enabled",
+      target: { type: "user", id: userId },
+      meta,
+      details: { method: "totp", recoveryCodes: codes.length },
+    });
     return { recoveryCodes: codes };
   });
 }
@@ -120,6 +128,7 @@ export async function disableTwoFactor(
   ctx: DomainContext,
   userId: string,
   factor: SecondFactor,
+  meta: RequestMeta,
 ): Promise<void> {
   const ok = await ctx.db.transaction(async (tx) => {
     const user = await loadUser(tx, userId);
@@ -130,6 +139,13 @@ export async function disableTwoFactor(
       .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: ctx.clock.now() })
       .where(eq(users.id, userId));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+    await recordAudit(tx, ctx.clock, {
+      actor: { userId },
+      action: "mfa.disabled",
+      target: { type: "user", id: userId },
+      meta,
+      details: { confirmedWith: factor.otp !== undefined ? "otp" : "recovery_code" },
+    });
     return true;
   });
   if (!ok) throw new AppError("mfa_invalid");

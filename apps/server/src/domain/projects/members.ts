@@ -3,8 +3,9 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import { AppError } from "../../errors.ts";
 import type { Executor } from "../../infra/db/database.ts";
 import { isUniqueViolation } from "../../infra/db/errors.ts";
+import { recordAudit } from "../audit/record.ts";
 import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { DomainContext, RequestMeta } from "../context.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { users } from "../users/schema.ts";
@@ -67,6 +68,7 @@ export async function addMember(
   actor: Actor,
   projectId: string,
   input: { email: string; role: ProjectRole },
+  meta: RequestMeta,
 ): Promise<MemberView> {
   let member: MemberView;
   try {
@@ -85,6 +87,13 @@ export async function addMember(
         type: "member.added",
         actorId: actor.userId,
         data: { projectId, userId: added.userId, role: added.role },
+      });
+      await recordAudit(tx, ctx.clock, {
+        actor,
+        action: "member.added",
+        target: { type: "project", id: projectId },
+        meta,
+        details: { userId: added.userId, role: added.role },
       });
       return added;
     });
@@ -114,6 +123,7 @@ export async function changeMemberRole(
   projectId: string,
   userId: string,
   role: ProjectRole,
+  meta: RequestMeta,
 ): Promise<MemberView> {
   const previous = await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, "members:manage");
@@ -130,6 +140,13 @@ export async function changeMemberRole(
         actorId: actor.userId,
         data: { projectId, userId, role, previousRole: member.role },
       });
+      await recordAudit(tx, ctx.clock, {
+        actor,
+        action: "member.role_changed",
+        target: { type: "project", id: projectId },
+        meta,
+        details: { userId, role, previousRole: member.role },
+      });
     }
     return member;
   });
@@ -142,6 +159,7 @@ export async function removeMember(
   actor: Actor,
   projectId: string,
   userId: string,
+  meta: RequestMeta,
 ): Promise<void> {
   await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, userId === actor.userId ? "project:leave" : "members:manage");
@@ -160,5 +178,12 @@ export async function removeMember(
       { type: "member.removed", actorId: actor.userId, data: { projectId, userId } },
       { audience: [userId, ...remaining.map((member) => member.userId)] },
     );
+    await recordAudit(tx, ctx.clock, {
+      actor,
+      action: "member.removed",
+      target: { type: "project", id: projectId },
+      meta,
+      details: { userId, role: member.role, left: userId === actor.userId },
+    });
   });
 }

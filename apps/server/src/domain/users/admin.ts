@@ -1,7 +1,9 @@
 import type { UserRole } from "@codepark/protocol";
 import { asc, count, eq, gt, sql } from "drizzle-orm";
 import { AppError } from "../../errors.ts";
-import type { DomainContext } from "../context.ts";
+import { recordAudit } from "../audit/record.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { DomainContext, RequestMeta } from "../context.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
@@ -24,10 +26,13 @@ export async function listUsers(ctx: DomainContext, page: PageRequest): Promise<
   return toPage(rows, page.limit, presentUser, (row) => row.id);
 }
 
+/** An admin changes an account's role or name; the caller has authorized `users:manage`. */
 export async function updateUser(
   ctx: DomainContext,
+  actor: Actor,
   userId: string,
   patch: { role?: UserRole | undefined; name?: string | undefined },
+  meta: RequestMeta,
 ): Promise<UserView> {
   return transact(ctx, async (tx, emit) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${USER_ROLES_LOCK})`);
@@ -51,6 +56,13 @@ export async function updateUser(
       .returning();
     if (row!.role !== current.role) {
       emit({ type: "user.role_changed", actorId: null, data: { userId, role: row!.role } });
+      await recordAudit(tx, ctx.clock, {
+        actor,
+        action: "user.role_changed",
+        target: { type: "user", id: userId },
+        meta,
+        details: { role: row!.role, previousRole: current.role },
+      });
     }
     return presentUser(row!);
   });

@@ -82,8 +82,9 @@ export async function deliverOnce(deps: DeliveryDeps, deliveryId: string): Promi
     await settle(db, clock, deliveryId, "failed");
     return;
   }
+  // Counted from when this attempt ended, so a slow receiver still gets the whole pause.
   const wait = Math.max(step, Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
-  throw new RetryAt(new Date(now.getTime() + wait), result.error ?? `status ${result.status}`);
+  throw new RetryAt(new Date(clock.now().getTime() + wait), result.error ?? `status ${result.status}`);
 }
 
 async function recordAttempt(

@@ -187,14 +187,20 @@ export class JobRunner {
       error instanceof RetryAt
         ? error.at
         : new Date(now.getTime() + backoffDelayMs(job.attempt, this.options.backoff));
-    await this.#finish(job, sql`state = 'pending', run_at = ${runAt}, last_error = ${message}`);
+    await this.#finish(
+      job,
+      sql`state = 'pending', run_at = ${runAt}, last_error = ${message}, locked_by = NULL`,
+    );
     return "retry";
   }
 
-  /** Ends this node's claim; a claim another node took over (lease expired) is left alone. */
+  /**
+   * Ends this node's claim; a claim another node took over (lease expired) is left alone.
+   * A finished job keeps locked_by: which node ran it.
+   */
   async #finish(job: ClaimedJob, set: SQL): Promise<void> {
     await this.options.db.execute(sql`
-      UPDATE jobs SET ${set}, locked_by = NULL, locked_until = NULL, updated_at = ${this.#now()}
+      UPDATE jobs SET ${set}, locked_until = NULL, updated_at = ${this.#now()}
       WHERE id = ${job.id} AND locked_by = ${this.options.nodeId} AND state = 'running'`);
   }
 

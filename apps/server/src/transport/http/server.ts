@@ -18,6 +18,7 @@ import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import { apiKeyRoutes } from "./account/api-keys.ts";
 import { accountRoutes } from "./account/routes.ts";
+import { auditRoutes } from "./audit/routes.ts";
 import { publicAuthRoutes } from "./auth/routes.ts";
 import { requireAuthentication } from "./authenticate.ts";
 import { eventTypeRoutes } from "./event-types/routes.ts";
@@ -147,6 +148,7 @@ export async function buildHttpServer({
         await authed.register(versionRoutes, { ctx });
         await authed.register(webhookRoutes, { ctx });
         await authed.register(jobRoutes, { ctx });
+        await authed.register(auditRoutes, { ctx });
       });
     },
     { prefix: "/api/v1" },

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { createApiKey, deleteApiKey, listApiKeys } from "../../../domain/auth/api-keys.ts";
 import type { DomainContext } from "../../../domain/context.ts";
 import { requireSession } from "../../../domain/policy.ts";
-import { actorOf } from "../authenticate.ts";
+import { actorOf, metaOf } from "../authenticate.ts";
 
 export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
   app.post(
@@ -20,7 +20,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async
     async (request, reply) => {
       const actor = actorOf(request);
       requireSession(actor);
-      return reply.code(201).send(await createApiKey(ctx, actor.userId, request.body));
+      return reply.code(201).send(await createApiKey(ctx, actor.userId, request.body, metaOf(request)));
     },
   );
 
@@ -47,7 +47,7 @@ export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async
     async (request, reply) => {
       const actor = actorOf(request);
       requireSession(actor);
-      await deleteApiKey(ctx, actor.userId, request.params.id);
+      await deleteApiKey(ctx, actor.userId, request.params.id, metaOf(request));
       return reply.code(204).send();
     },
   );

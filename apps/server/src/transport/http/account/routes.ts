@@ -15,7 +15,7 @@ import { beginTwoFactorSetup, disableTwoFactor, enableTwoFactor } from "../../..
 import type { DomainContext } from "../../../domain/context.ts";
 import { requireSession } from "../../../domain/policy.ts";
 import { getUser } from "../../../domain/users/admin.ts";
-import { actorOf } from "../authenticate.ts";
+import { actorOf, metaOf } from "../authenticate.ts";
 
 /** The signed-in person's own account: profile, sessions (devices), two-factor authentication. */
 export const accountRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
@@ -31,7 +31,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = asyn
     async (request, reply) => {
       const actor = actorOf(request);
       requireSession(actor);
-      await revokeSession(ctx, actor.userId, actor.sessionId);
+      await revokeSession(ctx, actor.userId, actor.sessionId, "logout", metaOf(request));
       return reply.code(204).send();
     },
   );
@@ -65,7 +65,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = asyn
     async (request, reply) => {
       const actor = actorOf(request);
       requireSession(actor);
-      await revokeSession(ctx, actor.userId, request.params.id);
+      await revokeSession(ctx, actor.userId, request.params.id, "revoked", metaOf(request));
       return reply.code(204).send();
     },
   );
@@ -99,7 +99,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = asyn
     async (request) => {
       const actor = actorOf(request);
       requireSession(actor);
-      return enableTwoFactor(ctx, actor.userId, request.body.code);
+      return enableTwoFactor(ctx, actor.userId, request.body.code, metaOf(request));
     },
   );
 
@@ -113,7 +113,7 @@ export const accountRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = asyn
       requireSession(actor);
       const { code } = request.body;
       const factor = /^\d{6}$/.test(code) ? { otp: code } : { recoveryCode: code };
-      await disableTwoFactor(ctx, actor.userId, factor);
+      await disableTwoFactor(ctx, actor.userId, factor, metaOf(request));
       return reply.code(204).send();
     },
   );

@@ -44,6 +44,6 @@ export const publicAuthRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = a
         response: { 200: authResult },
       },
     },
-    async (request) => refreshSession(ctx, request.body.refreshToken),
+    async (request) => refreshSession(ctx, request.body.refreshToken, metaOf(request)),
   );
 };

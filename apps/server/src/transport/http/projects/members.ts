@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { DomainContext } from "../../../domain/context.ts";
 import { addMember, changeMemberRole, listMembers, removeMember } from "../../../domain/projects/members.ts";
-import { actorOf } from "../authenticate.ts";
+import { actorOf, metaOf } from "../authenticate.ts";
 
 const projectParams = z.object({ id });
 const memberParams = z.object({ id, userId: id });
@@ -35,7 +35,9 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await addMember(ctx, actorOf(request), request.params.id, request.body)),
+      reply
+        .code(201)
+        .send(await addMember(ctx, actorOf(request), request.params.id, request.body, metaOf(request))),
   );
 
   app.patch(
@@ -50,7 +52,14 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async
       },
     },
     async (request) =>
-      changeMemberRole(ctx, actorOf(request), request.params.id, request.params.userId, request.body.role),
+      changeMemberRole(
+        ctx,
+        actorOf(request),
+        request.params.id,
+        request.params.userId,
+        request.body.role,
+        metaOf(request),
+      ),
   );
 
   app.delete(
@@ -63,7 +72,7 @@ export const memberRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async
       },
     },
     async (request, reply) => {
-      await removeMember(ctx, actorOf(request), request.params.id, request.params.userId);
+      await removeMember(ctx, actorOf(request), request.params.id, request.params.userId, metaOf(request));
       return reply.code(204).send();
     },
   );

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { DomainContext } from "../../../domain/context.ts";
 import { authorizeAccount } from "../../../domain/policy.ts";
 import { listUsers, updateUser } from "../../../domain/users/admin.ts";
-import { actorOf } from "../authenticate.ts";
+import { actorOf, metaOf } from "../authenticate.ts";
 
 /** Instance administration: admins list accounts and change roles. */
 export const userRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
@@ -36,8 +36,9 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (
       },
     },
     async (request) => {
-      authorizeAccount(actorOf(request), "users:manage");
-      return updateUser(ctx, request.params.id, request.body);
+      const actor = actorOf(request);
+      authorizeAccount(actor, "users:manage");
+      return updateUser(ctx, actor, request.params.id, request.body, metaOf(request));
     },
   );
 };

@@ -1,0 +1,230 @@
+import { eq } from "drizzle-orm";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueJob } from "../src/infra/queue/enqueue.ts";
+import { jobType, Priority } from "../src/infra/queue/job-type.ts";
+import { createJobMetrics } from "../src/infra/queue/metrics.ts";
+import { JobRunner, type JobRunnerOptions } from "../src/infra/queue/runner.ts";
+import { Scheduler } from "../src/infra/queue/schedules.ts";
+import { jobSchedules, jobs } from "../src/infra/queue/schema.ts";
+import { waitFor } from "./collab-clients.ts";
+import {
+  registerUser,
+  startTestServer,
+  TestClock,
+  type TestServer,
+  type TestUser,
+  testStores,
+} from "./harness.ts";
+
+const silent = { error: () => {}, warn: () => {} };
+
+describe.each(testStores())("the durable job queue on %s", (store) => {
+  let server: TestServer;
+  let admin: TestUser;
+  const runners: JobRunner[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer(store);
+    admin = await registerUser(server.api, "Admin"); // the first account is the admin
+  });
+  afterAll(async () => {
+    for (const runner of runners) await runner.stop(1_000);
+    await server?.stop();
+  });
+
+  /** A runner of its own queue over the server's database (the server's runner never claims it). */
+  function runner(queue: string, overrides: Partial<JobRunnerOptions> = {}): JobRunner {
+    const created = new JobRunner({
+      db: server.app.database.db,
+      clock: server.clock,
+      nodeId: `test-${queue}`,
+      concurrency: { [queue]: 1 },
+      pollIntervalMs: 20,
+      leaseMs: 60_000,
+      backoff: { baseMs: 1_000, maxMs: 60_000 },
+      metrics: createJobMetrics(new Registry(), server.app.database.db),
+      log: silent,
+      ...overrides,
+    });
+    runners.push(created);
+    return created;
+  }
+  const rowOf = async (id: number) =>
+    (await server.app.database.db.select().from(jobs).where(eq(jobs.id, id)))[0]!;
+
+  it("runs critical jobs before normal ones before background ones", async () => {
+    const ran: string[] = [];
+    const types = {
+      background: jobType<{ n: number }>({
+        name: "t.background",
+        queue: "prio",
+        priority: Priority.background,
+        maxAttempts: 1,
+      }),
+      normal: jobType<{ n: number }>({
+        name: "t.normal",
+        queue: "prio",
+        priority: Priority.normal,
+        maxAttempts: 1,
+      }),
+      critical: jobType<{ n: number }>({
+        name: "t.critical",
+        queue: "prio",
+        priority: Priority.critical,
+        maxAttempts: 1,
+      }),
+    };
+    const db = server.app.database.db;
+    for (let n = 0; n < 5; n++) {
+      await enqueueJob(db, server.clock, types.background, { n });
+      await enqueueJob(db, server.clock, types.normal, { n });
+      await enqueueJob(db, server.clock, types.critical, { n });
+    }
+    const queue = runner("prio");
+    for (const [label, type] of Object.entries(types)) {
+      queue.handle(type, async ({ n }) => void ran.push(`${label}${n}`));
+    }
+    queue.start();
+    await waitFor(() => ran.length === 15);
+    expect(ran).toEqual([
+      ...[0, 1, 2, 3, 4].map((n) => `critical${n}`),
+      ...[0, 1, 2, 3, 4].map((n) => `normal${n}`),
+      ...[0, 1, 2, 3, 4].map((n) => `background${n}`),
+    ]);
+  });
+
+  it("retries with exponential backoff and jitter on the clock, then dead-letters; an admin retries it", async () => {
+    const clock = new TestClock();
+    const flaky = jobType<{ label: string }>({
+      name: "t.flaky",
+      queue: "backoff",
+      priority: Priority.normal,
+      maxAttempts: 3,
+    });
+    let failNow = true;
+    const runs: number[] = [];
+    const queue = runner("backoff", { clock });
+    queue.handle(flaky, async (_payload, { job }) => {
+      runs.push(job.attempt);
+      if (failNow) throw new Error(`boom ${job.attempt}`);
+    });
+    const id = await enqueueJob(server.app.database.db, clock, flaky, { label: "x" });
+    queue.start();
+
+    // Attempt n waits between half and all of 1 s · 2^(n-1).
+    for (const [attempt, ceiling] of [
+      [1, 1_000],
+      [2, 2_000],
+    ] as const) {
+      await waitFor(
+        async () => (await rowOf(id)).state === "pending" && (await rowOf(id)).attempts === attempt,
+      );
+      const row = await rowOf(id);
+      const delay = row.runAt.getTime() - clock.now().getTime();
+      expect(delay).toBeGreaterThan(ceiling / 2 - 200);
+      expect(delay).toBeLessThanOrEqual(ceiling);
+      expect(row.lastError).toBe(`boom ${attempt}`);
+      // Not yet due: nothing runs, however long real time passes.
+      clock.advance(ceiling / 2 - 250);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(runs).toHaveLength(attempt);
+      clock.advance(ceiling);
+    }
+    await waitFor(async () => (await rowOf(id)).state === "dead");
+    expect(runs).toEqual([1, 2, 3]);
+    expect((await rowOf(id)).lastError).toBe("boom 3");
+
+    const dead = await server.api.get("/api/v1/jobs?state=dead", admin.accessToken);
+    expect(dead.status).toBe(200);
+    expect(dead.body.items).toContainEqual(
+      expect.objectContaining({ id, state: "dead", attempts: 3, name: "t.flaky" }),
+    );
+    const user = await registerUser(server.api);
+    expect((await server.api.get("/api/v1/jobs?state=dead", user.accessToken)).status).toBe(403);
+    failNow = false;
+    const retried = await server.api.post(`/api/v1/jobs/${id}/retry`, {}, admin.accessToken);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ state: "pending", attempts: 0 });
+    await waitFor(async () => (await rowOf(id)).state === "completed");
+    expect(runs).toEqual([1, 2, 3, 1]);
+    const again = await server.api.post(`/api/v1/jobs/${id}/retry`, {}, admin.accessToken);
+    expect(again.status).toBe(409);
+  });
+
+  it("hands running jobs back at shutdown, and takes over a job whose node died", async () => {
+    const slow = jobType<Record<string, never>>({
+      name: "t.slow",
+      queue: "handback",
+      priority: Priority.normal,
+      maxAttempts: 5,
+    });
+    let started = 0;
+    const first = runner("handback", { nodeId: "node-a" });
+    first.handle(slow, (_payload, { signal }) => {
+      started++;
+      return new Promise((_resolve, reject) =>
+        signal.addEventListener("abort", () => reject(new Error("aborted"))),
+      );
+    });
+    const id = await enqueueJob(server.app.database.db, server.clock, slow, {});
+    first.start();
+    await waitFor(() => started === 1);
+    expect((await rowOf(id)).state).toBe("running");
+    await first.stop(100);
+    expect(await rowOf(id)).toMatchObject({ state: "pending", attempts: 0, lockedBy: null });
+
+    // A node that dies keeps its claim until the lease runs out; then another node takes the job.
+    await server.app.database.db
+      .update(jobs)
+      .set({
+        state: "running",
+        attempts: 1,
+        lockedBy: "dead-node",
+        lockedUntil: new Date(server.clock.now().getTime() + 5_000),
+      })
+      .where(eq(jobs.id, id));
+    const second = runner("handback", { nodeId: "node-b" });
+    second.handle(slow, async () => {});
+    second.start();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await rowOf(id)).lockedBy).toBe("dead-node");
+    server.clock.advance(6_000);
+    await waitFor(async () => (await rowOf(id)).state === "completed");
+    expect(await rowOf(id)).toMatchObject({ attempts: 2, lockedBy: "node-b" });
+  });
+
+  it("enqueues a recurring job once per slot across nodes", async () => {
+    const clock = new TestClock();
+    const tick = jobType<Record<string, never>>({
+      name: "t.cron",
+      queue: "cron",
+      priority: Priority.background,
+      maxAttempts: 1,
+    });
+    const db = server.app.database.db;
+    const nodes = [
+      new Scheduler(db, clock, [{ name: "test-minutely", cron: "* * * * *", type: tick, payload: {} }], 0),
+      new Scheduler(db, clock, [{ name: "test-minutely", cron: "* * * * *", type: tick, payload: {} }], 0),
+    ];
+    for (const node of nodes) await node.register();
+    const count = async () => (await db.select().from(jobs).where(eq(jobs.name, "t.cron"))).length;
+    expect(await Promise.all(nodes.map((node) => node.tick()))).toEqual([0, 0]);
+    clock.advance(61_000);
+    const first = await Promise.all(nodes.map((node) => node.tick()));
+    expect(first.reduce((a, b) => a + b)).toBe(1);
+    expect(await Promise.all(nodes.map((node) => node.tick()))).toEqual([0, 0]);
+    clock.advance(60_000);
+    await Promise.all(nodes.map((node) => node.tick()));
+    expect(await count()).toBe(2);
+    const [schedule] = await db.select().from(jobSchedules).where(eq(jobSchedules.name, "test-minutely"));
+    expect(schedule!.nextRunAt.getTime()).toBeGreaterThan(clock.now().getTime());
+  });
+
+  it("reports queue depth by state, job durations and failures at /metrics", async () => {
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/jobs_queue_depth\{queue="events",state="completed"\} \d+/);
+    expect(metrics).toContain("job_duration_seconds_bucket");
+    expect(metrics).toContain("# TYPE job_failures_total counter");
+  });
+});
