@@ -549,8 +549,32 @@ const publicMatrix: [RouteKey, readonly Expected[]][] = [
   ["POST /projects/:id/files/:fileId/versions/:versionId/restore", PUBLIC_WRITE],
 ];
 
+/**
+ * Account-level integration routes: not about a project, so outside the project matrix. Each names
+ * the scope an API key needs and whether only admins may call it; ownership (someone else's
+ * webhook is 404) is covered in webhooks.test.ts.
+ */
+const ACCOUNT_ROUTES: Record<string, { scope: ApiKeyScope; adminOnly: boolean; body?: object }> = {
+  "GET /webhooks": { scope: "webhooks:read", adminOnly: false },
+  "POST /webhooks": {
+    scope: "webhooks:write",
+    adminOnly: false,
+    body: { url: "https://example.com/hook", events: ["project.created"] },
+  },
+  "GET /webhooks/:id": { scope: "webhooks:read", adminOnly: false },
+  "PUT /webhooks/:id": { scope: "webhooks:write", adminOnly: false, body: { description: "x" } },
+  "DELETE /webhooks/:id": { scope: "webhooks:write", adminOnly: false },
+  "POST /webhooks/:id/test": { scope: "webhooks:write", adminOnly: false },
+  "POST /webhooks/:id/rotate-secret": { scope: "webhooks:write", adminOnly: false },
+  "GET /webhooks/:id/deliveries": { scope: "webhooks:read", adminOnly: false },
+  "POST /webhooks/:id/deliveries/:deliveryId/retry": { scope: "webhooks:write", adminOnly: false },
+  "GET /audit": { scope: "users:read", adminOnly: false },
+  "GET /jobs": { scope: "users:write", adminOnly: true },
+  "POST /jobs/:id/retry": { scope: "users:write", adminOnly: true },
+};
+
 /** Authenticated routes deliberately outside the matrix, each covered by its own section below. */
-const OUTSIDE_MATRIX = ["POST /auth/2fa/enable", "POST /auth/2fa/disable"];
+const OUTSIDE_MATRIX = ["POST /auth/2fa/enable", "POST /auth/2fa/disable", ...Object.keys(ACCOUNT_ROUTES)];
 
 // ---------------------------------------------------------------------------------------------
 // The suite
@@ -710,8 +734,39 @@ describe.each(testStores())("authorization matrix on %s", (store) => {
     });
   });
 
+  describe("account-level routes: signed in, the right scope, admin where it says so", () => {
+    const concrete = (pattern: string) =>
+      `/api/v1${pattern.replace(/:\w+/g, (name) => (name === ":id" ? "1" : "x_1"))}`;
+    for (const [route, rule] of Object.entries(ACCOUNT_ROUTES)) {
+      const [method, pattern] = route.split(" ") as [string, string];
+      it(`${route}: anonymous → 401, a key without ${rule.scope} → 403${rule.adminOnly ? ", a non-admin → 403" : ""}`, async () => {
+        const call = (token?: string) =>
+          server.api.request(method, concrete(pattern), { token, ...(rule.body ? { body: rule.body } : {}) });
+        const problem = (response: { status: number; body: { code?: string } }) => ({
+          status: response.status,
+          code: response.body?.code,
+        });
+        expect(problem(await call())).toEqual(UNAUTHENTICATED);
+        const holder = rule.adminOnly ? "admin" : "owner";
+        const withoutScope = apiKeyScopes.filter((scope) => scope !== rule.scope);
+        const key = (
+          await must(
+            server.api.post(
+              "/api/v1/api-keys",
+              { name: "cell", scopes: withoutScope },
+              world.users[holder].accessToken,
+            ),
+            201,
+          )
+        ).key as string;
+        expect(problem(await call(key))).toEqual(NO_SCOPE);
+        if (rule.adminOnly) expect(problem(await call(world.users.owner.accessToken))).toEqual(FORBIDDEN);
+      });
+    }
+  });
+
   describe("two-factor enable/disable are session-only too", () => {
-    for (const route of OUTSIDE_MATRIX) {
+    for (const route of OUTSIDE_MATRIX.filter((name) => name.includes("/2fa/"))) {
       for (const actor of ["anonymous", "key with scope", "key without scope"] as const) {
         const expected = actor === "anonymous" ? UNAUTHENTICATED : SESSION_ONLY;
         it(`${route} as ${actor} → ${label(expected)}`, async () => {

@@ -22,8 +22,8 @@ function findUnstorable(value: unknown, path: string, depth = 0): string | undef
  * validation, and refused with a clear 400.
  */
 export async function refuseUnstorableText(request: FastifyRequest): Promise<void> {
-  // Unknown routes answer 404 whatever their URL holds.
-  if (request.routeOptions.url === undefined) return;
+  // Unknown routes answer 404 whatever their URL holds; static file names never reach the database.
+  if (request.routeOptions.url === undefined || request.routeOptions.url === "/*") return;
   const where =
     findUnstorable(request.body, "body") ??
     findUnstorable(request.query, "query") ??

@@ -24,6 +24,10 @@ export async function serveWebApp(app: FastifyInstance, distDir: string): Promis
     );
     return null;
   }
+  // No file name holds NUL: such a path is an unknown route (404), as it is without the web app.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.routeOptions.url === "/*" && /%00/.test(request.url)) return reply.callNotFound();
+  });
   await app.register(fastifyStatic, {
     root: distDir,
     prefix: "/",
