@@ -303,6 +303,50 @@ describe.each(testStores())("webhooks on %s", (store) => {
   });
 });
 
+describe("an endpoint failing for too long", () => {
+  let server: TestServer;
+  let receiver: WebhookReceiver;
+  beforeAll(async () => {
+    server = await startTestServer(testStores()[0]!, {
+      WEBHOOK_ALLOW_PRIVATE: "true",
+      WEBHOOK_RETRY_SCHEDULE: "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
+      WEBHOOK_DISABLE_AFTER: "1s",
+      JOBS_POLL_INTERVAL_MS: "50",
+    });
+    receiver = await WebhookReceiver.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await receiver?.close();
+  });
+
+  it("is switched off (reason failing) once it has failed without a success for WEBHOOK_DISABLE_AFTER", async () => {
+    const user = await registerUser(server.api);
+    receiver.respondWith(() => ({ status: 500 }));
+    const hook = (
+      await server.api.post(
+        "/api/v1/webhooks",
+        { url: receiver.url, events: ["project.created"] },
+        user.accessToken,
+      )
+    ).body;
+    await server.api.post("/api/v1/projects", { name: "Doomed" }, user.accessToken);
+    await waitFor(
+      async () =>
+        (await server.api.get(`/api/v1/webhooks/${hook.id}`, user.accessToken)).body.active === false,
+      15_000,
+    );
+    const state = (await server.api.get(`/api/v1/webhooks/${hook.id}`, user.accessToken)).body;
+    expect(state).toMatchObject({ active: false, disabledReason: "failing" });
+    expect(state.failingSince).toEqual(expect.any(String));
+    // It was retried until the limit, not given up on earlier, and not after.
+    const attempts = receiver.received.length;
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(receiver.received.length).toBe(attempts);
+  });
+});
+
 describe("webhook destinations", () => {
   let server: TestServer;
   beforeAll(async () => {
