@@ -43,6 +43,22 @@ const versionSummary = z
   })
   .describe("A version of a file, without its content");
 
+const messageSummary = z
+  .object({
+    id: idOf("message"),
+    conversationId: idOf("conversation"),
+    seq: z
+      .number()
+      .int()
+      .min(1)
+      .describe("Position in the conversation: 1, 2, 3… in the order everyone sees"),
+    authorId: z.string().nullable().describe("The author's user id; null once the account is deleted"),
+    body: z.string().describe("Markdown text"),
+    mentions: z.array(z.string()).describe("User ids mentioned with @name"),
+    createdAt: timestamp,
+  })
+  .describe("A chat message");
+
 /** Every schema must be a zod type whose output is the event's payload interface. */
 type PayloadSchemas = { [K in WebhookEventName]: z.ZodType<DomainEventPayloads[K]> };
 
@@ -85,6 +101,14 @@ const schemas = {
     versionId: z.string().describe("The version that was restored"),
     savedVersionId: z.string().describe("The version saved from the content the restore replaced"),
   }),
+  "message.created": z.object({
+    conversationId: idOf("conversation"),
+    projectId: z
+      .string()
+      .nullable()
+      .describe("The project whose channel it is; null in a direct conversation"),
+    message: messageSummary,
+  }),
   "webhook.test": z.object({ webhookId: idOf("webhook") }),
   "webhook.disabled": z.object({
     webhookId: idOf("webhook"),
@@ -126,6 +150,7 @@ export const eventDescriptions: { readonly [K in WebhookEventName]: string } = {
   "file.renamed": "A file was moved to a new path; previousPath is where it was.",
   "file.deleted": "A file was removed from a project.",
   "member.added": "A user was added to a project with a role.",
+  "message.created": "A chat message was sent in a project channel or a direct conversation.",
   "member.removed": "A user was removed from a project (or left it).",
   "member.role_changed": "A project member's role changed; previousRole is the one they had.",
   "version.created": "A version of a file was saved (automatic checkpoint, named or before a restore).",

@@ -49,8 +49,23 @@ export interface ProjectEventPayloads {
   "version.restored": { projectId: string; fileId: string; versionId: string; savedVersionId: string };
 }
 
+/** A chat message as events carry it. */
+export interface MessageSummary {
+  id: string;
+  conversationId: string;
+  /** Position in its conversation: 1, 2, 3… in the order everyone sees. */
+  seq: number;
+  authorId: string | null;
+  body: string;
+  /** User ids mentioned with @name. */
+  mentions: string[];
+  createdAt: string;
+}
+
 /** Events about an account or an integration rather than a project. */
 export interface AccountEventPayloads {
+  /** A chat message was sent; projectId is null in a direct conversation. */
+  "message.created": { conversationId: string; projectId: string | null; message: MessageSummary };
   "user.created": { user: { id: string; email: string; name: string; role: string } };
   /** Sent only to the webhook it names, on request. */
   "webhook.test": { webhookId: string };
@@ -95,6 +110,7 @@ export const webhookEventNames = [
   "user.created",
   "project.created",
   ...projectEventNames.filter((name) => name !== "project.created"),
+  "message.created",
   "webhook.test",
   "webhook.disabled",
 ] as const satisfies readonly DomainEventName[];

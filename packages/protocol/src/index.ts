@@ -9,6 +9,7 @@ export type {
   DomainEventName,
   DomainEventPayloads,
   FileSummary,
+  MessageSummary,
   ProjectEventName,
   ProjectEventPayloads,
   ProjectSummary,

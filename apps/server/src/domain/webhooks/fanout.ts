@@ -91,8 +91,9 @@ async function scope<T extends Candidate>(tx: Tx, event: EventRow, hooks: T[]): 
       return hooks.filter((hook) => hook.ownerId === data.ownerId && hook.id !== data.webhookId);
   }
   const projectId = event.projectId;
-  if (!projectId) return [];
   const audience = new Set(event.audience ?? []);
+  // Not about a project (a direct conversation): only those it was addressed to.
+  if (!projectId) return hooks.filter((hook) => audience.has(hook.ownerId));
   const [project] = await tx
     .select({ visibility: projects.visibility })
     .from(projects)

@@ -2,9 +2,23 @@
 
 export { auditLog } from "../../domain/audit/schema.ts";
 export { apiKeys, instanceSecrets, refreshTokens, sessions } from "../../domain/auth/schema.ts";
+export {
+  conversationMembers,
+  conversationReads,
+  conversations,
+  messageReactions,
+  messages,
+} from "../../domain/chat/schema.ts";
 export { docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
 export { domainEvents } from "../../domain/events/schema.ts";
 export { files } from "../../domain/files/schema.ts";
+export {
+  notificationCounters,
+  notificationPreferences,
+  notificationSettings,
+  notifications,
+  pushSubscriptions,
+} from "../../domain/notifications/schema.ts";
 export { projectMembers, projects } from "../../domain/projects/schema.ts";
 export { recoveryCodes, users } from "../../domain/users/schema.ts";
 export { webhookAttempts, webhookDeliveries, webhooks } from "../../domain/webhooks/schema.ts";
