@@ -10,10 +10,13 @@ import { createCollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
 import { checkpointWith } from "./domain/collab/versions.ts";
 import type { DomainContext } from "./domain/context.ts";
+import { NotificationHub } from "./domain/notifications/hub.ts";
 import { type Clock, systemClock } from "./infra/clock.ts";
 import { SecretBox } from "./infra/crypto/secret-box.ts";
 import { type Database, type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
+import { createMailer, type Mailer } from "./infra/mail/mailer.ts";
+import { createPushSender, loadOrCreateVapidKeys, type PushSender } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
 import type { JobRunner } from "./infra/queue/runner.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
@@ -27,6 +30,10 @@ export interface App {
   ctx: DomainContext;
   database: Database;
   jobs: JobRunner;
+  /** Outbound email: SMTP_URL, or .eml files under DATA_DIR/mail. Closed with the app. */
+  mailer: Mailer;
+  /** Web Push with this instance's VAPID keys. */
+  push: PushSender;
   /** Stops accepting, lets in-flight requests finish, then closes storage. */
   close(): Promise<void>;
 }
@@ -58,6 +65,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const encryptionKey = config.ENCRYPTION_KEY
       ? decodeKey(config.ENCRYPTION_KEY)
       : await loadOrCreateSecret(database.db, "encryption_key", now);
+    const vapidKeys =
+      config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY
+        ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY }
+        : await loadOrCreateVapidKeys(database.db, now);
+    const push = createPushSender({
+      ...vapidKeys,
+      subject: config.VAPID_SUBJECT,
+      // Push endpoints are URLs users hand us, like webhook URLs: the same destination rule.
+      allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+    });
+    const mailer = createMailer({
+      smtpUrl: config.SMTP_URL,
+      from: config.MAIL_FROM,
+      dataDir: config.dataDir,
+    });
 
     const metrics = createMetrics();
     const collabLog: CollabLogger = {
@@ -97,9 +119,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
         rotationOverlapMs: 24 * 60 * 60 * 1000,
       },
+      // Its live channel is attached by the realtime gateway below.
+      notifications: new NotificationHub(clock, { publicUrl: config.PUBLIC_URL }),
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
     };
-    const http = await buildHttpServer({ config, ctx, database, metrics, logStream: options.logStream });
+    const http = await buildHttpServer({
+      config,
+      ctx,
+      database,
+      metrics,
+      push,
+      logStream: options.logStream,
+    });
     eventLog = http.log;
     const realtime = createRealtimeGateway({
       httpServer: http.server,
@@ -122,6 +153,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       db: database.db,
       ctx,
       metrics: createJobMetrics(metrics.registry, database.db),
+      mailer,
+      push,
       log: http.log,
     });
     // Close order: live connections first (pending updates written), then HTTP (in-flight requests
@@ -134,8 +167,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         jobs.stop(drainDeadlineMs(config)),
       ]);
     });
-    http.addHook("onClose", async () => database.close());
-    return { http, ctx, database, jobs, close: () => closeWithDeadline(http, drainDeadlineMs(config)) };
+    http.addHook("onClose", async () => Promise.all([database.close(), mailer.close()]));
+    return {
+      http,
+      ctx,
+      database,
+      jobs,
+      mailer,
+      push,
+      close: () => closeWithDeadline(http, drainDeadlineMs(config)),
+    };
   } catch (error) {
     await database.close();
     throw error;

@@ -13,22 +13,35 @@ import {
   purgeJobs,
   purgeSessions,
 } from "./domain/maintenance.ts";
+import { notificationConsumer } from "./domain/notifications/consumer.ts";
+import { emailDigest, emailNotification, pushNotification } from "./domain/notifications/deliver.ts";
+import {
+  NOTIFICATIONS_QUEUE,
+  sendEmailDigest,
+  sendNotificationEmail,
+  sendNotificationPush,
+} from "./domain/notifications/jobs.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
 import type { Db } from "./infra/db/database.ts";
+import type { Mailer } from "./infra/mail/mailer.ts";
+import type { PushSender } from "./infra/push/web-push.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
 import { JobRunner } from "./infra/queue/runner.ts";
 import { Scheduler } from "./infra/queue/schedules.ts";
 
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
-const DEFAULT_CONCURRENCY = { events: 2, webhooks: 8, maintenance: 1 };
+const DEFAULT_CONCURRENCY = { events: 2, webhooks: 8, maintenance: 1, [NOTIFICATIONS_QUEUE]: 4 };
 
 export interface BackgroundDeps {
   config: Config;
   db: Db;
   ctx: DomainContext;
   metrics: JobMetrics;
+  /** Notification email and web push. */
+  mailer: Mailer;
+  push: PushSender;
   log: {
     error(details: object, message: string): void;
     warn(details: object, message: string): void;
@@ -37,9 +50,17 @@ export interface BackgroundDeps {
 
 /**
  * The job runner with every handler and schedule: event dispatch (the outbox's consumers),
- * webhook deliveries and housekeeping.
+ * webhook deliveries, notification email and push, and housekeeping.
  */
-export async function startBackground({ config, db, ctx, metrics, log }: BackgroundDeps): Promise<JobRunner> {
+export async function startBackground({
+  config,
+  db,
+  ctx,
+  metrics,
+  mailer,
+  push,
+  log,
+}: BackgroundDeps): Promise<JobRunner> {
   const scheduler = new Scheduler(db, ctx.clock, maintenanceSchedules);
   await scheduler.register();
   const runner = new JobRunner({
@@ -55,10 +76,16 @@ export async function startBackground({ config, db, ctx, metrics, log }: Backgro
     beforePoll: () => scheduler.tick().then(() => undefined),
   });
 
-  const consumers: EventConsumer[] = [(tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, event)];
+  const consumers: EventConsumer[] = [
+    (tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, event),
+    notificationConsumer({ clock: ctx.clock, hub: ctx.notifications }),
+  ];
   runner.handle(dispatchEvents, async ({ eventIds }) => {
-    await dispatchToConsumers(db, consumers, eventIds);
+    await dispatchToConsumers(db, consumers, eventIds, (error) =>
+      log.error({ err: error }, "telling live connections about a notification failed"),
+    );
     runner.wake("webhooks");
+    runner.wake(NOTIFICATIONS_QUEUE);
   });
   runner.handle(deliverWebhook, ({ deliveryId }) =>
     deliverOnce(
@@ -66,6 +93,10 @@ export async function startBackground({ config, db, ctx, metrics, log }: Backgro
       deliveryId,
     ),
   );
+  const delivery = { db, clock: ctx.clock, links: ctx.notifications.links, mailer, push, log };
+  runner.handle(sendNotificationEmail, ({ notificationId }) => emailNotification(delivery, notificationId));
+  runner.handle(sendEmailDigest, ({ userId }) => emailDigest(delivery, userId));
+  runner.handle(sendNotificationPush, ({ notificationId }) => pushNotification(delivery, notificationId));
   runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
   runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));
   runner.handle(compactIdleDocuments, async () => void (await compactDocuments(db, ctx.clock, ctx.collab)));

@@ -9,113 +9,136 @@ const booleanString = z
   .transform((value) => value === "true" || value === "1");
 
 /** Every setting CodePark reads from the environment. README's configuration table mirrors this. */
-const configSchema = z.object({
-  HOST: z.string().min(1).default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DATA_DIR: z.string().min(1).default("./data"),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-    .optional(),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  LOG_LEVEL: z.enum(logLevels).default("info"),
-  CORS_ORIGINS: z
-    .string()
-    .default("")
-    .transform((value) =>
-      value
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.union([z.literal("*"), z.url()]))),
-  PUBLIC_URL: z.url().optional(),
-  JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-  ENCRYPTION_KEY: z
-    .string()
-    .regex(/^[A-Za-z0-9+/_-]{43}=?$/, "must be 32 bytes, base64 or base64url encoded")
-    .optional(),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(2 * 1024 * 1024),
-  MAX_FILE_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(1024 * 1024),
-  TRUST_PROXY: booleanString.default(false),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  COLLAB_MAX_DOCUMENT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(16 * 1024 * 1024),
-  COLLAB_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
-  COLLAB_COMPACT_EVERY: z.coerce.number().int().min(1).default(500),
-  COLLAB_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
-  COLLAB_CHECKPOINT_INTERVAL_MS: z.coerce
-    .number()
-    .int()
-    .min(1_000)
-    .default(5 * 60_000),
-  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
-  JOBS_LEASE_MS: z.coerce
-    .number()
-    .int()
-    .min(1_000)
-    .default(5 * 60_000),
-  JOBS_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(5_000),
-  JOBS_BACKOFF_MAX_MS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(60 * 60_000),
-  JOBS_CONCURRENCY: z
-    .string()
-    .default("")
-    .transform((value, context) => {
-      const entries = value
-        .split(",")
-        .map((item) => item.trim())
-        .filter(Boolean)
-        .map((item) => item.split("="));
-      for (const entry of entries) {
-        if (entry.length !== 2 || !/^[a-z]+$/.test(entry[0]!) || !/^[1-9]\d*$/.test(entry[1]!)) {
-          context.addIssue({ code: "custom", message: "must look like webhooks=8,events=2" });
+const configSchema = z
+  .object({
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    DATA_DIR: z.string().min(1).default("./data"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    LOG_LEVEL: z.enum(logLevels).default("info"),
+    CORS_ORIGINS: z
+      .string()
+      .default("")
+      .transform((value) =>
+        value
+          .split(",")
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.union([z.literal("*"), z.url()]))),
+    PUBLIC_URL: z.url().optional(),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    ENCRYPTION_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/_-]{43}=?$/, "must be 32 bytes, base64 or base64url encoded")
+      .optional(),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(2 * 1024 * 1024),
+    MAX_FILE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(1024 * 1024),
+    TRUST_PROXY: booleanString.default(false),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    COLLAB_MAX_DOCUMENT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * 1024 * 1024),
+    COLLAB_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
+    COLLAB_COMPACT_EVERY: z.coerce.number().int().min(1).default(500),
+    COLLAB_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
+    COLLAB_CHECKPOINT_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(5 * 60_000),
+    JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+    JOBS_LEASE_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .default(5 * 60_000),
+    JOBS_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(5_000),
+    JOBS_BACKOFF_MAX_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(60 * 60_000),
+    JOBS_CONCURRENCY: z
+      .string()
+      .default("")
+      .transform((value, context) => {
+        const entries = value
+          .split(",")
+          .map((item) => item.trim())
+          .filter(Boolean)
+          .map((item) => item.split("="));
+        for (const entry of entries) {
+          if (entry.length !== 2 || !/^[a-z]+$/.test(entry[0]!) || !/^[1-9]\d*$/.test(entry[1]!)) {
+            context.addIssue({ code: "custom", message: "must look like webhooks=8,events=2" });
+            return z.NEVER;
+          }
+        }
+        return Object.fromEntries(entries.map(([queue, count]) => [queue!, Number(count)]));
+      }),
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .default("5s,5m,30m,2h,5h,10h,10h")
+      .transform((value, context) => {
+        try {
+          return parseDurationList(value);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
           return z.NEVER;
         }
-      }
-      return Object.fromEntries(entries.map(([queue, count]) => [queue!, Number(count)]));
-    }),
-  WEBHOOK_RETRY_SCHEDULE: z
-    .string()
-    .default("5s,5m,30m,2h,5h,10h,10h")
-    .transform((value, context) => {
-      try {
-        return parseDurationList(value);
-      } catch (error) {
-        context.addIssue({ code: "custom", message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
-  WEBHOOK_ALLOW_PRIVATE: booleanString.default(false),
-  WEBHOOK_DISABLE_AFTER: z
-    .string()
-    .default("5d")
-    .transform((value, context) => {
-      try {
-        return parseDuration(value);
-      } catch (error) {
-        context.addIssue({ code: "custom", message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
-});
+      }),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+    WEBHOOK_ALLOW_PRIVATE: booleanString.default(false),
+    WEBHOOK_DISABLE_AFTER: z
+      .string()
+      .default("5d")
+      .transform((value, context) => {
+        try {
+          return parseDuration(value);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
+          return z.NEVER;
+        }
+      }),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .pipe(z.url())
+      .optional(),
+    MAIL_FROM: z.string().min(3).default("CodePark <codepark@localhost>"),
+    VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:|https:)/, "must start with mailto: or https:")
+      .default("mailto:admin@localhost"),
+    VAPID_PUBLIC_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{87}$/, "must be a 65-byte P-256 public key, base64url without padding")
+      .optional(),
+    VAPID_PRIVATE_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/, "must be a 32-byte P-256 private key, base64url without padding")
+      .optional(),
+  })
+  .refine((config) => (config.VAPID_PUBLIC_KEY === undefined) === (config.VAPID_PRIVATE_KEY === undefined), {
+    message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",
+    path: ["VAPID_PRIVATE_KEY"],
+  });
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
 

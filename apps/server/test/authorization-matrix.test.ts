@@ -262,6 +262,36 @@ const routes = {
   },
 
   // Files -------------------------------------------------------------------------------------
+  "GET /projects/:id/conversation": {
+    need: "projects:read",
+    holder: "owner",
+    prepare: async (world, cell) => ({
+      path: `${(await world.project(cell.visibility, false)).base}/conversation`,
+    }),
+  },
+  "GET /projects/:id/messages": {
+    need: "projects:read",
+    holder: "owner",
+    prepare: async (world, cell) => ({
+      path: `${(await world.project(cell.visibility, false)).base}/messages`,
+    }),
+  },
+  "POST /projects/:id/messages": {
+    need: "projects:write",
+    holder: "owner",
+    prepare: async (world, cell) => {
+      const fx = await world.project(cell.visibility, false);
+      const body = `said by ${cell.actor} ${Math.random()}`;
+      return {
+        path: `${fx.base}/messages`,
+        body: { body },
+        effect: async () => {
+          const page = await must(world.api.get(`${fx.base}/messages?limit=100`, world.admin()), 200);
+          return page.items.some((message: { body: string }) => message.body === body);
+        },
+      };
+    },
+  },
   "GET /projects/:id/files": {
     need: "projects:read",
     holder: "owner",
@@ -501,6 +531,10 @@ const matrix: [RouteKey, readonly Expected[]][] = [
   ["POST /projects/:id/members",            [UNAUTHENTICATED, HIDDEN,    FORBIDDEN, FORBIDDEN, 201,       201,  201,           NO_SCOPE]],
   ["PATCH /projects/:id/members/:userId",   [UNAUTHENTICATED, HIDDEN,    FORBIDDEN, FORBIDDEN, 200,       200,  200,           NO_SCOPE]],
   ["DELETE /projects/:id/members/:userId",  [UNAUTHENTICATED, HIDDEN,    FORBIDDEN, FORBIDDEN, 204,       204,  204,           NO_SCOPE]],
+  ["GET /projects/:id/conversation",        [UNAUTHENTICATED, HIDDEN,    200,       200,       200,       200,  200,           NO_SCOPE]],
+  ["GET /projects/:id/messages",            [UNAUTHENTICATED, HIDDEN,    200,       200,       200,       200,  200,           NO_SCOPE]],
+  // Every member may chat, viewers included.
+  ["POST /projects/:id/messages",           [UNAUTHENTICATED, HIDDEN,    201,       201,       201,       201,  201,           NO_SCOPE]],
   ["GET /projects/:id/files",               [UNAUTHENTICATED, HIDDEN,    200,       200,       200,       200,  200,           NO_SCOPE]],
   ["POST /projects/:id/files",              [UNAUTHENTICATED, HIDDEN,    FORBIDDEN, 201,       201,       201,  201,           NO_SCOPE]],
   ["GET /projects/:id/files/:fileId",       [UNAUTHENTICATED, HIDDEN,    200,       200,       200,       200,  200,           NO_SCOPE]],
@@ -535,6 +569,10 @@ const publicMatrix: [RouteKey, readonly Expected[]][] = [
   ["DELETE /projects/:id", PUBLIC_WRITE],
   ["GET /projects/:id/members", PUBLIC_READ],
   ["POST /projects/:id/members", PUBLIC_WRITE],
+  ["GET /projects/:id/conversation", PUBLIC_READ],
+  ["GET /projects/:id/messages", PUBLIC_READ],
+  // Reading a public project's channel is open to all; talking in it is for its members.
+  ["POST /projects/:id/messages", PUBLIC_WRITE],
   ["PATCH /projects/:id/members/:userId", PUBLIC_WRITE],
   ["DELETE /projects/:id/members/:userId", PUBLIC_WRITE],
   ["GET /projects/:id/files", PUBLIC_READ],
@@ -571,10 +609,45 @@ const ACCOUNT_ROUTES: Record<string, { scope: ApiKeyScope; adminOnly: boolean; b
   "GET /audit": { scope: "users:read", adminOnly: false },
   "GET /jobs": { scope: "users:write", adminOnly: true },
   "POST /jobs/:id/retry": { scope: "users:write", adminOnly: true },
+  // Your own inbox and notification preferences (someone else's ids change nothing: notifications.test.ts).
+  "GET /notifications": { scope: "users:read", adminOnly: false },
+  "GET /notifications/unread-count": { scope: "users:read", adminOnly: false },
+  "POST /notifications/read": { scope: "users:write", adminOnly: false, body: { ids: ["ntf_1"] } },
+  "POST /notifications/read-all": { scope: "users:write", adminOnly: false },
+  "POST /notifications/archive": { scope: "users:write", adminOnly: false, body: { ids: ["ntf_1"] } },
+  "GET /notification-preferences": { scope: "users:read", adminOnly: false },
+  "PUT /notification-preferences": {
+    scope: "users:write",
+    adminOnly: false,
+    body: { emailDigestMinutes: 0 },
+  },
 };
 
+/**
+ * Chat routes addressed by conversation or message id: who may use them follows from the
+ * conversation (project channel or direct), covered in chat.test.ts; here, only that they refuse
+ * anonymous callers.
+ */
+const CHAT_ROUTES = [
+  "GET /conversations",
+  "POST /conversations",
+  "GET /conversations/:id",
+  "GET /conversations/:id/messages",
+  "POST /conversations/:id/messages",
+  "POST /conversations/:id/read",
+  "PATCH /messages/:id",
+  "DELETE /messages/:id",
+  "POST /messages/:id/reactions",
+  "DELETE /messages/:id/reactions/:emoji",
+];
+
 /** Authenticated routes deliberately outside the matrix, each covered by its own section below. */
-const OUTSIDE_MATRIX = ["POST /auth/2fa/enable", "POST /auth/2fa/disable", ...Object.keys(ACCOUNT_ROUTES)];
+const OUTSIDE_MATRIX = [
+  "POST /auth/2fa/enable",
+  "POST /auth/2fa/disable",
+  ...Object.keys(ACCOUNT_ROUTES),
+  ...CHAT_ROUTES,
+];
 
 // ---------------------------------------------------------------------------------------------
 // The suite
@@ -761,6 +834,18 @@ describe.each(testStores())("authorization matrix on %s", (store) => {
         ).key as string;
         expect(problem(await call(key))).toEqual(NO_SCOPE);
         if (rule.adminOnly) expect(problem(await call(world.users.owner.accessToken))).toEqual(FORBIDDEN);
+      });
+    }
+  });
+
+  describe("chat routes by conversation or message refuse anonymous callers", () => {
+    for (const route of CHAT_ROUTES) {
+      it(`${route} → 401`, async () => {
+        const [method, pattern] = route.split(" ") as [string, string];
+        const response = await server.api.request(method, `/api/v1${pattern.replace(/:\w+/g, "x_1")}`, {
+          ...(method === "POST" || method === "PATCH" ? { body: {} } : {}),
+        });
+        expect({ status: response.status, code: response.body?.code }).toEqual(UNAUTHENTICATED);
       });
     }
   });

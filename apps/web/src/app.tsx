@@ -15,6 +15,11 @@ const WorkspacePage = lazy(() =>
   import("./workspace/workspace-page.tsx").then((module) => ({ default: module.WorkspacePage })),
 );
 
+// Chat outside a workspace (where mentions in direct conversations link to).
+const MessagesPage = lazy(() =>
+  import("./chat/messages-page.tsx").then((module) => ({ default: module.MessagesPage })),
+);
+
 const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up"]);
 
 export function App() {
@@ -60,6 +65,15 @@ function Routed({ path }: { path: string }) {
   if (path === "/" || path === "/projects") return <ProjectsPage />;
   const settings = match("/projects/:id/settings", path);
   if (settings) return <ProjectSettingsPage projectId={settings.id!} />;
+  if (path === "/messages" || match("/messages/:id", path)) {
+    return (
+      <ErrorBoundary what="your messages">
+        <Suspense fallback={<Spinner label="Loading messages…" />}>
+          <MessagesPage conversationId={match("/messages/:id", path)?.id ?? null} />
+        </Suspense>
+      </ErrorBoundary>
+    );
+  }
   const account = match("/settings/:tab", path);
   if (path === "/settings" || account) return <AccountPage tab={account?.tab ?? "security"} />;
   return (

@@ -73,6 +73,32 @@ export interface AccountEventPayloads {
   "webhook.disabled": { webhookId: string; ownerId: string; url: string; reason: "gone" | "failing" };
 }
 
+/** Chat changes other than a new message: for live clients, not offered to webhooks. */
+export interface ChatEventPayloads {
+  "message.updated": {
+    conversationId: string;
+    projectId: string | null;
+    message: MessageSummary & { editedAt: string };
+  };
+  "message.deleted": { conversationId: string; projectId: string | null; messageId: string; seq: number };
+  "message.reaction": {
+    conversationId: string;
+    projectId: string | null;
+    messageId: string;
+    userId: string;
+    emoji: string;
+    /** true: added; false: removed. */
+    on: boolean;
+  };
+  /** Someone read a conversation up to lastReadSeq (read receipts, and unread counts on their other devices). */
+  "conversation.read": {
+    conversationId: string;
+    projectId: string | null;
+    userId: string;
+    lastReadSeq: number;
+  };
+}
+
 export interface AccessEventPayloads {
   "session.revoked": { userId: string; sessionId: string };
   "api_key.revoked": { userId: string; apiKeyId: string };
@@ -80,7 +106,10 @@ export interface AccessEventPayloads {
 }
 
 export type ProjectEventName = keyof ProjectEventPayloads;
-export type DomainEventPayloads = ProjectEventPayloads & AccountEventPayloads & AccessEventPayloads;
+export type DomainEventPayloads = ProjectEventPayloads &
+  AccountEventPayloads &
+  ChatEventPayloads &
+  AccessEventPayloads;
 export type DomainEventName = keyof DomainEventPayloads;
 
 export type DomainEvent = {

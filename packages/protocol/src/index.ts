@@ -1,10 +1,23 @@
 export type { ApiKeyScope, ProjectRole, UserRole } from "./auth.ts";
 export { API_KEY_PREFIX, apiKeyScopes, projectRoles, REFRESH_TOKEN_PREFIX, userRoles } from "./auth.ts";
+export type { ChatClientEvents, ChatJoinAck, ChatServerEvents, ChatTypingEvent } from "./chat-realtime.ts";
+export {
+  chatClientEventNames,
+  chatDeletePayload,
+  chatEditPayload,
+  chatJoinPayload,
+  chatLeavePayload,
+  chatReactPayload,
+  chatReadPayload,
+  chatSendPayload,
+  chatTypingPayload,
+} from "./chat-realtime.ts";
 export type { ErrorCode, Problem } from "./errors.ts";
 export { errorCodes } from "./errors.ts";
 export type {
   AccessEventPayloads,
   AccountEventPayloads,
+  ChatEventPayloads,
   DomainEvent,
   DomainEventName,
   DomainEventPayloads,

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { id } from "./api/common.ts";
+import type { Notification, UnreadCount } from "./api/notifications.ts";
+import { type ChatClientEvents, type ChatServerEvents, chatClientEventNames } from "./chat-realtime.ts";
 import type { ErrorCode } from "./errors.ts";
 import type { ProjectEventName, ProjectEventPayloads } from "./events.ts";
 
@@ -92,13 +94,17 @@ export type ProjectEventListeners = {
   [K in ProjectEventName]: (event: RealtimeProjectEvent<K>) => void;
 };
 
-export interface ServerToClientEvents extends ProjectEventListeners {
+export interface ServerToClientEvents extends ProjectEventListeners, ChatServerEvents {
   "presence:update": (state: PresenceState) => void;
   typing: (event: TypingEvent) => void;
   "project:left": (event: ProjectLeftEvent) => void;
+  /** A new entry in your inbox (sent to your own connections only). */
+  notification: (notification: Notification) => void;
+  /** Your unread count after a notification arrived or was read, archived or read-all. */
+  "notifications:unread-count": (count: UnreadCount) => void;
 }
 
-export interface ClientToServerEvents {
+export interface ClientToServerEvents extends ChatClientEvents {
   "project:join": (payload: ProjectJoinPayload, ack: (response: ProjectJoinAck) => void) => void;
   "project:leave": (payload: ProjectLeavePayload, ack: (response: AckResponse) => void) => void;
   "presence:update": (payload: PresenceUpdatePayload, ack: (response: PresenceUpdateAck) => void) => void;
@@ -108,6 +114,7 @@ export interface ClientToServerEvents {
 export type ClientToServerEventName = keyof ClientToServerEvents;
 
 export const clientToServerEventNames = [
+  ...chatClientEventNames,
   "project:join",
   "project:leave",
   "presence:update",

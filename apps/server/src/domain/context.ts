@@ -4,6 +4,7 @@ import type { Db } from "../infra/db/database.ts";
 import type { LocalEventBus } from "../infra/events/local-bus.ts";
 import type { AccessTokens } from "./auth/access-tokens.ts";
 import type { CollabService } from "./collab/service.ts";
+import type { NotificationHub } from "./notifications/hub.ts";
 import type { WebhookSettings } from "./webhooks/settings.ts";
 
 /** What domain commands need from the outside world, built once by the composition root. */
@@ -17,6 +18,8 @@ export interface DomainContext {
   /** Live documents: file content is read and written through them. */
   collab: CollabService;
   webhooks: WebhookSettings;
+  /** The unread-count cache and the live channel to each person's connections. */
+  notifications: NotificationHub;
   limits: {
     refreshTokenTtlDays: number;
     maxFileBytes: number;

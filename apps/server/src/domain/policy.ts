@@ -14,7 +14,9 @@ export type ProjectAction =
   | "members:manage"
   | "project:leave"
   | "files:read"
-  | "files:write";
+  | "files:write"
+  | "chat:read"
+  | "chat:post";
 
 interface Rule {
   roles: readonly ProjectRole[];
@@ -34,6 +36,9 @@ const projectRules: Record<ProjectAction, Rule> = {
   "project:delete": { roles: ["owner"], scope: "projects:write", public: false },
   "members:manage": { roles: ["owner"], scope: "projects:write", public: false },
   "project:leave": { roles: READERS, scope: "projects:write", public: false },
+  // Any member may talk in the project channel, viewers too: chat is not editing.
+  "chat:read": { roles: READERS, scope: "projects:read", public: true },
+  "chat:post": { roles: READERS, scope: "projects:write", public: false },
 };
 
 export interface ProjectAccess {
@@ -77,7 +82,9 @@ export type AccountAction =
   | "webhooks:manage"
   | "audit:read"
   | "audit:read-all"
-  | "jobs:manage";
+  | "jobs:manage"
+  | "notifications:read"
+  | "notifications:manage";
 
 const accountRules: Record<AccountAction, { adminOnly: boolean; scope: ApiKeyScope }> = {
   "projects:list": { adminOnly: false, scope: "projects:read" },
@@ -89,6 +96,9 @@ const accountRules: Record<AccountAction, { adminOnly: boolean; scope: ApiKeySco
   "audit:read": { adminOnly: false, scope: "users:read" },
   "audit:read-all": { adminOnly: true, scope: "users:read" },
   "jobs:manage": { adminOnly: true, scope: "users:write" },
+  // Your own inbox and notification settings: API keys need the account scopes.
+  "notifications:read": { adminOnly: false, scope: "users:read" },
+  "notifications:manage": { adminOnly: false, scope: "users:write" },
 };
 
 export function authorizeAccount(actor: Actor, action: AccountAction): void {

@@ -1,12 +1,21 @@
+import { lazy, Suspense } from "react";
 import { Link } from "../router.tsx";
+import { ErrorBoundary } from "../ui/error-boundary.tsx";
+import { Spinner } from "../ui/feedback.tsx";
 import { ApiKeysSection } from "./api-keys.tsx";
 import { SessionsSection } from "./sessions.tsx";
 import { TwoFactorSection } from "./two-factor.tsx";
+
+// Loaded when opened (with the push and service-worker code).
+const NotificationSettings = lazy(() =>
+  import("../notifications/preferences.tsx").then((module) => ({ default: module.NotificationSettings })),
+);
 
 const TABS = [
   { id: "security", label: "Two-factor authentication" },
   { id: "sessions", label: "Sessions" },
   { id: "api-keys", label: "API keys" },
+  { id: "notifications", label: "Notifications" },
 ] as const;
 
 export function AccountPage({ tab }: { tab: string }) {
@@ -28,6 +37,13 @@ export function AccountPage({ tab }: { tab: string }) {
       {active.id === "security" && <TwoFactorSection />}
       {active.id === "sessions" && <SessionsSection />}
       {active.id === "api-keys" && <ApiKeysSection />}
+      {active.id === "notifications" && (
+        <ErrorBoundary what="your notification settings">
+          <Suspense fallback={<Spinner label="Loading notification settings…" />}>
+            <NotificationSettings />
+          </Suspense>
+        </ErrorBoundary>
+      )}
     </section>
   );
 }

@@ -3,13 +3,21 @@ import type {
   apiKey,
   apiKeyCreated,
   authResult,
+  ChatMessage,
+  Conversation,
   file,
   fileWithContent,
   member,
+  Notification,
+  NotificationChannel,
+  NotificationKind,
+  NotificationPreferences,
   project,
+  pushSubscription,
   recoveryCodesResult,
   session,
   twoFactorSetup,
+  UnreadCount,
   user,
   version,
   versionWithContent,
@@ -32,6 +40,16 @@ export type FileWithContent = Parsed<typeof fileWithContent>;
 export type Version = Parsed<typeof version>;
 export type VersionWithContent = Parsed<typeof versionWithContent>;
 export type ProjectRole = Project["role"] & string;
+export type PushSubscriptionInfo = Parsed<typeof pushSubscription>;
+export type {
+  ChatMessage,
+  Conversation,
+  Notification,
+  NotificationChannel,
+  NotificationKind,
+  NotificationPreferences,
+  UnreadCount,
+};
 
 export interface Page<T> {
   items: T[];

@@ -9,6 +9,14 @@ export function useSession(): StoredSession | null {
 
 /** Signs this device out: the server revokes the session; locally it ends even when offline. */
 export async function signOut(): Promise<void> {
+  // This browser's push subscription belongs to the person leaving: remove it first (while the
+  // token still works). The push code loads only when there is one.
+  if (localStorage.getItem("codepark.push")) {
+    await import("../notifications/push.ts").then(
+      (push) => push.disablePushOnSignOut(),
+      () => undefined,
+    );
+  }
   try {
     await request("POST", "/auth/logout", { body: {} });
   } catch {

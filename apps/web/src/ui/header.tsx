@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { signOut, useSession } from "../api/use-session.ts";
+import { NotificationBell } from "../notifications/bell.tsx";
 import { Link } from "../router.tsx";
 
 /** The top bar: brand, page-specific content (the workspace puts its controls here), account links. */
@@ -16,7 +17,11 @@ export function Header({ children }: { children?: ReactNode }) {
       {children}
       <nav className="header-nav" aria-label="Account">
         <Link href="/">Projects</Link>
+        <Link href="/messages" className="nav-messages">
+          Messages
+        </Link>
         <Link href="/settings">Settings</Link>
+        <NotificationBell />
         <span className="user-name" title={session?.user.email}>
           {session?.user.name}
         </span>

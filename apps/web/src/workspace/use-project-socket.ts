@@ -1,20 +1,13 @@
 import type {
-  ClientToServerEvents,
   PresenceState,
   PresenceUpdatePayload,
   ProjectEventName,
   ProjectLeftEvent,
   RealtimeProjectEvent,
-  ServerToClientEvents,
 } from "@codepark/protocol";
 import { projectEventNames } from "@codepark/protocol/events";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { io, type Socket } from "socket.io-client";
-import { api } from "../api/client.ts";
-import { currentAccessToken, refreshAccessToken } from "../api/refresh.ts";
-import { getSession } from "../api/session.ts";
-
-type ProjectSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { type AppSocket, onEveryConnect, type RealtimeStatus, useRealtime } from "../realtime/socket.ts";
 
 /** Imported from the zod-free events entry, so the bundle does not pull in zod. */
 const PROJECT_EVENTS = projectEventNames;
@@ -23,121 +16,99 @@ export type ProjectEventHandler = <K extends ProjectEventName>(
   name: K,
   event: RealtimeProjectEvent<K>,
 ) => void;
-export type RealtimeStatus = "connecting" | "connected" | "offline";
+export type { RealtimeStatus };
 
 /**
- * Joins the project's Socket.IO room: presence of everyone in the project, project events (files
- * created/renamed/deleted by others, membership changes). Reports this device's open file and
- * whether the page is visible (away when hidden).
+ * Joins the project's Socket.IO room on the tab's shared connection: presence of everyone in the
+ * project, project events (files created/renamed/deleted by others, membership changes). Reports
+ * this device's open file and whether the page is visible (away when hidden). Leaves the room when
+ * the workspace closes.
  */
 export function useProjectSocket(
   projectId: string,
   onEvent: ProjectEventHandler,
   onLeft: (event: ProjectLeftEvent) => void,
 ) {
+  const { socket, status } = useRealtime();
   const [presence, setPresence] = useState<Map<string, PresenceState>>(new Map());
-  const [status, setStatus] = useState<RealtimeStatus>("connecting");
   const [error, setError] = useState<string | null>(null);
-  const socketRef = useRef<ProjectSocket | null>(null);
+  const socketRef = useRef<AppSocket | null>(null);
   const joined = useRef(false);
   const mine = useRef<PresenceUpdatePayload>({ projectId, fileId: null, status: "online" });
   const handlers = useRef({ onEvent, onLeft });
   handlers.current = { onEvent, onLeft };
 
-  const sendPresence = useCallback((socket: ProjectSocket) => {
-    if (!joined.current || !socket.connected) return;
-    socket.emit("presence:update", mine.current, (ack) => {
+  const sendPresence = useCallback((target: AppSocket) => {
+    if (!joined.current || !target.connected) return;
+    target.emit("presence:update", mine.current, (ack) => {
       if (ack.ok) setPresence((map) => new Map(map).set(ack.presence.userId, ack.presence));
     });
   }, []);
 
   useEffect(() => {
+    if (!socket) return;
+    socketRef.current = socket;
     mine.current = {
       projectId,
       fileId: mine.current.fileId ?? null,
       status: document.hidden ? "away" : "online",
     };
-    /** The token the last handshake sent: the one to report as stale if the server refuses it. */
-    let handshakeToken = "";
-    const socket: ProjectSocket = io({
-      path: "/socket.io",
-      auth: (callback) => {
-        const send = (token: string | null | undefined) => {
-          handshakeToken = token ?? "";
-          callback({ token: handshakeToken });
-        };
-        currentAccessToken().then(send, () => send(getSession()?.accessToken));
-      },
-    });
-    socketRef.current = socket;
-    let authRetries = 0;
+    let active = true;
 
-    socket.on("connect", async () => {
-      setStatus("connected");
-      setError(null);
-      authRetries = 0;
-      const ack = await socket.emitWithAck("project:join", { projectId });
-      if (!ack.ok) {
-        setError(ack.error.message);
-        return;
-      }
-      joined.current = true;
-      setPresence(new Map(ack.presence.map((state) => [state.userId, state])));
-      sendPresence(socket);
-    });
-    socket.on("disconnect", (reason) => {
+    const join = () => {
       joined.current = false;
-      setStatus("offline");
-      // The server ends sockets whose session was revoked: find out (the API signs out if so).
-      if (reason === "io server disconnect") {
-        void api.get("/me").then(
-          () => socket.connect(),
-          () => undefined,
-        );
-      }
+      socket.emit("project:join", { projectId }, (ack) => {
+        if (!active) return;
+        if (!ack.ok) {
+          setError(ack.error.message);
+          return;
+        }
+        setError(null);
+        joined.current = true;
+        setPresence(new Map(ack.presence.map((state) => [state.userId, state])));
+        sendPresence(socket);
+      });
+    };
+    const onDisconnect = () => {
+      joined.current = false;
+    };
+    const onPresence = (state: PresenceState) => {
+      if (state.projectId === projectId) setPresence((map) => new Map(map).set(state.userId, state));
+    };
+    const onProjectLeft = (event: ProjectLeftEvent) => {
+      if (event.projectId === projectId) handlers.current.onLeft(event);
+    };
+    const eventListeners = PROJECT_EVENTS.map((name) => {
+      const listener = (event: RealtimeProjectEvent<typeof name>) => {
+        if (event.projectId === projectId) handlers.current.onEvent(name, event);
+      };
+      socket.on(name, listener as never);
+      return [name, listener] as const;
     });
-    socket.on("connect_error", (failure: Error & { data?: { code?: string } }) => {
-      setStatus("offline");
-      if (socket.active) return; // a network failure: socket.io retries by itself
-      // Refused by the server's auth check: refresh the token once, then confirm the session.
-      authRetries += 1;
-      if (failure.data?.code === "token_expired" && handshakeToken && authRetries <= 2) {
-        void refreshAccessToken(handshakeToken).then(
-          (fresh) => fresh && socket.connect(),
-          () => undefined,
-        );
-      } else {
-        void api.get("/me").then(
-          () => authRetries <= 2 && socket.connect(),
-          () => undefined,
-        );
-      }
-    });
-    socket.on("presence:update", (state) => setPresence((map) => new Map(map).set(state.userId, state)));
-    socket.on("project:left", (event) => handlers.current.onLeft(event));
-    for (const name of PROJECT_EVENTS) {
-      socket.on(name, ((event: RealtimeProjectEvent<typeof name>) =>
-        handlers.current.onEvent(name, event)) as never);
-    }
+    socket.on("disconnect", onDisconnect);
+    socket.on("presence:update", onPresence);
+    socket.on("project:left", onProjectLeft);
+    const stopJoining = onEveryConnect(socket, join);
 
     const onVisibility = () => {
       mine.current = { ...mine.current, status: document.hidden ? "away" : "online" };
       sendPresence(socket);
     };
-    const onOffline = () => socket.disconnect();
-    const onOnline = () => socket.connect();
     document.addEventListener("visibilitychange", onVisibility);
-    window.addEventListener("offline", onOffline);
-    window.addEventListener("online", onOnline);
     return () => {
+      active = false;
       document.removeEventListener("visibilitychange", onVisibility);
-      window.removeEventListener("offline", onOffline);
-      window.removeEventListener("online", onOnline);
+      stopJoining();
+      socket.off("disconnect", onDisconnect);
+      socket.off("presence:update", onPresence);
+      socket.off("project:left", onProjectLeft);
+      for (const [name, listener] of eventListeners) socket.off(name, listener as never);
+      // The connection stays (the bell uses it): leave the room so presence shows us gone.
+      if (socket.connected) socket.emit("project:leave", { projectId }, () => undefined);
       joined.current = false;
-      socket.disconnect();
       socketRef.current = null;
     };
-  }, [projectId, sendPresence]);
+  }, [socket, projectId, sendPresence]);
 
   /** Tells the room which file this device has open. */
   const setOpenFile = useCallback(
@@ -149,5 +120,5 @@ export function useProjectSocket(
     [sendPresence],
   );
 
-  return { presence, status, error, setOpenFile };
+  return { socket, presence, status, error, setOpenFile };
 }

@@ -1,9 +1,10 @@
 import type { ProjectEventName, ProjectLeftEvent, RealtimeProjectEvent } from "@codepark/protocol";
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api/client.ts";
 import type { Project } from "../api/types.ts";
 import { useSession } from "../api/use-session.ts";
-import { Link, useLocation } from "../router.tsx";
+import { useConversations } from "../chat/use-conversations.ts";
+import { Link, navigate, useLocation } from "../router.tsx";
 import { ErrorBoundary } from "../ui/error-boundary.tsx";
 import { ErrorMessage, Notice, Spinner } from "../ui/feedback.tsx";
 import { Header } from "../ui/header.tsx";
@@ -24,6 +25,8 @@ import "../styles/workspace.css";
 const CollabEditor = lazy(() =>
   import("../editor/collab-editor.tsx").then((m) => ({ default: m.CollabEditor })),
 );
+// The chat panel (messages, composer, markdown) loads when first opened.
+const ChatPanel = lazy(() => import("../chat/chat-panel.tsx").then((m) => ({ default: m.ChatPanel })));
 const HistoryPanel = lazy(() =>
   import("../editor/history-panel.tsx").then((m) => ({ default: m.HistoryPanel })),
 );
@@ -37,6 +40,8 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
   const [states, setStates] = useState<Record<string, ConnectionState>>({});
   const [treeOpen, setTreeOpen] = useState(false);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const wantsChat = query.get("chat") === "1";
+  const [chatOpen, setChatOpen] = useState(wantsChat);
   const [gone, setGone] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const selfId = session?.user.id ?? "";
@@ -68,6 +73,25 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
     );
   }, []);
   const realtime = useProjectSocket(projectId, onEvent, onLeft);
+  const conversations = useConversations(realtime.socket, selfId, projectId);
+  const self = useMemo(() => ({ id: selfId, name: session?.user.name ?? "" }), [selfId, session?.user.name]);
+  const projectNames = useMemo(
+    () => new Map(project.data ? [[projectId, project.data.name]] : []),
+    [projectId, project.data],
+  );
+
+  // A link with ?chat=1 (a mention notification) opens the chat.
+  useEffect(() => {
+    if (wantsChat) setChatOpen(true);
+  }, [wantsChat]);
+  const closeChat = useCallback(() => {
+    setChatOpen(false);
+    if (new URLSearchParams(window.location.search).has("chat")) {
+      const url = new URL(window.location.href);
+      url.searchParams.delete("chat");
+      navigate(url.pathname + url.search, { replace: true });
+    }
+  }, []);
 
   useEffect(() => realtime.setOpenFile(tabs.activeId), [realtime.setOpenFile, tabs.activeId]);
   useEffect(() => {
@@ -129,6 +153,22 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
           state={tabs.activeId ? (states[tabs.activeId] ?? null) : null}
           realtime={realtime.status}
         />
+        <button
+          type="button"
+          className="chat-toggle"
+          aria-expanded={chatOpen}
+          aria-controls="chat-panel"
+          onClick={() => (chatOpen ? closeChat() : setChatOpen(true))}
+          data-testid="chat-toggle"
+        >
+          <Icon name="chat" /> <span className="chat-toggle-label">Chat</span>
+          {conversations.totalUnread > 0 && (
+            <span className="chat-toggle-count">
+              {conversations.totalUnread > 99 ? "99+" : conversations.totalUnread}
+              <span className="visually-hidden"> unread</span>
+            </span>
+          )}
+        </button>
       </Header>
       {readOnly && (
         <div className="readonly-banner" role="status" data-testid="readonly-banner">
@@ -186,6 +226,22 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
             </ErrorBoundary>
           )}
         </main>
+        {chatOpen && (
+          <aside className="chat-sidebar">
+            <ErrorBoundary what="the chat">
+              <Suspense fallback={<Spinner label="Loading the chat…" />}>
+                <ChatPanel
+                  socket={realtime.socket}
+                  self={self}
+                  conversations={conversations}
+                  projectId={projectId}
+                  projectNames={projectNames}
+                  onClose={closeChat}
+                />
+              </Suspense>
+            </ErrorBoundary>
+          </aside>
+        )}
         {historyOpen && activeFile && (
           <aside className="history-sidebar">
             <ErrorBoundary what="the history">

@@ -16,7 +16,19 @@ export {
   user,
   userPatchBody,
 } from "./auth.ts";
+export type { ChatMessage, Conversation } from "./chat.ts";
+export {
+  chatMessage,
+  conversation,
+  conversationCreateBody,
+  MAX_MESSAGE_LENGTH,
+  messageBody,
+  reactionBody,
+  readBody,
+  readResult,
+} from "./chat.ts";
 export { id, isoDate, pageOf, pageQuery, problem } from "./common.ts";
+export * from "./notifications.ts";
 export type { Project } from "./projects.ts";
 export {
   file,
@@ -34,6 +46,7 @@ export {
   versionCreateBody,
   versionWithContent,
 } from "./projects.ts";
+export { pushSubscription, pushSubscriptionCreateBody, vapidPublicKey } from "./push.ts";
 export {
   job,
   webhook,

@@ -14,6 +14,8 @@ export class LiveDocument {
   bytes = 0;
   updatesSinceCompaction = 0;
   changedSinceCheckpoint = false;
+  /** Users whose updates were applied since editors were last recorded (at compaction/unload). */
+  editors = new Set<string>();
   lastCheckpointAt: number;
   compacting: Promise<void> | null = null;
   unloadTimer: NodeJS.Timeout | null = null;

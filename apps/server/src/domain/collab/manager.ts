@@ -205,6 +205,7 @@ export class DocumentManager {
     }
     doc.updatesSinceCompaction += items.length;
     doc.changedSinceCheckpoint = true;
+    for (const item of items) if (item.peer) doc.editors.add(item.peer.actor.userId);
     if (doc.closed) return;
     const sender = items[0]!.peer;
     const soleSender = sender && items.every((item) => item.peer === sender) ? sender : null;
@@ -230,11 +231,14 @@ export class DocumentManager {
   compact(doc: LiveDocument): Promise<void> {
     doc.compacting ??= (async () => {
       const pending = doc.updatesSinceCompaction;
+      const editors = [...doc.editors];
+      doc.editors.clear();
       try {
-        const result = await this.store.compact(doc.fileId);
+        const result = await this.store.compact(doc.fileId, editors);
         doc.updatesSinceCompaction = Math.max(0, doc.updatesSinceCompaction - pending);
         this.metrics.compactions.inc({ result: result ? "compacted" : "empty" });
       } catch (error) {
+        for (const editor of editors) doc.editors.add(editor);
         this.metrics.compactions.inc({ result: "failed" });
         this.log.warn({ err: error, fileId: doc.fileId }, "compaction failed; the log keeps every update");
       } finally {
@@ -273,7 +277,7 @@ export class DocumentManager {
     this.metrics.documents.set(this.#docs.size);
     await this.drain();
     await doc.compacting;
-    if (doc.updatesSinceCompaction > 0) await this.compact(doc);
+    if (doc.updatesSinceCompaction > 0 || doc.editors.size > 0) await this.compact(doc);
     await this.#runCheckpoint(doc);
     doc.ydoc.destroy();
   }

@@ -4,6 +4,7 @@ import type { Clock } from "../../infra/clock.ts";
 import type { Db, Executor } from "../../infra/db/database.ts";
 import type { LocalEventBus } from "../../infra/events/local-bus.ts";
 import { transact } from "../events/outbox.ts";
+import { recordFileEditors } from "../files/editors.ts";
 import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import { applySafely } from "./apply.ts";
@@ -105,14 +106,20 @@ export class DocumentStore {
    * Also refreshes files.content/size, the materialised text REST lists read; when that text
    * changed, file.updated is emitted in the same transaction. That is the coalescing: one event per
    * compaction that changed the file, not one per keystroke.
+   * `editors` (users whose live edits were applied since the last compaction) are recorded in
+   * file_editors in the same transaction.
    * Returns the new text, or null when there was nothing to compact.
    */
-  async compact(fileId: string): Promise<{ text: string; size: number } | null> {
+  async compact(
+    fileId: string,
+    editors: readonly string[] = [],
+  ): Promise<{ text: string; size: number } | null> {
     const deps = { db: this.db, clock: this.clock, events: this.events };
     return transact(deps, async (tx, emit) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`doc:${fileId}`}))`);
       const [snapshot] = await tx.select().from(docSnapshots).where(eq(docSnapshots.fileId, fileId));
       if (!snapshot) return null;
+      await recordFileEditors(tx, fileId, editors, this.clock.now());
       const rows = await tx
         .select({ seq: docUpdates.seq, update: docUpdates.update })
         .from(docUpdates)

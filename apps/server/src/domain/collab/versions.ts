@@ -4,6 +4,7 @@ import { newId } from "../../infra/crypto/ids.ts";
 import type { Actor } from "../auth/actor.ts";
 import type { DomainContext } from "../context.ts";
 import { transact } from "../events/outbox.ts";
+import { recordFileEditors } from "../files/editors.ts";
 import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
@@ -177,6 +178,7 @@ export async function restoreVersion(
       .where(eq(files.id, fileId))
       .returning();
     if (!row) return; // deleted meanwhile
+    await recordFileEditors(tx, fileId, [actor.userId], row.updatedAt);
     emit({
       type: "version.restored",
       actorId: actor.userId,

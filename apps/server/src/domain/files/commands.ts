@@ -8,6 +8,7 @@ import type { DomainContext } from "../context.ts";
 import { transact } from "../events/outbox.ts";
 import { decodeTextCursor, encodeTextCursor, type Page, type PageRequest, toPage } from "../pagination.ts";
 import { loadProjectFor } from "../projects/access.ts";
+import { recordFileEditors } from "./editors.ts";
 import { detectLanguage } from "./language.ts";
 import { normalisePath, parentFolders } from "./paths.ts";
 import { type FileView, type FileWithContent, presentFile, summariseFile } from "./present.ts";
@@ -99,6 +100,7 @@ export async function createFile(
         })
         .returning();
       await ctx.collab.createDocument(tx, inserted!.id, content);
+      if (content) await recordFileEditors(tx, inserted!.id, [actor.userId], now);
       emit({
         type: "file.created",
         actorId: actor.userId,
@@ -190,6 +192,7 @@ export async function updateFile(
           data: { projectId, file, previousPath: before.path },
         });
       if (contentChanged) {
+        await recordFileEditors(tx, fileId, [actor.userId], row.updatedAt);
         emit({ type: "file.updated", actorId: actor.userId, data: { projectId, file } });
       }
       return row;

@@ -1,6 +1,7 @@
-import { integer, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { timestampColumn } from "../../infra/db/columns.ts";
 import { projects } from "../projects/schema.ts";
+import { users } from "../users/schema.ts";
 
 export const files = pgTable(
   "files",
@@ -18,4 +19,26 @@ export const files = pgTable(
     updatedAt: timestampColumn("updated_at").notNull(),
   },
   (table) => [uniqueIndex("files_project_path_idx").on(table.projectId, table.path)],
+);
+
+/**
+ * Who has edited a file (REST writes, version restores, live edits), for notifications such as
+ * "someone restored a version of a file you edited". Live edits are recorded when a document
+ * compacts or unloads, not per update.
+ */
+export const fileEditors = pgTable(
+  "file_editors",
+  {
+    fileId: text("file_id")
+      .notNull()
+      .references(() => files.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    lastEditedAt: timestampColumn("last_edited_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.fileId, table.userId] }),
+    index("file_editors_user_idx").on(table.userId),
+  ],
 );

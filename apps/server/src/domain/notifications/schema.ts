@@ -1,4 +1,14 @@
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { timestampColumn } from "../../infra/db/columns.ts";
 import { users } from "../users/schema.ts";
 
@@ -19,13 +29,16 @@ export const notifications = pgTable(
     sourceEventId: text("source_event_id"),
     readAt: timestampColumn("read_at"),
     archivedAt: timestampColumn("archived_at"),
+    /** The email channel owes it (email was on for its kind when it was created). */
+    emailPending: boolean("email_pending").notNull().default(false),
     /** Set when the email channel has taken it (sent alone or in a digest). */
     emailedAt: timestampColumn("emailed_at"),
     createdAt: timestampColumn("created_at").notNull(),
   },
   (table) => [
     index("notifications_user_idx").on(table.userId, table.id),
-    index("notifications_source_idx").on(table.sourceEventId, table.userId),
+    // One notification per (event, person): a retried dispatch inserts nothing twice.
+    uniqueIndex("notifications_source_uq").on(table.sourceEventId, table.userId),
   ],
 );
 
@@ -35,6 +48,8 @@ export const notificationCounters = pgTable("notification_counters", {
     .primaryKey()
     .references(() => users.id, { onDelete: "cascade" }),
   unread: integer("unread").notNull(),
+  /** Bumped with every change: a cache keeps the newest value whatever order commits are seen in. */
+  version: bigint("version", { mode: "number" }).notNull().default(0),
 });
 
 /** Per person, per kind × channel: on/off. A missing row means the kind's default. */

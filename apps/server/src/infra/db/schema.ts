@@ -11,7 +11,7 @@ export {
 } from "../../domain/chat/schema.ts";
 export { docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
 export { domainEvents } from "../../domain/events/schema.ts";
-export { files } from "../../domain/files/schema.ts";
+export { fileEditors, files } from "../../domain/files/schema.ts";
 export {
   notificationCounters,
   notificationPreferences,

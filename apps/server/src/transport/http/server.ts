@@ -14,6 +14,7 @@ import {
 import type { Config } from "../../config.ts";
 import type { DomainContext } from "../../domain/context.ts";
 import type { Database } from "../../infra/db/database.ts";
+import type { PushSender } from "../../infra/push/web-push.ts";
 import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import { apiKeyRoutes } from "./account/api-keys.ts";
@@ -21,13 +22,16 @@ import { accountRoutes } from "./account/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
 import { publicAuthRoutes } from "./auth/routes.ts";
 import { requireAuthentication } from "./authenticate.ts";
+import { chatRoutes } from "./chat/routes.ts";
 import { eventTypeRoutes } from "./event-types/routes.ts";
 import { fileRoutes } from "./files/routes.ts";
 import { jobRoutes } from "./jobs/routes.ts";
+import { notificationRoutes } from "./notifications/routes.ts";
 import { operationsRoutes } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
 import { memberRoutes } from "./projects/members.ts";
 import { projectRoutes } from "./projects/routes.ts";
+import { pushRoutes } from "./push/routes.ts";
 import { refuseUnstorableText } from "./text-guard.ts";
 import { userRoutes } from "./users/routes.ts";
 import { versionRoutes } from "./versions/routes.ts";
@@ -43,6 +47,8 @@ export interface HttpDeps {
   ctx: DomainContext;
   database: Database;
   metrics: Metrics;
+  /** Web Push: the routes hand out its public key. */
+  push: Pick<PushSender, "publicKey">;
   logStream?: { write(line: string): void } | undefined;
 }
 
@@ -52,6 +58,7 @@ export async function buildHttpServer({
   ctx,
   database,
   metrics,
+  push,
   logStream,
 }: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -148,7 +155,10 @@ export async function buildHttpServer({
         await authed.register(versionRoutes, { ctx });
         await authed.register(webhookRoutes, { ctx });
         await authed.register(jobRoutes, { ctx });
+        await authed.register(chatRoutes, { ctx });
         await authed.register(auditRoutes, { ctx });
+        await authed.register(notificationRoutes, { ctx });
+        await authed.register(pushRoutes, { ctx, push });
       });
     },
     { prefix: "/api/v1" },

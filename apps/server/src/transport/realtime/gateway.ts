@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import { Server } from "socket.io";
 import type { DomainContext } from "../../domain/context.ts";
 import { MemoryPresenceRegistry, type PresenceRegistry } from "../../domain/presence/registry.ts";
+import { ChatRelay, isChatEvent } from "./chat-relay.ts";
 import { relayDomainEvent } from "./domain-events.ts";
 import { registerClientHandlers } from "./handlers.ts";
 import { authenticateHandshake, handshakeToken, resolveCredential } from "./handshake.ts";
@@ -102,9 +103,19 @@ export function createRealtimeGateway({
     log.debug({ socketId: socket.id, userId: socket.data.actor.userId }, "realtime connected");
   });
 
+  const chat = new ChatRelay(io, rooms, ctx);
+  // The domain's port to a person's own connections (notifications): emits to `user:<id>`.
+  ctx.notifications.channel.attach({
+    emit: (userId, event, payload) => {
+      if (closing) return;
+      (io.to(userRoom(userId)).emit as (event: string, payload: unknown) => boolean)(event, payload);
+      metrics.events.inc({ direction: "out", event });
+    },
+  });
+
   const unsubscribe = ctx.events.subscribe((event) => {
     if (closing) return;
-    const work = relayDomainEvent(rooms, event);
+    const work = isChatEvent(event) ? chat.relay(event) : relayDomainEvent(rooms, event);
     if (work) track(work);
   });
 
@@ -112,6 +123,7 @@ export function createRealtimeGateway({
   const close = async (): Promise<void> => {
     closing = true;
     unsubscribe();
+    ctx.notifications.channel.attach(null);
     // Not io.close(): that also closes the HTTP server, which Fastify owns. Closing the engine ends
     // every connection ("transport close", so clients reconnect to the next node) and fires each
     // socket's disconnect handler, which empties presence.

@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { z } from "zod";
 import type { DomainContext } from "../../domain/context.ts";
 import { AppError } from "../../errors.ts";
+import { registerChatHandlers } from "./chat-handlers.ts";
 import type { RealtimeMetrics } from "./metrics.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
 import { projectRoom, type RealtimeSocket } from "./types.ts";
@@ -110,6 +111,8 @@ export function registerClientHandlers(socket: RealtimeSocket, deps: HandlerDeps
     const { reply } = splitArgs(args);
     if (takeToken(socket)) reply?.(failure("bad_request", "Unknown event"));
   });
+
+  registerChatHandlers(socket, handle, { ctx, rooms });
 
   handle("project:join", projectJoinPayload, async ({ projectId }) => {
     const presence = await rooms.join(socket, projectId);

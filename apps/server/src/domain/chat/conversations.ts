@@ -1,0 +1,171 @@
+import { aliasedTable, and, count, eq, gt, isNull, ne, or } from "drizzle-orm";
+import { AppError } from "../../errors.ts";
+import { newId } from "../../infra/crypto/ids.ts";
+import type { Executor } from "../../infra/db/database.ts";
+import type { Actor } from "../auth/actor.ts";
+import type { DomainContext } from "../context.ts";
+import { loadProjectFor } from "../projects/access.ts";
+import { projectMembers } from "../projects/schema.ts";
+import { users } from "../users/schema.ts";
+import { type ConversationRow, loadConversationFor } from "./access.ts";
+import { conversationMembers, conversationReads, conversations, messages } from "./schema.ts";
+
+export interface ConversationView {
+  id: string;
+  kind: "project" | "direct";
+  projectId: string | null;
+  /** In a direct conversation: the other person. */
+  participants: { id: string; name: string }[];
+  lastSeq: number;
+  lastReadSeq: number;
+  /** Messages after lastReadSeq by others, not deleted. */
+  unread: number;
+  createdAt: string;
+}
+
+/** The project's channel, created the first time anyone asks for it. */
+export async function projectChannel(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+): Promise<ConversationView> {
+  return viewOf(ctx.db, actor.userId, await projectChannelRow(ctx, actor, projectId));
+}
+
+/** Just the channel's row (posting and listing need no unread count). */
+export async function projectChannelRow(
+  ctx: DomainContext,
+  actor: Actor,
+  projectId: string,
+  need: "chat:read" | "chat:post" = "chat:read",
+): Promise<ConversationRow> {
+  await loadProjectFor(ctx.db, actor, projectId, need);
+  const [existing] = await ctx.db.select().from(conversations).where(eq(conversations.projectId, projectId));
+  if (existing) return existing;
+  const now = ctx.clock.now();
+  await ctx.db
+    .insert(conversations)
+    .values({ id: newId("cnv", now.getTime()), kind: "project", projectId, createdAt: now })
+    .onConflictDoNothing();
+  const [row] = await ctx.db.select().from(conversations).where(eq(conversations.projectId, projectId));
+  return row!;
+}
+
+/** A direct conversation with someone the caller shares a project with (the same one on every call). */
+export async function openDirect(
+  ctx: DomainContext,
+  actor: Actor,
+  otherUserId: string,
+): Promise<{ conversation: ConversationView; created: boolean }> {
+  if (otherUserId === actor.userId) throw new AppError("bad_request", "A conversation needs someone else");
+  const mine = aliasedTable(projectMembers, "mine");
+  const theirs = aliasedTable(projectMembers, "theirs");
+  const [shared] = await ctx.db
+    .select({ projectId: mine.projectId })
+    .from(mine)
+    .innerJoin(theirs, eq(theirs.projectId, mine.projectId))
+    .where(and(eq(mine.userId, actor.userId), eq(theirs.userId, otherUserId)))
+    .limit(1);
+  if (!shared) throw new AppError("user_not_found", "You can message people you share a project with");
+  const directKey = [actor.userId, otherUserId].sort().join(":");
+  const now = ctx.clock.now();
+  const created = await ctx.db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(conversations)
+      .values({ id: newId("cnv", now.getTime()), kind: "direct", directKey, createdAt: now })
+      .onConflictDoNothing()
+      .returning({ id: conversations.id });
+    if (!inserted) return false;
+    await tx.insert(conversationMembers).values([
+      { conversationId: inserted.id, userId: actor.userId },
+      { conversationId: inserted.id, userId: otherUserId },
+    ]);
+    return true;
+  });
+  const [row] = await ctx.db.select().from(conversations).where(eq(conversations.directKey, directKey));
+  return { conversation: await viewOf(ctx.db, actor.userId, row!), created };
+}
+
+export async function getConversation(ctx: DomainContext, actor: Actor, conversationId: string) {
+  const { conversation } = await loadConversationFor(ctx.db, actor, conversationId, "read");
+  return viewOf(ctx.db, actor.userId, conversation);
+}
+
+/** The caller's conversations: their direct ones and the channels of their projects (those in use). */
+export async function listConversations(ctx: DomainContext, actor: Actor): Promise<ConversationView[]> {
+  const rows = await ctx.db
+    .select({ conversation: conversations })
+    .from(conversations)
+    .leftJoin(
+      conversationMembers,
+      and(
+        eq(conversationMembers.conversationId, conversations.id),
+        eq(conversationMembers.userId, actor.userId),
+      ),
+    )
+    .leftJoin(
+      projectMembers,
+      and(eq(projectMembers.projectId, conversations.projectId), eq(projectMembers.userId, actor.userId)),
+    )
+    .where(or(eq(conversationMembers.userId, actor.userId), eq(projectMembers.userId, actor.userId)))
+    .orderBy(conversations.id);
+  return Promise.all(rows.map((row) => viewOf(ctx.db, actor.userId, row.conversation)));
+}
+
+/** Who takes part: the project's members, or the two participants. */
+export async function participantsOf(
+  db: Executor,
+  conversation: ConversationRow,
+): Promise<{ id: string; name: string }[]> {
+  if (conversation.kind === "project") {
+    return db
+      .select({ id: users.id, name: users.name })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(eq(projectMembers.projectId, conversation.projectId!));
+  }
+  return db
+    .select({ id: users.id, name: users.name })
+    .from(conversationMembers)
+    .innerJoin(users, eq(users.id, conversationMembers.userId))
+    .where(eq(conversationMembers.conversationId, conversation.id));
+}
+
+export async function unreadCount(db: Executor, conversationId: string, userId: string, lastReadSeq: number) {
+  const [row] = await db
+    .select({ unread: count() })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.conversationId, conversationId),
+        gt(messages.seq, lastReadSeq),
+        isNull(messages.deletedAt),
+        or(isNull(messages.authorId), ne(messages.authorId, userId)),
+      ),
+    );
+  return Number(row?.unread ?? 0);
+}
+
+export async function lastReadSeqOf(db: Executor, conversationId: string, userId: string): Promise<number> {
+  const [row] = await db
+    .select({ seq: conversationReads.lastReadSeq })
+    .from(conversationReads)
+    .where(and(eq(conversationReads.conversationId, conversationId), eq(conversationReads.userId, userId)));
+  return row?.seq ?? 0;
+}
+
+async function viewOf(db: Executor, userId: string, row: ConversationRow): Promise<ConversationView> {
+  const lastReadSeq = await lastReadSeqOf(db, row.id, userId);
+  const participants =
+    row.kind === "direct" ? (await participantsOf(db, row)).filter((person) => person.id !== userId) : [];
+  return {
+    id: row.id,
+    kind: row.kind,
+    projectId: row.projectId,
+    participants,
+    lastSeq: row.lastSeq,
+    lastReadSeq,
+    unread: await unreadCount(db, row.id, userId, lastReadSeq),
+    createdAt: row.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,28 @@
+import {
+  type NotificationChannel,
+  type NotificationKind,
+  notificationChannels,
+  notificationKinds,
+} from "@codepark/protocol/api";
+
+export type { NotificationChannel, NotificationKind };
+export { notificationChannels, notificationKinds };
+
+/**
+ * What each kind does on each optional channel until the person says otherwise (the in-app inbox
+ * always gets everything). Email for things you would want to hear about while away; push only
+ * for mentions, the one kind that usually wants an answer soon.
+ */
+export const channelDefaults: Record<NotificationKind, Record<NotificationChannel, boolean>> = {
+  mention: { email: true, push: true },
+  member_added: { email: true, push: false },
+  role_changed: { email: false, push: false },
+  version_restored: { email: false, push: false },
+  webhook_disabled: { email: true, push: false },
+};
+
+/** 0: one email per notification. */
+export const DEFAULT_EMAIL_DIGEST_MINUTES = 0;
+
+const kinds = new Set<string>(notificationKinds);
+export const isNotificationKind = (value: string): value is NotificationKind => kinds.has(value);

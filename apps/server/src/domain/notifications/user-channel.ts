@@ -1,0 +1,26 @@
+import type { ServerToClientEvents } from "@codepark/protocol";
+
+/** The Socket.IO events a person's own connections receive about their inbox. */
+export type UserEvents = Pick<ServerToClientEvents, "notification" | "notifications:unread-count">;
+
+/** Sends to every connection of one user (the `user:<id>` room). */
+export interface UserChannel {
+  emit<E extends keyof UserEvents>(userId: string, event: E, payload: Parameters<UserEvents[E]>[0]): void;
+}
+
+/**
+ * The port the domain emits through. Created before the realtime gateway, which attaches itself
+ * when it starts and detaches when it closes; meanwhile emits go nowhere (the inbox is the record,
+ * a live event is only a nudge).
+ */
+export class UserChannelPort implements UserChannel {
+  #target: UserChannel | null = null;
+
+  attach(target: UserChannel | null): void {
+    this.#target = target;
+  }
+
+  emit<E extends keyof UserEvents>(userId: string, event: E, payload: Parameters<UserEvents[E]>[0]): void {
+    this.#target?.emit(userId, event, payload);
+  }
+}
