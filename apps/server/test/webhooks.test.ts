@@ -222,11 +222,7 @@ describe.each(testStores())("webhooks on %s", (store) => {
     const aliceReceiver = await WebhookReceiver.start();
     const outsiderReceiver = await WebhookReceiver.start();
     try {
-      const aliceHook = await createHook(
-        alice,
-        ["project.updated", "user.created", "member.removed"],
-        aliceReceiver.url,
-      );
+      await createHook(alice, ["project.updated", "user.created", "member.removed"], aliceReceiver.url);
       await createHook(outsider, ["project.updated", "user.created"], outsiderReceiver.url);
       const adminHook = await createHook(owner, ["user.created"]);
       receiver.respondWith(() => ({ status: 204 }));

@@ -36,7 +36,7 @@ export async function deliverOnce(deps: DeliveryDeps, deliveryId: string): Promi
     .from(webhookDeliveries)
     .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
     .where(eq(webhookDeliveries.id, deliveryId));
-  if (!row || row.delivery.status !== "pending") return; // endpoint deleted, or already settled
+  if (row?.delivery.status !== "pending") return; // endpoint deleted, or already settled
   const { delivery, hook } = row;
   if (!hook.active) {
     await settle(db, clock, deliveryId, "failed");

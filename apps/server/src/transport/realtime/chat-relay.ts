@@ -141,7 +141,10 @@ export class ChatRelay {
       state = { next: seq, held: new Map(), timer: null };
       this.#ordering.set(conversationId, state);
     }
-    if (seq < state.next) return send(); // late (a gap was skipped): clients order by seq
+    if (seq < state.next) {
+      send(); // late (a gap was skipped): clients order by seq
+      return;
+    }
     state.held.set(seq, send);
     this.#drain(conversationId, state);
     if (state.held.size > 0 && !state.timer) {
