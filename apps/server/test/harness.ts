@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
@@ -60,6 +63,8 @@ export interface TestServer {
   clock: TestClock;
   logs: string[];
   api: ApiClient;
+  /** DATA_DIR of this server (mail lands in its `mail/` folder without SMTP_URL). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -71,7 +76,9 @@ export async function startTestServer(store: Store, env: Record<string, string> 
   const database: DatabaseOptions = testDb
     ? { kind: "postgres", url: testDb.url, poolSize: 5 }
     : { kind: "pglite" };
-  const config = loadConfig({ LOG_LEVEL: "info", PORT: "0", ...env });
+  // Its own data directory (mail written as .eml files, anything else kept on disk), removed at stop.
+  const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), "codepark-test-")));
+  const config = loadConfig({ LOG_LEVEL: "info", PORT: "0", DATA_DIR: dataDir, ...env });
   const app = await createApp(config, {
     clock,
     database,
@@ -88,9 +95,11 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     clock,
     logs,
     api: new ApiClient(baseUrl),
+    dataDir,
     stop: async () => {
       await app.close();
       await testDb?.drop();
+      if (!env.DATA_DIR) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
