@@ -24,7 +24,7 @@
  * otherCpuPercent the rest of the machine (PostgreSQL for the postgres store). Exits non-zero on a
  * duplicate, a missing delivery (after BENCH_WEBHOOKS_TIMEOUT) or an unexpected HTTP status.
  *
- * Env: BENCH_WEBHOOKS_HOOKS (K, default 4), BENCH_WEBHOOKS_UPDATES (M, default 150),
+ * Env: BENCH_WEBHOOKS_HOOKS (K, default 4), BENCH_WEBHOOKS_UPDATES (M, default 100),
  *      BENCH_WEBHOOKS_CLIENTS (C, default 4), BENCH_WEBHOOKS_TIMEOUT (seconds to wait for every
  *      delivery, default 30), BENCH_WEBHOOKS_JOBS_CONCURRENCY (";"-separated JOBS_CONCURRENCY values,
  *      default "webhooks=8;webhooks=32"), BENCH_WEBHOOKS_POOL (DATABASE_POOL_SIZE on PostgreSQL, default the app's 10),
@@ -48,7 +48,7 @@ import { percentiles, round } from "./lib/stats.ts";
 import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
 const hookCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_HOOKS", 4, 1));
-const updateCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_UPDATES", 150, 1));
+const updateCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_UPDATES", 100, 1));
 const clientCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_CLIENTS", 4, 1));
 const timeoutS = numberFromEnv("BENCH_WEBHOOKS_TIMEOUT", 30, 1);
 /** JOBS_CONCURRENCY values to run, ";"-separated (each may hold commas); the app default is events=2,webhooks=8. */

@@ -616,6 +616,16 @@ const ACCOUNT_ROUTES: Record<string, { scope: ApiKeyScope; adminOnly: boolean; b
   "POST /notifications/read-all": { scope: "users:write", adminOnly: false },
   "POST /notifications/archive": { scope: "users:write", adminOnly: false, body: { ids: ["ntf_1"] } },
   "GET /notification-preferences": { scope: "users:read", adminOnly: false },
+  "GET /push-subscriptions": { scope: "users:read", adminOnly: false },
+  "POST /push-subscriptions": {
+    scope: "users:write",
+    adminOnly: false,
+    body: {
+      endpoint: "https://push.example.test/x",
+      keys: { p256dh: `B${"A".repeat(86)}`, auth: "A".repeat(22) },
+    },
+  },
+  "DELETE /push-subscriptions/:id": { scope: "users:write", adminOnly: false },
   "PUT /notification-preferences": {
     scope: "users:write",
     adminOnly: false,
@@ -629,6 +639,8 @@ const ACCOUNT_ROUTES: Record<string, { scope: ApiKeyScope; adminOnly: boolean; b
  * anonymous callers.
  */
 const CHAT_ROUTES = [
+  // Any signed-in caller, any key: the public half of the VAPID pair.
+  "GET /push/vapid-public-key",
   "GET /conversations",
   "POST /conversations",
   "GET /conversations/:id",
@@ -838,7 +850,7 @@ describe.each(testStores())("authorization matrix on %s", (store) => {
     }
   });
 
-  describe("chat routes by conversation or message refuse anonymous callers", () => {
+  describe("chat routes by conversation or message, and the VAPID key, refuse anonymous callers", () => {
     for (const route of CHAT_ROUTES) {
       it(`${route} → 401`, async () => {
         const [method, pattern] = route.split(" ") as [string, string];

@@ -193,12 +193,13 @@ describe.skipIf(!browserAvailable())(
       const token = (await stored())!.accessToken as string;
       expect((await server.api.post("/api/v1/auth/logout", {}, token)).status).toBe(204);
 
-      await page.getByRole("link", { name: "Sessions" }).click(); // the next request finds out
+      // The server drops the session's realtime connection (every signed-in page has one, for the
+      // notification bell) and the app finds out at once, without waiting for the next request.
       await page.getByText("Your session has ended").waitFor({ timeout: UI_TIMEOUT });
-      expect(new URL(page.url()).searchParams.get("next")).toBe("/settings/sessions");
+      expect(new URL(page.url()).searchParams.get("next")).toBe("/settings/api-keys");
       await signInWithCode(nextCode());
-      await page.getByRole("heading", { name: "Sessions" }).waitFor({ timeout: UI_TIMEOUT });
-      expect(new URL(page.url()).pathname).toBe("/settings/sessions");
+      await page.getByRole("heading", { name: "API keys" }).waitFor({ timeout: UI_TIMEOUT });
+      expect(new URL(page.url()).pathname).toBe("/settings/api-keys");
     });
 
     it("raised no page errors", () => {

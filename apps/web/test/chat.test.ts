@@ -246,6 +246,30 @@ describe.skipIf(!browserAvailable())(
       await box.fill("");
     });
 
+    it("catches up after a lost connection: what was sent meanwhile appears once, in order", async () => {
+      const context = bob.context();
+      await context.setOffline(true);
+      try {
+        await bob.getByText("Offline: reconnecting").waitFor({ timeout: UI_TIMEOUT });
+        const box = alice.getByRole("combobox", { name: "Message Bob Builder" });
+        for (const text of ["while you were away 1", "while you were away 2"]) {
+          await box.fill(text);
+          await box.press("Enter");
+          await alice.getByTestId("message").filter({ hasText: text }).waitFor({ timeout: UI_TIMEOUT });
+        }
+        expect(await bob.getByTestId("message").filter({ hasText: "while you were away" }).count()).toBe(0);
+      } finally {
+        await context.setOffline(false);
+      }
+      const missed = bob.getByTestId("message").filter({ hasText: "while you were away" });
+      await poll(() => missed.count(), "the join after reconnecting brings both messages").toBe(2);
+      expect(await missed.allTextContents()).toEqual([
+        expect.stringContaining("while you were away 1"),
+        expect.stringContaining("while you were away 2"),
+      ]);
+      await poll(() => bob.getByText("Offline: reconnecting").count(), "the offline notice goes").toBe(0);
+    });
+
     it("the preferences page switches kinds and channels and saves them", async () => {
       await bob.goto(`${server.baseUrl}/settings`);
       await bob.getByRole("link", { name: "Notifications" }).click();
@@ -277,6 +301,20 @@ describe.skipIf(!browserAvailable())(
       await bob.screenshot({ path: await screenshotPath("notification-preferences"), fullPage: true });
     });
 
+    it("/messages lists every conversation outside the workspace", async () => {
+      await bob.getByRole("link", { name: "Messages" }).click();
+      const list = bob.getByRole("navigation", { name: "Conversations" });
+      await list.getByRole("button", { name: /Wonderland/ }).waitFor({ timeout: UI_TIMEOUT });
+      await list.getByRole("button", { name: /Alice Liddell/ }).click();
+      await bob
+        .getByTestId("message")
+        .filter({ hasText: "psst (edited text)" })
+        .waitFor({ timeout: UI_TIMEOUT });
+      expect(new URL(bob.url()).pathname).toMatch(/^\/messages\/cnv_/);
+      await poll(() => list.getByTestId("unread-badge").count(), "what is on screen is read").toBe(0);
+      await bob.screenshot({ path: await screenshotPath("messages-page") });
+    });
+
     it("fits a phone screen: the chat covers the workspace and closes again", async () => {
       await bob.setViewportSize({ width: 390, height: 844 });
       await bob.goto(`${server.baseUrl}/projects/${projectId}?chat=1`);
@@ -296,7 +334,12 @@ describe.skipIf(!browserAvailable())(
     });
 
     it("raised no page errors", () => {
-      const unexpected = errors.flat().filter((line) => !/Failed to load resource/.test(line));
+      // Chromium's own console line when a page subscribes to push in an incognito context (every
+      // Playwright context is one); the page shows the refusal in words.
+      const incognitoPush = /does not support the Push API in incognito mode/;
+      const unexpected = errors
+        .flat()
+        .filter((line) => !/Failed to load resource/.test(line) && !incognitoPush.test(line));
       expect(unexpected).toEqual([]);
     });
   },

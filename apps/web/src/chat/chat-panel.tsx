@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, getAll } from "../api/client.ts";
 import type { Conversation, Member } from "../api/types.ts";
-import type { AppSocket } from "../realtime/socket.ts";
+import { type AppSocket, useRealtime } from "../realtime/socket.ts";
 import { colorFor } from "../ui/colors.ts";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { Icon } from "../ui/icons.tsx";
@@ -22,6 +22,8 @@ export interface ChatPanelProps {
   selectedId?: string | null;
   onSelect?: (conversationId: string) => void;
   onClose?: () => void;
+  /** false for someone reading a public project's channel without being a member. */
+  canPostInChannel?: boolean;
 }
 
 export function conversationTitle(conversation: Conversation, projectNames: Map<string, string>): string {
@@ -44,7 +46,9 @@ export function ChatPanel({
   selectedId = null,
   onSelect,
   onClose,
+  canPostInChannel = true,
 }: ChatPanelProps) {
+  const { status } = useRealtime();
   const [chosen, setChosen] = useState<string | null>(selectedId);
   const [picking, setPicking] = useState(false);
   useEffect(() => {
@@ -217,6 +221,20 @@ export function ChatPanel({
           })}
         </ul>
       </nav>
+      {!picking && members.error ? (
+        <div className="chat-notice">
+          <ErrorMessage error={members.error} />
+          <p className="muted">Names and @mentions may be missing until the members load.</p>
+          <button type="button" onClick={members.reload}>
+            Try again
+          </button>
+        </div>
+      ) : null}
+      {status === "offline" && (
+        <p className="chat-offline" role="status">
+          Offline: reconnecting… Messages that arrive meanwhile appear when the connection is back.
+        </p>
+      )}
       {active ? (
         <ConversationView
           key={active.id}
@@ -226,6 +244,11 @@ export function ChatPanel({
           selfId={self.id}
           people={people}
           onRead={onRead}
+          disabledReason={
+            active.kind === "project" && !canPostInChannel
+              ? "You can read this channel; only members of the project can post in it."
+              : null
+          }
         />
       ) : (
         !conversations.loading &&

@@ -26,6 +26,7 @@ export function ConversationView({
   selfId,
   people,
   onRead,
+  disabledReason = null,
 }: {
   socket: AppSocket | null;
   conversationId: string;
@@ -35,6 +36,7 @@ export function ConversationView({
   /** Everyone who takes part (self included), for names and mentions. */
   people: { id: string; name: string }[];
   onRead: (lastReadSeq: number, unread: number) => void;
+  disabledReason?: string | null;
 }) {
   const chat = useConversation(socket, conversationId, selfId);
   const scroller = useRef<HTMLDivElement>(null);
@@ -82,7 +84,8 @@ export function ConversationView({
   };
 
   // Read what is on screen, while the page is visible.
-  const lastSeq = last?.seq ?? 0;
+  // Posting marks the conversation read for its author on the server: nothing to send after one's own.
+  const lastSeq = last && last.authorId !== selfId ? last.seq : 0;
   const lastReadSeq = chat.lastReadSeq;
   const reader = useRef({ markRead: chat.markRead, onRead });
   reader.current = { markRead: chat.markRead, onRead };
@@ -187,6 +190,7 @@ export function ConversationView({
         people={candidates}
         onSend={chat.send}
         onTyping={chat.typing}
+        disabledReason={disabledReason}
       />
       {deleting && (
         <ConfirmDialog

@@ -60,12 +60,7 @@ export function useConversation(socket: AppSocket | null, conversationId: string
 
   // Over the socket: join (the latest page, or what was missed), then follow the events.
   useEffect(() => {
-    setMessages([]);
-    list.current = [];
-    setLoaded(false);
-    setError(null);
-    setTypists([]);
-    setReadWhenOpened(null);
+    // (The view is keyed by conversation: a different one starts with fresh state.)
     joined.current = false;
     if (!socket) return;
     let active = true;

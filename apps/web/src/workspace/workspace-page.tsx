@@ -237,6 +237,7 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
                   projectId={projectId}
                   projectNames={projectNames}
                   onClose={closeChat}
+                  canPostInChannel={Boolean(role) || session?.user.role === "admin"}
                 />
               </Suspense>
             </ErrorBoundary>
