@@ -12,6 +12,8 @@ export interface Running {
 }
 
 /** Starts `main.ts` as a real process, as `npm start` does, and waits for it to listen. */
+const START_TIMEOUT_MS = 45_000;
+
 export async function startProcess(env: Record<string, string>): Promise<Running> {
   const child = spawn(process.execPath, ["--import", "tsx", mainScript], {
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
@@ -19,6 +21,7 @@ export async function startProcess(env: Record<string, string>): Promise<Running
   });
   let output = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let ready = () => {};
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -28,6 +31,14 @@ export async function startProcess(env: Record<string, string>): Promise<Running
     child.stdout!.on("data", onData);
     child.stderr!.on("data", onData);
     exited.then((code) => reject(new Error(`exited early with ${code}:\n${output}`)));
-  });
+    // A child that never gets ready is killed, not left running after the test gives up.
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`not ready after ${START_TIMEOUT_MS} ms:\n${output}`));
+    }, START_TIMEOUT_MS);
+    timer.unref();
+    void exited.finally(() => clearTimeout(timer));
+    ready = () => clearTimeout(timer);
+  }).finally(() => ready());
   return { child, api: new ApiClient(url), output: () => output, exited };
 }
