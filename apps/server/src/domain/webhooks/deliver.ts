@@ -60,7 +60,8 @@ export async function deliverOnce(deps: DeliveryDeps, deliveryId: string): Promi
 
   if (result.ok) {
     await settle(db, clock, deliveryId, "succeeded");
-    await db.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, hook.id));
+    if (hook.failingSince)
+      await db.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, hook.id));
     return;
   }
   const failingSince = hook.failingSince ?? now;

@@ -1,6 +1,5 @@
-import type { WebhookEventName } from "@codepark/protocol";
 import { webhookEventNames } from "@codepark/protocol";
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Clock } from "../../infra/clock.ts";
 import { newId } from "../../infra/crypto/ids.ts";
 import type { Tx } from "../../infra/db/database.ts";
@@ -32,12 +31,13 @@ export async function fanOutToWebhooks(
   event: EventRow,
 ): Promise<number> {
   if (!publicEvents.has(event.type)) return 0;
-  const candidates = await tx
+  const subscribed = await tx
     .select({ id: webhooks.id, ownerId: webhooks.ownerId, events: webhooks.events, role: users.role })
     .from(webhooks)
     .innerJoin(users, eq(users.id, webhooks.ownerId))
-    .where(eq(webhooks.active, true));
-  const subscribed = candidates.filter((hook) => hook.events.includes(event.type as WebhookEventName));
+    // jsonb containment: only endpoints subscribed to this type are read.
+    .where(and(eq(webhooks.active, true), sql`${webhooks.events} @> ${JSON.stringify([event.type])}::jsonb`));
+
   const allowed = await scope(tx, event, subscribed);
   if (allowed.length === 0) return 0;
   const now = clock.now();

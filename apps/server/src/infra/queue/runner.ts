@@ -21,6 +21,8 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
+const RESCUE_EVERY_MS = 1_000;
+
 type Handler = (payload: never, context: JobContext) => Promise<void>;
 
 export interface JobRunnerOptions {
@@ -57,6 +59,7 @@ interface QueueLoop {
 export class JobRunner {
   readonly #handlers = new Map<string, Handler>();
   readonly #loops = new Map<string, QueueLoop>();
+  readonly #lastRescue = new Map<string, number>();
   #stopping = false;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -207,13 +210,15 @@ export class JobRunner {
   async #claim(queue: string, limit: number): Promise<ClaimedJob[]> {
     const now = this.#now();
     const leaseEnd = new Date(now.getTime() + this.options.leaseMs);
+    await this.#rescueExpired(queue, now);
+    // Only pending rows: the partial index (queue, priority, run_at, id) WHERE pending gives this
+    // order directly, so a claim reads the rows it takes, not the whole backlog.
     const result = await this.options.db.execute(sql`
       UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = ${this.options.nodeId},
         locked_until = ${leaseEnd}, updated_at = ${now}
       WHERE id IN (
         SELECT id FROM jobs
-        WHERE queue = ${queue}
-          AND ((state = 'pending' AND run_at <= ${now}) OR (state = 'running' AND locked_until < ${now}))
+        WHERE queue = ${queue} AND state = 'pending' AND run_at <= ${now}
         ORDER BY priority, run_at, id
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
@@ -238,6 +243,19 @@ export class JobRunner {
       attempt: row.attempts,
       maxAttempts: row.max_attempts,
     }));
+  }
+
+  /**
+   * Jobs whose claim ran out (their node died) become pending again, at most once a second per
+   * queue; the attempt they were on stays counted.
+   */
+  async #rescueExpired(queue: string, now: Date): Promise<void> {
+    const last = this.#lastRescue.get(queue) ?? 0;
+    if (Date.now() - last < RESCUE_EVERY_MS) return;
+    this.#lastRescue.set(queue, Date.now());
+    await this.options.db.execute(sql`
+      UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, updated_at = ${now}
+      WHERE queue = ${queue} AND state = 'running' AND locked_until < ${now}`);
   }
 
   async #handBack(ids: number[]): Promise<void> {
