@@ -7,8 +7,8 @@
  * clients as fast as they go. The path is the product's: outbox event → events.dispatch job →
  * fan-out (a delivery row and a webhooks.deliver job per endpoint) → one signed POST per delivery.
  *
- * One JSON line per store × JOBS_CONCURRENCY setting (default: webhooks=8, the app's default, and
- * webhooks=32; events stays at its default 2 unless the setting names it):
+ * One JSON line per store × JOBS_CONCURRENCY setting (default: webhooks=8, the app's default;
+ * webhooks=32; events=8,webhooks=32 — events stays at its default 2 unless a setting names it):
  *   deliveriesPerSec     distinct webhook-ids received / (first PATCH sent → last delivery received)
  *   updatesPerSec        PATCHes answered / (first sent → last answered); patchP50/P99Ms their latency
  *   eventToDelivery*Ms   receive time − the body's `timestamp` (the event's occurredAt, ms precision)
@@ -27,7 +27,8 @@
  * Env: BENCH_WEBHOOKS_HOOKS (K, default 4), BENCH_WEBHOOKS_UPDATES (M, default 100),
  *      BENCH_WEBHOOKS_CLIENTS (C, default 4), BENCH_WEBHOOKS_TIMEOUT (seconds to wait for every
  *      delivery, default 30), BENCH_WEBHOOKS_JOBS_CONCURRENCY (";"-separated JOBS_CONCURRENCY values,
- *      default "webhooks=8;webhooks=32"), BENCH_WEBHOOKS_POOL (DATABASE_POOL_SIZE on PostgreSQL, default the app's 10),
+ *      default "webhooks=8;webhooks=32;events=8,webhooks=32"),
+ *      BENCH_WEBHOOKS_POOL (DATABASE_POOL_SIZE on PostgreSQL, default the app's 10),
  *      BENCH_WEBHOOKS_STORES (default "pglite,postgres"), BENCH_DATABASE_URL.
  * Run alone: `npx tsx bench/webhooks.ts`; with every bench: `npm run bench`.
  */
@@ -52,7 +53,9 @@ const updateCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_UPDATES", 100, 1));
 const clientCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_CLIENTS", 4, 1));
 const timeoutS = numberFromEnv("BENCH_WEBHOOKS_TIMEOUT", 30, 1);
 /** JOBS_CONCURRENCY values to run, ";"-separated (each may hold commas); the app default is events=2,webhooks=8. */
-const jobsConcurrencies = (process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY || "webhooks=8;webhooks=32")
+const jobsConcurrencies = (
+  process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY || "webhooks=8;webhooks=32;events=8,webhooks=32"
+)
   .split(";")
   .map((value) => value.trim())
   .filter(Boolean);

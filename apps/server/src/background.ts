@@ -32,7 +32,7 @@ import { JobRunner } from "./infra/queue/runner.ts";
 import { Scheduler } from "./infra/queue/schedules.ts";
 
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
-const DEFAULT_CONCURRENCY = { events: 2, webhooks: 8, maintenance: 1, [NOTIFICATIONS_QUEUE]: 4 };
+const DEFAULT_CONCURRENCY = { events: 4, webhooks: 8, maintenance: 1, [NOTIFICATIONS_QUEUE]: 4 };
 
 export interface BackgroundDeps {
   config: Config;
