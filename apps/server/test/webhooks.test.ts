@@ -200,6 +200,14 @@ describe.each(testStores())("webhooks on %s", (store) => {
         data: { webhookId: gone.id, reason: "gone", ownerId: owner.id },
       });
       expect(goneReceiver.received).toHaveLength(1);
+      // The owner is told in their inbox too.
+      await waitFor(async () => {
+        const inbox = await server.api.get("/api/v1/notifications", owner.accessToken);
+        return inbox.body.items.some(
+          (item: { kind: string; data: { webhookId?: string } }) =>
+            item.kind === "webhook_disabled" && item.data.webhookId === gone.id,
+        );
+      });
       // Switching it back on clears the reason.
       const revived = await server.api.put(
         `/api/v1/webhooks/${gone.id}`,
