@@ -5,6 +5,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase, registerUser, testStores } from "./harness.ts";
 import { type Running, startProcess } from "./processes.ts";
+import { startSmtpReceiver } from "./smtp-receiver.ts";
 import { WebhookReceiver } from "./webhook-receiver.ts";
 
 const common = { WEBHOOK_ALLOW_PRIVATE: "true", JOBS_POLL_INTERVAL_MS: "50" };
@@ -120,6 +121,53 @@ describe("jobs and webhooks across real server processes", () => {
       expect(receiver.received.map((delivery) => delivery.status)).toEqual([503, 204]);
       expect(receiver.received[1]!.id).toBe(receiver.received[0]!.id);
       WebhookReceiver.verify(receiver.received[1]!, hook.body.secret);
+      await stop(second);
+    },
+    90_000,
+  );
+
+  it.runIf(testStores().includes("postgres"))(
+    "an email waiting for a failing SMTP server survives kill -9 and is sent after the restart",
+    async () => {
+      const database = await createTestDatabase();
+      cleanups.push(database.drop);
+      const refusing = await startSmtpReceiver({ refuse: { code: 451, message: "Try again later" } });
+      cleanups.push(() => refusing.close());
+      const env = { ...common, DATABASE_URL: database.url, JOBS_BACKOFF_BASE_MS: "300" };
+      const first = await startProcess({ ...env, SMTP_URL: refusing.url });
+      cleanups.push(() => stop(first));
+      const owner = await registerUser(first.api, "Owner");
+      const invitee = await registerUser(first.api, "Invitee");
+      const project = await first.api.post("/api/v1/projects", { name: "Mailed" }, owner.accessToken);
+      await first.api.post(
+        `/api/v1/projects/${project.body.id}/members`,
+        { email: invitee.email, role: "editor" },
+        owner.accessToken,
+      );
+      // The "added to a project" email is refused, so its job is waiting for a retry.
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      cleanups.push(() => client.end());
+      const pendingEmail = async () =>
+        (
+          await client.query(
+            "SELECT state, attempts FROM jobs WHERE name = 'notifications.email' AND state = 'pending' AND attempts >= 1",
+          )
+        ).rows.length;
+      for (let tries = 0; tries < 200 && (await pendingEmail()) === 0; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await pendingEmail()).toBe(1);
+      first.child.kill("SIGKILL");
+      await first.exited;
+
+      const accepting = await startSmtpReceiver();
+      cleanups.push(() => accepting.close());
+      const second = await startProcess({ ...env, SMTP_URL: accepting.url });
+      cleanups.push(() => stop(second));
+      const [mail] = await accepting.waitFor(1, 30_000);
+      expect(mail!.envelope.to).toEqual([invitee.email]);
+      expect(mail!.parsed.subject).toContain("Mailed");
       await stop(second);
     },
     90_000,
