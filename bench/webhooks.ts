@@ -18,7 +18,8 @@
  *                        commit → fan-out done (events.dispatch), webhooks = fan-out → delivery recorded;
  *                        runMeanMs = mean time running a job (job_duration_seconds from /metrics), so
  *                        the rest of a stage is time queued
- *   duplicates           webhook-ids received more than once (must be 0); missing: expected − distinct
+ *   duplicates           webhook-ids received more than once (must be 0); missing: expected − distinct;
+ *                        unsigned / unparsable: requests without webhook-id + signature / a JSON body
  *   rows                 webhook_deliveries by status, attempts recorded, jobs by queue and state
  * Everything (server, clients, receiver) shares one process; processCpuPercent is all of it,
  * otherCpuPercent the rest of the machine (PostgreSQL for the postgres store). Exits non-zero on a
@@ -326,6 +327,7 @@ async function runScenario(
         duplicates,
         missing: expected - receiver.seen.size,
         unsigned: receiver.unsigned,
+        unparsable: receiver.unparsable,
         timedOut: outcome === "timeout",
         rows: {
           deliveries: Object.fromEntries(deliveries.map((row) => [row.status, row.count])),
@@ -361,7 +363,9 @@ async function main(): Promise<void> {
             : await runScenario(store, concurrency, undefined);
         line.note = note;
         process.stdout.write(`${JSON.stringify(line)}\n`);
-        if (line.duplicates !== 0 || line.missing !== 0 || line.unsigned !== 0) failures.push(label);
+        if (line.duplicates !== 0 || line.missing !== 0 || line.unsigned !== 0 || line.unparsable !== 0) {
+          failures.push(label);
+        }
       } catch (error) {
         failures.push(`${label}: ${error instanceof Error ? error.message : error}`);
         process.stderr.write(

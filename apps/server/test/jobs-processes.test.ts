@@ -82,7 +82,13 @@ describe("jobs and webhooks across real server processes", () => {
     async (store) => {
       const receiver = await WebhookReceiver.start();
       cleanups.push(() => receiver.close());
-      let env: Record<string, string> = { ...common, WEBHOOK_RETRY_SCHEDULE: "3s,3s,3s" };
+      // A short lease: if the kill lands while the first attempt is still being recorded, the job is
+      // taken over after it rather than after the default five minutes.
+      let env: Record<string, string> = {
+        ...common,
+        WEBHOOK_RETRY_SCHEDULE: "3s,3s,3s",
+        JOBS_LEASE_MS: "2000",
+      };
       if (store === "postgres") {
         const database = await createTestDatabase();
         cleanups.push(database.drop);
