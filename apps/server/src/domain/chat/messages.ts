@@ -7,7 +7,7 @@ import type { Actor } from "../auth/actor.ts";
 import type { DomainContext } from "../context.ts";
 import { transact } from "../events/outbox.ts";
 import { type ConversationRow, loadConversationFor } from "./access.ts";
-import { participantsOf, unreadCount } from "./conversations.ts";
+import { lastReadSeqOf, participantsOf, unreadCount } from "./conversations.ts";
 import { resolveMentions } from "./mentions.ts";
 import {
   type MessageRow,
@@ -257,8 +257,11 @@ export async function markRead(
   return transact(ctx, async (tx, emit) => {
     const { conversation } = await loadConversationFor(tx, actor, conversationId, "read");
     const upTo = Math.min(seq, conversation.lastSeq);
-    const lastReadSeq = await markReadIn(tx, ctx, conversationId, actor.userId, upTo);
-    if (lastReadSeq === upTo) {
+    const previous = await lastReadSeqOf(tx, conversationId, actor.userId);
+    // Re-reading what is already read changes nothing: no write, no receipt.
+    const lastReadSeq =
+      upTo > previous ? await markReadIn(tx, ctx, conversationId, actor.userId, upTo) : previous;
+    if (lastReadSeq > previous) {
       emit(
         {
           type: "conversation.read",
