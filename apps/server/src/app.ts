@@ -5,9 +5,11 @@ import { startBackground } from "./background.ts";
 import type { Config } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
 import { decodeKey, loadOrCreateSecret } from "./domain/auth/instance-secrets.ts";
+import { JournaledLog } from "./domain/collab/journal.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
-import { createCollabMetrics } from "./domain/collab/metrics.ts";
+import { type CollabMetrics, createCollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
+import { TableLog, type UpdateLog } from "./domain/collab/update-log.ts";
 import { checkpointWith } from "./domain/collab/versions.ts";
 import type { DomainContext } from "./domain/context.ts";
 import { NotificationHub } from "./domain/notifications/hub.ts";
@@ -89,9 +91,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const events = new LocalEventBus((error, event) =>
       eventLog?.error({ err: error, event: event.type }, "domain event handler failed"),
     );
+    const collabMetrics = createCollabMetrics(metrics.registry);
     const collab = new CollabService({
       db: database.db,
-      execute: database.execute,
+      updateLog: await openUpdateLog(config, database, clock, collabMetrics, collabLog),
       clock,
       events,
       limits: {
@@ -101,7 +104,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         checkpointIntervalMs: config.COLLAB_CHECKPOINT_INTERVAL_MS,
         commitWindowMs: config.COLLAB_COMMIT_WINDOW_MS,
       },
-      metrics: createCollabMetrics(metrics.registry),
+      metrics: collabMetrics,
       log: collabLog,
       checkpoint: checkpointWith({ db: database.db, clock, events }),
     });
@@ -181,6 +184,30 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await database.close();
     throw error;
   }
+}
+
+/**
+ * Embedded storage journals live edits in DATA_DIR and moves them into PGlite in batches (PGlite
+ * commits on the event loop); PostgreSQL takes every group commit directly.
+ */
+async function openUpdateLog(
+  config: Config,
+  database: Database,
+  clock: Clock,
+  metrics: CollabMetrics,
+  log: CollabLogger,
+): Promise<UpdateLog> {
+  if (database.kind !== "pglite" || config.COLLAB_JOURNAL_FLUSH_MS === 0)
+    return new TableLog(database, clock);
+  return JournaledLog.open(database, clock, {
+    dir: join(config.dataDir, "collab-journal"),
+    flushAfterMs: config.COLLAB_JOURNAL_FLUSH_MS,
+    onFlush: (updates, seconds) => {
+      metrics.journalFlushes.observe(seconds);
+      metrics.journalFlushSize.observe(updates);
+    },
+    onError: (error) => log.error({ err: error }, "moving journaled updates into the store failed; retrying"),
+  });
 }
 
 /** In-flight requests get most of the shutdown budget; what is left is for closing storage cleanly. */

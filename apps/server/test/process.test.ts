@@ -137,7 +137,13 @@ describe.each(testStores())("durability of live edits on %s", (store) => {
   it("loses no update another client has seen when the server is killed with SIGKILL", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), "codepark-kill-"));
     const database = store === "postgres" ? await createTestDatabase() : undefined;
-    const env = { DATA_DIR: dataDir, ...(database ? { DATABASE_URL: database.url } : {}) };
+    const env = {
+      DATA_DIR: dataDir,
+      ...(database ? { DATABASE_URL: database.url } : {}),
+      // Embedded storage: nothing moves from the journal into PGlite before the kill, so the
+      // restart has to replay every update from the journal.
+      COLLAB_JOURNAL_FLUSH_MS: "60000",
+    };
     try {
       const first = await startProcess(env);
       const user = await registerUser(first.api);

@@ -33,6 +33,18 @@ export function createCollabMetrics(registry: Registry) {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }),
+    journalFlushes: new Histogram({
+      name: "collab_journal_flush_seconds",
+      help: "Embedded storage: moving journaled updates into doc_updates (one statement per flush)",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers,
+    }),
+    journalFlushSize: new Histogram({
+      name: "collab_journal_flush_size",
+      help: "Updates moved into doc_updates per journal flush",
+      buckets: [1, 4, 16, 64, 256, 1024, 4096],
+      registers,
+    }),
     compactions: new Counter({
       name: "collab_compactions_total",
       help: "Update-log compactions into a snapshot",

@@ -1,4 +1,4 @@
-import { bigserial, index, integer, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, bigserial, index, integer, pgTable, smallint, text } from "drizzle-orm/pg-core";
 import { bytea } from "../../infra/db/bytea.ts";
 import { timestampColumn } from "../../infra/db/columns.ts";
 import { files } from "../files/schema.ts";
@@ -48,3 +48,12 @@ export const docVersions = pgTable(
   },
   (table) => [index("doc_versions_file_idx").on(table.fileId, table.id)],
 );
+
+/**
+ * Embedded storage only: the last update-journal segment whose records are in doc_updates (one row,
+ * id 1), written in the same statement that moves them, so a crash never replays a segment twice.
+ */
+export const collabJournal = pgTable("collab_journal", {
+  id: smallint("id").primaryKey(),
+  flushedSegment: bigint("flushed_segment", { mode: "number" }).notNull(),
+});

@@ -15,6 +15,7 @@ import type { Peer } from "./peer.ts";
 import { CollabCloseCode } from "./protocol.ts";
 import { DocumentStore } from "./store.ts";
 import { replaceText } from "./text-diff.ts";
+import type { UpdateLog } from "./update-log.ts";
 
 export type Checkpoint = (doc: LiveDocument) => Promise<void>;
 
@@ -30,7 +31,7 @@ export class CollabService {
 
   constructor(deps: {
     db: Db;
-    execute: (text: string, params: unknown[]) => Promise<void>;
+    updateLog: UpdateLog;
     clock: Clock;
     events: LocalEventBus;
     limits: CollabLimits;
@@ -40,7 +41,7 @@ export class CollabService {
   }) {
     this.#db = deps.db;
     this.metrics = deps.metrics;
-    this.store = new DocumentStore(deps.db, deps.clock, deps.execute, deps.events);
+    this.store = new DocumentStore(deps.db, deps.clock, deps.updateLog, deps.events);
     this.manager = new DocumentManager(
       this.store,
       deps.clock,
@@ -102,8 +103,13 @@ export class CollabService {
     }
   }
 
-  close(): Promise<void> {
-    return this.manager.closeAll();
+  /** Closes every connection and writes what is pending; the log is closed last. */
+  async close(): Promise<void> {
+    try {
+      await this.manager.closeAll();
+    } finally {
+      await this.store.log.close();
+    }
   }
 
   /** Access changes reach open connections at once: closed, or made read-only. */

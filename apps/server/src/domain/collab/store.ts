@@ -9,17 +9,13 @@ import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import { applySafely } from "./apply.ts";
 import { docSnapshots, docUpdates } from "./schema.ts";
+import type { PendingUpdate, UpdateLog } from "./update-log.ts";
 
 export interface StoredDocument {
   snapshot: Uint8Array | null;
   updates: Uint8Array[];
   /** Bytes of snapshot + tail, the document's stored size. */
   bytes: number;
-}
-
-export interface PendingUpdate {
-  fileId: string;
-  update: Uint8Array;
 }
 
 /** The text of a Yjs state, as files.content keeps it. */
@@ -46,14 +42,15 @@ export function initialState(content: string): Uint8Array {
 
 /**
  * Persistence of collaborative documents: snapshot + append-only update log in the primary store.
- * Plain SQL through drizzle, identical on PGlite and PostgreSQL.
+ * Appends go through the UpdateLog (a group commit into doc_updates, or the embedded store's
+ * journal); everything that reads doc_updates settles the log first.
  */
 export class DocumentStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    /** The driver, for the append hot path (one statement per group commit). */
-    private readonly execute: (text: string, params: unknown[]) => Promise<void>,
+    /** Where appends become durable. */
+    readonly log: UpdateLog,
     /** Where file.updated goes once a compaction changed the materialised text. */
     private readonly events: LocalEventBus,
   ) {}
@@ -66,6 +63,7 @@ export class DocumentStore {
   }
 
   async load(fileId: string): Promise<StoredDocument> {
+    await this.log.settle();
     const [snapshot] = await this.db.select().from(docSnapshots).where(eq(docSnapshots.fileId, fileId));
     if (!snapshot) {
       // A file from before collaboration existed: seed its document from files.content, once.
@@ -84,19 +82,9 @@ export class DocumentStore {
     return { snapshot: snapshot.state, updates, bytes };
   }
 
-  /** One multi-row INSERT for every update of a group commit. */
-  async append(pending: readonly PendingUpdate[]): Promise<void> {
-    if (pending.length === 0) return;
-    const now = this.clock.now();
-    const params: unknown[] = [now];
-    const rows = pending.map((p) => {
-      params.push(p.fileId, p.update);
-      return `($${params.length - 1}, $${params.length}, $1)`;
-    });
-    await this.execute(
-      `INSERT INTO doc_updates (file_id, update, created_at) VALUES ${rows.join(", ")}`,
-      params,
-    );
+  /** Makes one group commit's updates durable (resolves before anything is broadcast). */
+  append(pending: readonly PendingUpdate[]): Promise<void> {
+    return this.log.append(pending);
   }
 
   /**
@@ -114,6 +102,7 @@ export class DocumentStore {
     fileId: string,
     editors: readonly string[] = [],
   ): Promise<{ text: string; size: number } | null> {
+    await this.log.settle();
     const deps = { db: this.db, clock: this.clock, events: this.events };
     return transact(deps, async (tx, emit) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`doc:${fileId}`}))`);
@@ -167,6 +156,7 @@ export class DocumentStore {
 
   /** Whether the log holds entries not yet compacted (the materialised files.content is then behind). */
   async hasTail(fileId: string): Promise<boolean> {
+    await this.log.settle();
     const [row] = await this.db
       .select({ seq: docUpdates.seq })
       .from(docUpdates)

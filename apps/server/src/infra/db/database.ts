@@ -21,8 +21,11 @@ export interface Database {
   readonly db: Db;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
-  /** One parameterised statement straight to the driver, for hot paths where ORM query building shows in profiles. */
-  execute(text: string, params: unknown[]): Promise<void>;
+  /**
+   * One parameterised statement straight to the driver, for hot paths where ORM query building shows
+   * in profiles. With a name, PostgreSQL prepares it once per connection (the text must not vary).
+   */
+  execute(text: string, params: unknown[], name?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,8 +65,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     ping: async () => {
       await pool.query("SELECT 1");
     },
-    execute: async (text, params) => {
-      await pool.query(text, params);
+    execute: async (text, params, name) => {
+      await pool.query(name ? { name, text, values: params } : { text, values: params });
     },
     close: () => {
       closing ??= pool.end();

@@ -9,7 +9,7 @@ export {
   messageReactions,
   messages,
 } from "../../domain/chat/schema.ts";
-export { docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
+export { collabJournal, docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
 export { domainEvents } from "../../domain/events/schema.ts";
 export { fileEditors, files } from "../../domain/files/schema.ts";
 export {

@@ -1,0 +1,135 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { encodeRecords, JournaledLog } from "../src/domain/collab/journal.ts";
+import { systemClock } from "../src/infra/clock.ts";
+import { type Database, openDatabase } from "../src/infra/db/database.ts";
+import { rowsOf } from "../src/infra/queue/runner.ts";
+
+/** The embedded store's write-ahead journal, on a real file-backed PGlite and real files. */
+describe("update journal (embedded storage)", () => {
+  let root: string;
+  let journalDir: string;
+  let database: Database;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "codepark-journal-"));
+    journalDir = join(root, "collab-journal");
+    database = await openDatabase({ kind: "pglite", dataDir: join(root, "pglite") });
+    await database.db.execute(sql`
+      INSERT INTO projects (id, name, description, visibility, created_at, updated_at)
+      VALUES ('p1', 'P', '', 'private', now(), now())`);
+    for (const id of ["fa", "fb"]) {
+      await database.db.execute(sql`
+        INSERT INTO files (id, project_id, path, content, size, language, created_at, updated_at)
+        VALUES (${id}, 'p1', ${`${id}.txt`}, '', 0, 'plaintext', now(), now())`);
+    }
+  });
+  afterEach(async () => {
+    await database.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const open = (flushAfterMs = 60_000) =>
+    JournaledLog.open(database, systemClock, { dir: journalDir, flushAfterMs });
+  const update = (...bytes: number[]) => new Uint8Array(bytes);
+  const logged = async () =>
+    rowsOf<{ file_id: string; update: Uint8Array }>(
+      await database.db.execute(sql`SELECT file_id, update FROM doc_updates ORDER BY seq`),
+    ).map((row) => `${row.file_id}:${[...row.update].join(",")}`);
+  const journalFiles = () => readdir(journalDir);
+
+  it("writes an update to the journal at once and moves it into doc_updates when settled", async () => {
+    const log = await open();
+    await log.append([{ fileId: "fa", update: update(1, 2) }]);
+    await log.append([
+      { fileId: "fb", update: update(3) },
+      { fileId: "fa", update: update(4) },
+    ]);
+    const [segment] = await journalFiles();
+    expect((await readFile(join(journalDir, segment!))).length).toBeGreaterThan(0);
+    expect(await logged()).toEqual([]);
+
+    await log.settle();
+    expect(await logged()).toEqual(["fa:1,2", "fb:3", "fa:4"]);
+    // The moved segment is gone; only the fresh, empty one is left.
+    const left = await journalFiles();
+    expect(left).toHaveLength(1);
+    expect((await readFile(join(journalDir, left[0]!))).length).toBe(0);
+    await log.close();
+    expect(await journalFiles()).toEqual([]);
+  });
+
+  it("moves updates on its own after the flush interval", async () => {
+    const log = await open(20);
+    await log.append([{ fileId: "fa", update: update(9) }]);
+    for (let i = 0; i < 100 && (await logged()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await logged()).toEqual(["fa:9"]);
+    await log.close();
+  });
+
+  it("replays what a crash left in the journal, exactly once", async () => {
+    const crashed = await open();
+    await crashed.append([{ fileId: "fa", update: update(1) }]);
+    await crashed.append([{ fileId: "fb", update: update(2) }]);
+    // No close: the process died here.
+    const restarted = await open();
+    expect(await logged()).toEqual(["fa:1", "fb:2"]);
+    const again = await open();
+    expect(await logged()).toEqual(["fa:1", "fb:2"]);
+    await Promise.all([restarted.close(), again.close()]);
+  });
+
+  it("does not replay a segment whose flush committed before the crash removed its file", async () => {
+    const log = await open();
+    await log.append([{ fileId: "fa", update: update(5) }]);
+    const [segment] = await journalFiles();
+    const bytes = await readFile(join(journalDir, segment!));
+    await log.settle();
+    // As if the process died between the commit and deleting the file.
+    await writeFile(join(journalDir, segment!), bytes);
+    const restarted = await open();
+    expect(await logged()).toEqual(["fa:5"]);
+    await restarted.close();
+  });
+
+  it("ignores a torn record at the end of a segment", async () => {
+    const whole = encodeRecords([{ fileId: "fa", update: update(7, 7) }]);
+    const torn = encodeRecords([{ fileId: "fb", update: update(8, 8, 8) }]).subarray(0, 8);
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(journalDir, { recursive: true });
+    await writeFile(join(journalDir, "000000000001.log"), Buffer.concat([whole, torn]));
+    const log = await open();
+    expect(await logged()).toEqual(["fa:7,7"]);
+    await log.close();
+  });
+
+  it("drops updates of a file deleted meanwhile and keeps the others", async () => {
+    const log = await open();
+    await log.append([
+      { fileId: "fa", update: update(1) },
+      { fileId: "fb", update: update(2) },
+    ]);
+    await database.db.execute(sql`DELETE FROM files WHERE id = 'fb'`);
+    await log.settle();
+    expect(await logged()).toEqual(["fa:1"]);
+    await log.close();
+  });
+
+  it("keeps updates it could not move and moves them on the next try", async () => {
+    const log = await open();
+    await log.append([{ fileId: "fa", update: update(1) }]);
+    // The table is briefly unusable.
+    await database.db.execute(sql`ALTER TABLE doc_updates RENAME TO doc_updates_away`);
+    await expect(log.settle()).rejects.toThrow();
+    await database.db.execute(sql`ALTER TABLE doc_updates_away RENAME TO doc_updates`);
+    await log.append([{ fileId: "fa", update: update(2) }]);
+    await log.settle();
+    expect(await logged()).toEqual(["fa:1", "fa:2"]);
+    await log.close();
+    expect(await journalFiles()).toEqual([]);
+  });
+});
