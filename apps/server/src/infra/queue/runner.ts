@@ -21,6 +21,7 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
+/** Expired claims (of every queue, in one statement) are looked for at most this often. */
 const RESCUE_EVERY_MS = 1_000;
 
 type Handler = (payload: never, context: JobContext) => Promise<void>;
@@ -41,7 +42,7 @@ export interface JobRunnerOptions {
     error(details: object, message: string): void;
     warn(details: object, message: string): void;
   };
-  /** Runs before each poll of a queue; the scheduler hooks in here. */
+  /** Runs on every poll tick, before the due check; the scheduler hooks in here. */
   beforePoll?: () => Promise<void>;
 }
 
@@ -54,12 +55,16 @@ interface QueueLoop {
 /**
  * Runs jobs from the shared jobs table. Each queue has its own loop and concurrency; a loop claims
  * as many due jobs as it has free slots (FOR UPDATE SKIP LOCKED, so nodes never claim the same
- * row), runs them, and sleeps until a slot frees, a local enqueue wakes it, or the poll interval.
+ * row), runs them, and sleeps until a slot frees or a local enqueue wakes it. One poll tick for all
+ * queues finds work that arrived otherwise (another node, a retry or run_at coming due, an expired
+ * claim): a single cheap query, and only the loops of queues with due jobs wake to claim.
  */
 export class JobRunner {
   readonly #handlers = new Map<string, Handler>();
   readonly #loops = new Map<string, QueueLoop>();
-  readonly #lastRescue = new Map<string, number>();
+  #lastRescue = 0;
+  #ticker: NodeJS.Timeout | null = null;
+  #ticking = false;
   #stopping = false;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -75,6 +80,7 @@ export class JobRunner {
 
   start(): void {
     for (const [queue, state] of this.#loops) state.loop ??= this.#run(queue, state);
+    this.#ticker ??= setInterval(() => void this.#tick(), this.options.pollIntervalMs);
   }
 
   /** Nudges a queue's loop (after a local enqueue commits) instead of waiting for the next poll. */
@@ -88,6 +94,8 @@ export class JobRunner {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
+    if (this.#ticker) clearInterval(this.#ticker);
+    this.#ticker = null;
     this.wake();
     await Promise.all([...this.#loops.values()].map((state) => state.loop));
     const running = [...this.#loops.values()].flatMap((state) => [...state.running.entries()]);
@@ -110,7 +118,6 @@ export class JobRunner {
     while (!this.#stopping) {
       let claimedAll = false;
       try {
-        await this.options.beforePoll?.();
         const free = limit - state.running.size;
         if (free > 0) {
           const claimed = await this.#claim(queue, free);
@@ -124,15 +131,41 @@ export class JobRunner {
       // More may be due: claim again as soon as a slot is free.
       if (claimedAll && state.running.size < limit) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.options.pollIntervalMs);
-        function done() {
-          clearTimeout(timer);
+        state.wake = () => {
           state.wake = null;
           resolve();
-        }
-        state.wake = done;
+        };
       });
     }
+  }
+
+  /** The poll: scheduler, expired claims, then wake the loops of queues that have due jobs. */
+  async #tick(): Promise<void> {
+    if (this.#ticking || this.#stopping) return;
+    this.#ticking = true;
+    try {
+      await this.options.beforePoll?.();
+      const now = this.#now();
+      await this.#rescueExpired(now);
+      for (const queue of await this.#dueQueues(now)) this.wake(queue);
+    } catch (error) {
+      if (!this.#stopping) this.options.log.error({ err: error }, "job queue poll failed");
+    } finally {
+      this.#ticking = false;
+    }
+  }
+
+  /** Queues with at least one due pending job: one index probe per queue, in one statement. */
+  async #dueQueues(now: Date): Promise<string[]> {
+    const queues = sql.join(
+      [...this.#loops.keys()].map((queue) => sql`(${queue})`),
+      sql`, `,
+    );
+    const result = await this.options.db.execute(sql`
+      SELECT q.queue FROM (VALUES ${queues}) AS q(queue)
+      WHERE EXISTS (
+        SELECT 1 FROM jobs WHERE queue = q.queue AND state = 'pending' AND run_at <= ${now})`);
+    return rowsOf<{ queue: string }>(result).map((row) => row.queue);
   }
 
   #start(job: ClaimedJob, state: QueueLoop): void {
@@ -210,7 +243,6 @@ export class JobRunner {
   async #claim(queue: string, limit: number): Promise<ClaimedJob[]> {
     const now = this.#now();
     const leaseEnd = new Date(now.getTime() + this.options.leaseMs);
-    await this.#rescueExpired(queue, now);
     // Only pending rows: the partial index (queue, priority, run_at, id) WHERE pending gives this
     // order directly, so a claim reads the rows it takes, not the whole backlog.
     const result = await this.options.db.execute(sql`
@@ -245,17 +277,13 @@ export class JobRunner {
     }));
   }
 
-  /**
-   * Jobs whose claim ran out (their node died) become pending again, at most once a second per
-   * queue; the attempt they were on stays counted.
-   */
-  async #rescueExpired(queue: string, now: Date): Promise<void> {
-    const last = this.#lastRescue.get(queue) ?? 0;
-    if (Date.now() - last < RESCUE_EVERY_MS) return;
-    this.#lastRescue.set(queue, Date.now());
+  /** Jobs whose claim ran out (their node died) become pending again; the attempt stays counted. */
+  async #rescueExpired(now: Date): Promise<void> {
+    if (Date.now() - this.#lastRescue < RESCUE_EVERY_MS) return;
+    this.#lastRescue = Date.now();
     await this.options.db.execute(sql`
       UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, updated_at = ${now}
-      WHERE queue = ${queue} AND state = 'running' AND locked_until < ${now}`);
+      WHERE state = 'running' AND locked_until < ${now}`);
   }
 
   async #handBack(ids: number[]): Promise<void> {
