@@ -191,7 +191,7 @@ function merge(reports: WorkerReport[], clientsPerDoc: number): Merged {
   };
 }
 
-/** What CodePark's own metrics say happened in the window: group commits and frames sent. */
+/** What CodePark's own metrics say happened in the window: commits, frames sent, compactions, journal flushes. */
 function fromCounters(
   before: Record<string, number>,
   after: Record<string, number>,
@@ -207,6 +207,19 @@ function fromCounters(
     framesSent: delta("collab_updates_broadcast_total"),
     framesSentPerDelivery: round(delivered > 0 ? delta("collab_updates_broadcast_total") / delivered : 0, 3),
     compactions: delta('collab_compactions_total{result="compacted"}'),
+    compactionMsMean: round(
+      delta("collab_compaction_seconds_count") > 0
+        ? (delta("collab_compaction_seconds_sum") * 1000) / delta("collab_compaction_seconds_count")
+        : 0,
+      1,
+    ),
+    journalFlushes: delta("collab_journal_flush_seconds_count"),
+    journalFlushMsMean: round(
+      delta("collab_journal_flush_seconds_count") > 0
+        ? (delta("collab_journal_flush_seconds_sum") * 1000) / delta("collab_journal_flush_seconds_count")
+        : 0,
+      2,
+    ),
   };
 }
 

@@ -86,6 +86,10 @@ const COUNTERS = [
   "collab_update_log_batch_size_count",
   "collab_update_log_write_seconds_sum",
   'collab_compactions_total{result="compacted"}',
+  "collab_compaction_seconds_sum",
+  "collab_compaction_seconds_count",
+  "collab_journal_flush_seconds_sum",
+  "collab_journal_flush_seconds_count",
 ];
 
 /** The few collaboration series the benchmark reads from CodePark's /metrics text. */

@@ -13,6 +13,8 @@ export class LiveDocument {
   /** Stored size: snapshot + log entries, plus updates accepted but not yet written. */
   bytes = 0;
   updatesSinceCompaction = 0;
+  /** Compact once updatesSinceCompaction reaches this (COLLAB_COMPACT_EVERY, jittered). */
+  compactAfter = Number.POSITIVE_INFINITY;
   changedSinceCheckpoint = false;
   /** Users whose updates were applied since editors were last recorded (at compaction/unload). */
   editors = new Set<string>();

@@ -45,6 +45,8 @@ export class DocumentManager {
   #flushScheduled = false;
   #flushing: Promise<void> | null = null;
   readonly #checkpoint: (doc: LiveDocument) => Promise<void>;
+  /** Settles when the last queued compaction is done (compactions run one after another). */
+  #compactionQueue: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: DocumentStore,
@@ -105,6 +107,7 @@ export class DocumentManager {
     });
     doc.bytes = stored.bytes;
     doc.updatesSinceCompaction = stored.updates.length;
+    doc.compactAfter = this.#compactionThreshold();
     this.#docs.set(fileId, doc);
     this.metrics.documents.set(this.#docs.size);
     return doc;
@@ -210,7 +213,7 @@ export class DocumentManager {
     const sender = items[0]!.peer;
     const soleSender = sender && items.every((item) => item.peer === sender) ? sender : null;
     this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(merged), soleSender));
-    if (doc.updatesSinceCompaction >= this.limits.compactEvery) void this.compact(doc);
+    if (doc.updatesSinceCompaction >= doc.compactAfter) void this.compact(doc);
     if (this.clock.now().getTime() - doc.lastCheckpointAt >= this.limits.checkpointIntervalMs) {
       void this.#runCheckpoint(doc);
     }
@@ -227,14 +230,35 @@ export class DocumentManager {
     }
   }
 
-  /** Merges the log into the snapshot; one at a time per document. */
+  /**
+   * Spread over ±20% of COLLAB_COMPACT_EVERY, so documents opened together do not all compact at
+   * the same moment.
+   */
+  #compactionThreshold(): number {
+    return Math.max(1, Math.round(this.limits.compactEvery * (0.8 + 0.4 * Math.random())));
+  }
+
+  /**
+   * Merges the log into the snapshot; one at a time per document, and one document at a time on this
+   * node with a turn of the event loop in between: on embedded storage a compaction's queries run on
+   * the event loop, and a burst of them would hold live edits up for their whole duration.
+   */
   compact(doc: LiveDocument): Promise<void> {
     doc.compacting ??= (async () => {
+      const previous = this.#compactionQueue;
+      let done = () => {};
+      this.#compactionQueue = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      await previous;
+      await new Promise((resolve) => setImmediate(resolve));
       const pending = doc.updatesSinceCompaction;
       const editors = [...doc.editors];
       doc.editors.clear();
+      const stopTimer = this.metrics.compactionSeconds.startTimer();
       try {
         const result = await this.store.compact(doc.fileId, editors);
+        stopTimer();
         doc.updatesSinceCompaction = Math.max(0, doc.updatesSinceCompaction - pending);
         this.metrics.compactions.inc({ result: result ? "compacted" : "empty" });
       } catch (error) {
@@ -242,7 +266,9 @@ export class DocumentManager {
         this.metrics.compactions.inc({ result: "failed" });
         this.log.warn({ err: error, fileId: doc.fileId }, "compaction failed; the log keeps every update");
       } finally {
+        doc.compactAfter = this.#compactionThreshold();
         doc.compacting = null;
+        done();
       }
     })();
     return doc.compacting;

@@ -45,6 +45,12 @@ export function createCollabMetrics(registry: Registry) {
       buckets: [1, 4, 16, 64, 256, 1024, 4096],
       registers,
     }),
+    compactionSeconds: new Histogram({
+      name: "collab_compaction_seconds",
+      help: "Duration of one compaction (log merged into the snapshot, materialised text refreshed)",
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
     compactions: new Counter({
       name: "collab_compactions_total",
       help: "Update-log compactions into a snapshot",

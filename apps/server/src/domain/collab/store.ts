@@ -1,4 +1,4 @@
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
 import type { Db, Executor } from "../../infra/db/database.ts";
@@ -126,21 +126,27 @@ export class DocumentStore {
         const text = doc.getText("content").toString();
         const now = this.clock.now();
         await tx.update(docSnapshots).set({ state, updatedAt: now }).where(eq(docSnapshots.fileId, fileId));
-        await tx.delete(docUpdates).where(
-          inArray(
-            docUpdates.seq,
-            rows.map((row) => row.seq),
-          ),
+        // One array parameter, however many entries were merged.
+        await tx.execute(
+          sql`DELETE FROM doc_updates WHERE seq = ANY(${`{${rows.map((row) => row.seq).join(",")}}`}::bigint[])`,
         );
         const size = Buffer.byteLength(text, "utf8");
-        const [file] = await tx.select({ content: files.content }).from(files).where(eq(files.id, fileId));
-        if (file && file.content !== text) {
-          const [row] = await tx
-            .update(files)
-            .set({ content: text, size, updatedAt: now })
-            .where(eq(files.id, fileId))
-            .returning();
-          const summary = summariseFile(row!);
+        // Only when the text changed (compared in the database: the old text never travels here).
+        const [row] = await tx
+          .update(files)
+          .set({ content: text, size, updatedAt: now })
+          .where(and(eq(files.id, fileId), sql`${files.content} IS DISTINCT FROM ${text}`))
+          .returning({
+            id: files.id,
+            projectId: files.projectId,
+            path: files.path,
+            language: files.language,
+            size: files.size,
+            createdAt: files.createdAt,
+            updatedAt: files.updatedAt,
+          });
+        if (row) {
+          const summary = summariseFile(row);
           emit({
             type: "file.updated",
             actorId: null,
