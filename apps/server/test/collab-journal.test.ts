@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as Y from "yjs";
 import { encodeRecords, JournaledLog } from "../src/domain/collab/journal.ts";
 import { systemClock } from "../src/infra/clock.ts";
 import { type Database, openDatabase } from "../src/infra/db/database.ts";
@@ -53,13 +54,34 @@ describe("update journal (embedded storage)", () => {
     expect(await logged()).toEqual([]);
 
     await log.settle();
-    expect(await logged()).toEqual(["fa:1,2", "fb:3", "fa:4"]);
+    // Grouped by document (these bytes are no Yjs updates, so they are kept unmerged).
+    expect(await logged()).toEqual(["fa:1,2", "fa:4", "fb:3"]);
     // The moved segment is gone; only the fresh, empty one is left.
     const left = await journalFiles();
     expect(left).toHaveLength(1);
     expect((await readFile(join(journalDir, left[0]!))).length).toBe(0);
     await log.close();
     expect(await journalFiles()).toEqual([]);
+  });
+
+  it("writes one merged log entry per document per flush", async () => {
+    const source = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    source.on("update", (update: Uint8Array) => updates.push(update));
+    for (const word of ["one ", "two ", "three"])
+      source.getText("content").insert(source.getText("content").length, word);
+    const log = await open();
+    for (const update of updates) await log.append([{ fileId: "fa", update }]);
+    await log.append([{ fileId: "fb", update: update(1) }]);
+    await log.settle();
+    const rows = rowsOf<{ file_id: string; update: Uint8Array }>(
+      await database.db.execute(sql`SELECT file_id, update FROM doc_updates WHERE file_id = 'fa'`),
+    );
+    expect(rows).toHaveLength(1);
+    const rebuilt = new Y.Doc();
+    Y.applyUpdate(rebuilt, rows[0]!.update);
+    expect(rebuilt.getText("content").toString()).toBe("one two three");
+    await log.close();
   });
 
   it("moves updates on its own after the flush interval", async () => {
