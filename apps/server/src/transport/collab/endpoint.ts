@@ -16,6 +16,7 @@ import { loadProjectFor } from "../../domain/projects/access.ts";
 import { users } from "../../domain/users/schema.ts";
 import { AppError, toProblem } from "../../errors.ts";
 import { redactUrl } from "../../infra/telemetry/logger.ts";
+import { frameOf } from "./frames.ts";
 
 export const COLLAB_PATH_PREFIX = "/collab/";
 const PATH = /^\/collab\/([A-Za-z0-9_-]{1,64})$/;
@@ -29,6 +30,8 @@ class SocketPeer implements Peer {
 
   constructor(
     readonly ws: WebSocket,
+    /** The upgraded TCP socket under `ws`: frames built once per broadcast are written to it. */
+    readonly socket: Duplex,
     public actor: Actor,
     readonly user: PeerUser,
     public readOnly: boolean,
@@ -36,11 +39,12 @@ class SocketPeer implements Peer {
 
   send(message: Uint8Array): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (this.socket.writableLength > MAX_BUFFERED_BYTES) {
       this.close(1008, "client too slow");
       return;
     }
-    this.ws.send(message);
+    // Same socket and call order as ws's own frames (no compression, so ws never holds one back).
+    this.socket.write(frameOf(message));
   }
 
   close(code: number, reason: string): void {
@@ -104,6 +108,7 @@ export function attachCollabEndpoint(deps: {
     wss.handleUpgrade(request, socket, head, (ws) => {
       const peer = new SocketPeer(
         ws,
+        socket,
         actor,
         { id: actor.userId, name: user?.name ?? "", color: colorFor(actor.userId) },
         readOnly,
