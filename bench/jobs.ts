@@ -121,8 +121,8 @@ function instrument(db: Db, stats: StatementStats): Db {
     if (text.startsWith("UPDATE jobs SET state = 'running'")) {
       stats.claims.push(ms);
       stats.claimedRows += rowsOf(result).length;
-    } else if (!text.startsWith("UPDATE jobs SET state = 'pending'")) {
-      // Not the once-a-second rescue of expired leases nor a hand-back: a job's outcome.
+    } else if (!text.startsWith("UPDATE jobs SET state = 'pending'") && !text.startsWith("SELECT")) {
+      // Not the rescue of expired leases, a hand-back or the poll tick's due check: a job's outcome.
       stats.finishes++;
       stats.finishMs += ms;
     }

@@ -205,6 +205,57 @@ describe.each(testStores())("the durable job queue on %s", (store) => {
     expect(await rowOf(id)).toMatchObject({ attempts: 2, lockedBy: "node-b" });
   });
 
+  it("does not lose a wake or a stop that arrives while a claim is in flight", async () => {
+    const db = server.app.database.db;
+    const dialect = (db as unknown as { dialect: { sqlToQuery(query: unknown): { sql: string } } }).dialect;
+    // Claims run their statement, then wait here: the moment a wake or stop can fall between
+    // the claim's read and the loop going back to sleep.
+    let release: (() => void) | null = null;
+    let held = 0;
+    const gated = Object.create(db) as typeof db;
+    gated.execute = (async (query: Parameters<typeof db.execute>[0]) => {
+      const result = await db.execute(query);
+      if (dialect.sqlToQuery(query).sql.trimStart().startsWith("UPDATE jobs SET state = 'running'")) {
+        held++;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      return result;
+    }) as typeof db.execute;
+    const gatedJob = jobType<Record<string, never>>({
+      name: "t.gated",
+      queue: "gated",
+      priority: Priority.normal,
+      maxAttempts: 1,
+    });
+    // No poll tick during the test: only wakes can start a claim.
+    const queue = runner("gated", { db: gated, pollIntervalMs: 600_000 });
+    let ran = 0;
+    queue.handle(gatedJob, async () => {
+      ran++;
+    });
+    queue.start();
+    await waitFor(() => held === 1, 5_000, "first claim in flight");
+    // The claim found nothing; a job commits and its wake arrives before the loop sleeps.
+    await enqueueJob(db, server.clock, gatedJob, {});
+    queue.wake("gated");
+    release!();
+    await waitFor(() => held === 2, 5_000, "the wake made the loop claim again");
+    release!();
+    await waitFor(() => ran === 1, 5_000, "the job ran");
+    // Again a claim in flight (after the job finished), and now a stop arrives meanwhile.
+    await waitFor(() => held === 3, 5_000, "claim after the job");
+    const stopped = queue.stop(1_000);
+    release!();
+    await expect(
+      Promise.race([
+        stopped.then(() => "stopped"),
+        new Promise((resolve) => setTimeout(() => resolve("still running"), 5_000)),
+      ]),
+    ).resolves.toBe("stopped");
+  });
+
   it("enqueues a recurring job once per slot across nodes", async () => {
     const clock = new TestClock();
     const tick = jobType<Record<string, never>>({

@@ -21,6 +21,11 @@ export interface JobContext {
   signal: AbortSignal;
 }
 
+function nudge(state: QueueLoop): void {
+  if (state.wake) state.wake();
+  else state.woken = true;
+}
+
 /** Expired claims (of every queue, in one statement) are looked for at most this often. */
 const RESCUE_EVERY_MS = 1_000;
 
@@ -48,7 +53,10 @@ export interface JobRunnerOptions {
 
 interface QueueLoop {
   running: Map<number, { done: Promise<void>; abort: AbortController }>;
+  /** Set while the loop sleeps. */
   wake: (() => void) | null;
+  /** A wake that came while the loop was busy claiming: it claims again instead of sleeping. */
+  woken: boolean;
   loop: Promise<void> | null;
 }
 
@@ -69,7 +77,7 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     for (const queue of Object.keys(options.concurrency)) {
-      this.#loops.set(queue, { running: new Map(), wake: null, loop: null });
+      this.#loops.set(queue, { running: new Map(), wake: null, woken: false, loop: null });
     }
   }
 
@@ -85,7 +93,7 @@ export class JobRunner {
 
   /** Nudges a queue's loop (after a local enqueue commits) instead of waiting for the next poll. */
   wake(queue?: string): void {
-    for (const [name, state] of this.#loops) if (!queue || queue === name) state.wake?.();
+    for (const [name, state] of this.#loops) if (!queue || queue === name) nudge(state);
   }
 
   /**
@@ -116,6 +124,7 @@ export class JobRunner {
   async #run(queue: string, state: QueueLoop): Promise<void> {
     const limit = this.options.concurrency[queue] ?? 1;
     while (!this.#stopping) {
+      state.woken = false;
       let claimedAll = false;
       try {
         const free = limit - state.running.size;
@@ -130,6 +139,9 @@ export class JobRunner {
       }
       // More may be due: claim again as soon as a slot is free.
       if (claimedAll && state.running.size < limit) continue;
+      // Checked right before sleeping (nothing runs in between): no wake or stop is missed.
+      if (this.#stopping) break;
+      if (state.woken) continue;
       await new Promise<void>((resolve) => {
         state.wake = () => {
           state.wake = null;
@@ -172,7 +184,7 @@ export class JobRunner {
     const abort = new AbortController();
     const done = this.#execute(job, abort.signal).finally(() => {
       state.running.delete(job.id);
-      state.wake?.();
+      nudge(state);
     });
     state.running.set(job.id, { done, abort });
   }
