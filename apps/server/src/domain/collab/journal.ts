@@ -128,7 +128,7 @@ export class JournaledLog implements UpdateLog {
       const records = unflushed.flatMap((segment) =>
         decodeRecords(readFileSync(join(options.dir, segmentName(segment)))),
       );
-      await database.execute(FLUSH_SQL, [...appendParams(records, clock.now()), last]);
+      await moveIntoTable(database, records, clock.now(), last);
     }
     for (const segment of segments) removeSegment(options.dir, segment);
     last += 1;
@@ -150,15 +150,17 @@ export class JournaledLog implements UpdateLog {
       throw error;
     }
     this.#size += buffer.length;
-    for (const item of pending) this.#pending.push(item);
-    this.#pendingBytes += buffer.length;
+    for (const item of pending) {
+      this.#pending.push(item);
+      this.#pendingBytes += item.update.byteLength;
+    }
     if (
       this.#pending.length >= this.#options.maxPendingUpdates ||
       this.#pendingBytes >= this.#options.maxPendingBytes
     ) {
       void this.#flush().catch(() => {});
-    } else if (!this.#timer && !this.#flushing) {
-      this.#timer = setTimeout(() => void this.#flush().catch(() => {}), this.#options.flushAfterMs);
+    } else if (!this.#flushing) {
+      this.#flushLater();
     }
   }
 
@@ -210,24 +212,23 @@ export class JournaledLog implements UpdateLog {
     const through = this.#sealed.at(-1) ?? this.#segment - 1;
     const started = performance.now();
     try {
-      await this.#database.execute(
-        FLUSH_SQL,
-        [...appendParams(mergePerDocument(batch), this.#clock.now()), through],
-        "collab_journal_flush",
-      );
+      await moveIntoTable(this.#database, batch, this.#clock.now(), through);
     } catch (error) {
       // Still in the journal: kept pending and retried, nothing lost.
       this.#pending = batch.concat(this.#pending);
       this.#pendingBytes += batch.reduce((total, item) => total + item.update.byteLength, 0);
       this.#options.onError?.(error);
-      if (!this.#timer && !this.#closed) {
-        this.#timer = setTimeout(() => void this.#flush().catch(() => {}), this.#options.flushAfterMs);
-      }
+      if (!this.#closed) this.#flushLater();
       throw error;
     }
     this.#options.onFlush?.(batch.length, (performance.now() - started) / 1000);
     for (const segment of this.#sealed) removeSegment(this.#options.dir, segment);
     this.#sealed = [];
+  }
+
+  /** A flush after the interval, unless one is already timed (a failed flush retries the same way). */
+  #flushLater(): void {
+    this.#timer ??= setTimeout(() => void this.#flush().catch(() => {}), this.#options.flushAfterMs);
   }
 
   #openSegment(segment: number): number {
@@ -261,6 +262,20 @@ export function mergePerDocument(batch: readonly PendingUpdate[]): PendingUpdate
     }
   }
   return merged;
+}
+
+/** Journaled updates into doc_updates, merged per document, marking segments up to `through` done. */
+function moveIntoTable(
+  database: Pick<Database, "execute">,
+  records: readonly PendingUpdate[],
+  now: Date,
+  through: number,
+): Promise<void> {
+  return database.execute(
+    FLUSH_SQL,
+    [...appendParams(mergePerDocument(records), now), through],
+    "collab_journal_flush",
+  );
 }
 
 /** Gone already is fine: removal only ever follows a commit that made the file redundant. */
