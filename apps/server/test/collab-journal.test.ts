@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { encodeRecords, JournaledLog } from "../src/domain/collab/journal.ts";
+import { encodeRecords, JournaledLog, MERGE_RUN } from "../src/domain/collab/journal.ts";
 import { systemClock } from "../src/infra/clock.ts";
 import { type Database, openDatabase } from "../src/infra/db/database.ts";
 import { rowsOf } from "../src/infra/queue/runner.ts";
@@ -81,6 +81,25 @@ describe("update journal (embedded storage)", () => {
     const rebuilt = new Y.Doc();
     Y.applyUpdate(rebuilt, rows[0]!.update);
     expect(rebuilt.getText("content").toString()).toBe("one two three");
+    await log.close();
+  });
+
+  it("merges a long run of one document's updates in bounded pieces, in order", async () => {
+    const source = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    source.on("update", (update: Uint8Array) => updates.push(update));
+    const text = source.getText("content");
+    for (let i = 0; i < MERGE_RUN * 2 + 5; i++) text.insert(text.length, `${i},`);
+    const log = await open();
+    await log.append(updates.map((update) => ({ fileId: "fa", update })));
+    await log.settle();
+    const rows = rowsOf<{ update: Uint8Array }>(
+      await database.db.execute(sql`SELECT update FROM doc_updates WHERE file_id = 'fa' ORDER BY seq`),
+    );
+    expect(rows).toHaveLength(3);
+    const rebuilt = new Y.Doc();
+    for (const row of rows) Y.applyUpdate(rebuilt, row.update);
+    expect(rebuilt.getText("content").toString()).toBe(text.toString());
     await log.close();
   });
 

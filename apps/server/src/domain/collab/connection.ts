@@ -33,9 +33,7 @@ export function handleFrame(
           peer.send(encodePermissionDenied("read-only: your role in this project cannot edit"));
           return;
         }
-        manager.submit(doc, message.update, peer).catch(() => {
-          // The manager already closed the sender so it resyncs; nothing else to do here.
-        });
+        manager.submitFromPeer(doc, message.update, peer);
         return;
       }
       case "awareness": {

@@ -32,19 +32,16 @@ const FLUSH_SQL = `
 /** Record: u32 LE length of what follows, u16 LE file-id length, file id (UTF-8), the update. */
 export function encodeRecords(pending: readonly PendingUpdate[]): Buffer {
   let total = 0;
-  const ids = pending.map((p) => Buffer.from(p.fileId, "utf8"));
-  for (let i = 0; i < pending.length; i++)
-    total += HEADER_BYTES + ids[i]!.length + pending[i]!.update.byteLength;
+  for (const { fileId, update } of pending)
+    total += HEADER_BYTES + Buffer.byteLength(fileId, "utf8") + update.byteLength;
   const buffer = Buffer.allocUnsafe(total);
   let at = 0;
-  for (let i = 0; i < pending.length; i++) {
-    const id = ids[i]!;
-    const update = pending[i]!.update;
-    buffer.writeUInt32LE(2 + id.length + update.byteLength, at);
-    buffer.writeUInt16LE(id.length, at + 4);
-    id.copy(buffer, at + HEADER_BYTES);
-    buffer.set(update, at + HEADER_BYTES + id.length);
-    at += HEADER_BYTES + id.length + update.byteLength;
+  for (const { fileId, update } of pending) {
+    const idLength = buffer.write(fileId, at + HEADER_BYTES, "utf8");
+    buffer.writeUInt32LE(2 + idLength + update.byteLength, at);
+    buffer.writeUInt16LE(idLength, at + 4);
+    buffer.set(update, at + HEADER_BYTES + idLength);
+    at += HEADER_BYTES + idLength + update.byteLength;
   }
   return buffer;
 }
@@ -237,8 +234,16 @@ export class JournaledLog implements UpdateLog {
 }
 
 /**
- * One log entry per document per flush: its updates merged into one (Yjs merges without loading the
- * document). Ten keystrokes cost one row to write, read back and delete instead of ten.
+ * Yjs merges cost more per update the more are merged at once (the merge re-sorts its inputs for
+ * every struct): 100 merge at ~10 µs each, 2,000 at ~38 µs, 30,000 take a minute. So a document's
+ * updates are merged in runs of this many.
+ */
+export const MERGE_RUN = 100;
+
+/**
+ * A document's updates in a flush become one log entry per MERGE_RUN of them, each those updates
+ * merged (Yjs merges without loading the document). A hundred keystrokes cost one row to write,
+ * read back and delete instead of a hundred.
  */
 export function mergePerDocument(batch: readonly PendingUpdate[]): PendingUpdate[] {
   const byFile = new Map<string, Uint8Array[]>();
@@ -249,16 +254,19 @@ export function mergePerDocument(batch: readonly PendingUpdate[]): PendingUpdate
   }
   const merged: PendingUpdate[] = [];
   for (const [fileId, updates] of byFile) {
-    if (updates.length === 1) {
-      merged.push({ fileId, update: updates[0]! });
-      continue;
-    }
-    try {
-      merged.push({ fileId, update: Y.mergeUpdates(updates) });
-    } catch {
-      // Every update was decoded before it was accepted, so this should not happen; if it does, the
-      // entries are kept as they came.
-      for (const update of updates) merged.push({ fileId, update });
+    for (let start = 0; start < updates.length; start += MERGE_RUN) {
+      const run = updates.slice(start, start + MERGE_RUN);
+      if (run.length === 1) {
+        merged.push({ fileId, update: run[0]! });
+        continue;
+      }
+      try {
+        merged.push({ fileId, update: Y.mergeUpdates(run) });
+      } catch {
+        // Every update was decoded before it was accepted, so this should not happen; if it does,
+        // the entries are kept as they came.
+        for (const update of run) merged.push({ fileId, update });
+      }
     }
   }
   return merged;

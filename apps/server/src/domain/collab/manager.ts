@@ -1,6 +1,7 @@
 import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
 import { applySafely } from "./apply.ts";
+import { MERGE_RUN } from "./journal.ts";
 import { LiveDocument } from "./live-document.ts";
 import type { CollabMetrics } from "./metrics.ts";
 import type { Peer } from "./peer.ts";
@@ -141,6 +142,18 @@ export class DocumentManager {
    * before anything is stored). Resolves once it is in the log, in memory and broadcast.
    */
   submit(doc: LiveDocument, update: Uint8Array, peer: Peer | null): Promise<void> {
+    return new Promise((resolve, reject) => this.#accept(doc, update, peer, { resolve, reject }));
+  }
+
+  /**
+   * A connection's update: as submit(), without a promise per keystroke. If the write fails the
+   * manager closes the peer, which re-sends the edit when it reconnects.
+   */
+  submitFromPeer(doc: LiveDocument, update: Uint8Array, peer: Peer): void {
+    this.#accept(doc, update, peer, null);
+  }
+
+  #accept(doc: LiveDocument, update: Uint8Array, peer: Peer | null, settle: Queued["settle"]): void {
     Y.decodeUpdate(update);
     if (doc.bytes + update.byteLength > this.limits.maxDocumentBytes) {
       this.metrics.updatesRefused.inc({ reason: "too_large" });
@@ -148,25 +161,31 @@ export class DocumentManager {
     }
     doc.bytes += update.byteLength;
     this.metrics.updatesReceived.inc();
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ doc, update, peer, settle: { resolve, reject } });
-      this.#scheduleFlush();
-    });
+    this.#queue.push({ doc, update, peer, settle });
+    this.#scheduleFlush();
   }
 
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#flushing) return;
     this.#flushScheduled = true;
     // Everything that arrives in this turn of the event loop shares one commit.
-    const run = () => {
-      this.#flushScheduled = false;
-      this.#flushing = this.#flush().finally(() => {
-        this.#flushing = null;
-        if (this.#queue.length > 0) this.#scheduleFlush();
-      });
-    };
-    if (this.limits.commitWindowMs > 0) setTimeout(run, this.limits.commitWindowMs);
-    else setImmediate(run);
+    if (this.limits.commitWindowMs > 0) setTimeout(this.#runFlush, this.limits.commitWindowMs);
+    else setImmediate(this.#runFlush);
+  }
+
+  /** Made once: a keystroke should not allocate a closure to schedule its commit. */
+  readonly #runFlush = (): void => {
+    this.#flushScheduled = false;
+    this.#flushing = this.#flushThenReschedule();
+  };
+
+  async #flushThenReschedule(): Promise<void> {
+    try {
+      await this.#flush();
+    } finally {
+      this.#flushing = null;
+      if (this.#queue.length > 0) this.#scheduleFlush();
+    }
   }
 
   /** Group commit: while one write is in flight the next batch gathers. */
@@ -174,11 +193,11 @@ export class DocumentManager {
     while (this.#queue.length > 0) {
       const batch = this.#queue;
       this.#queue = [];
-      const stopTimer = this.metrics.writeLatency.startTimer();
+      const started = performance.now();
       try {
         await this.store.append(batch.map((item) => ({ fileId: item.doc.fileId, update: item.update })));
       } catch (error) {
-        stopTimer();
+        this.metrics.writeLatency.observe((performance.now() - started) / 1000);
         this.log.error(
           { err: error, updates: batch.length },
           "update log write failed; senders disconnected to resync",
@@ -191,9 +210,17 @@ export class DocumentManager {
         }
         continue;
       }
-      stopTimer();
+      this.metrics.writeLatency.observe((performance.now() - started) / 1000);
       this.metrics.batchSize.observe(batch.length);
-      for (const [doc, items] of groupByDocument(batch)) this.#applyDurable(doc, items);
+      if (batch.length === 1) {
+        this.#applyDurable(batch[0]!.doc, batch);
+      } else {
+        for (const [doc, items] of groupByDocument(batch)) {
+          // Bounded merges: Yjs merge time grows faster than the number of updates merged.
+          for (let start = 0; start < items.length; start += MERGE_RUN)
+            this.#applyDurable(doc, items.slice(start, start + MERGE_RUN));
+        }
+      }
       for (const item of batch) item.settle?.resolve();
     }
   }

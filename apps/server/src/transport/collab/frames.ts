@@ -3,7 +3,6 @@
  * broadcast message and written to every peer's socket as the same buffer. ws would frame the
  * message again for each connection (a header allocation and a two-buffer writev per send).
  */
-const framed = new WeakMap<Uint8Array, Buffer>();
 
 export function binaryFrame(payload: Uint8Array): Buffer {
   const length = payload.byteLength;
@@ -23,12 +22,18 @@ export function binaryFrame(payload: Uint8Array): Buffer {
   return frame;
 }
 
-/** The frame of `message`, built on first use and shared while the message is alive. */
+let lastMessage: Uint8Array | null = null;
+let lastFrame: Buffer | null = null;
+
+/**
+ * The frame of `message`. A broadcast sends one message to every peer in a row, so remembering the
+ * last one is enough to frame it once (a WeakMap costs more, in lookups and in garbage collection).
+ * Messages are never changed after they are encoded, so the same object always has the same frame.
+ */
 export function frameOf(message: Uint8Array): Buffer {
-  let frame = framed.get(message);
-  if (!frame) {
-    frame = binaryFrame(message);
-    framed.set(message, frame);
+  if (message !== lastMessage || !lastFrame) {
+    lastFrame = binaryFrame(message);
+    lastMessage = message;
   }
-  return frame;
+  return lastFrame;
 }
