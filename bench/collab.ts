@@ -28,6 +28,7 @@
  * server (headline) and a "warm" one after closing and reopening the same connections. Finally one
  * {"bench":"collab","summary":…} line: per scenario each target's p99, CPU per delivery and that
  * relative to the relay's in the same run, and per-connection memory relative to the relay's.
+ * Before each target starts, the bench waits until the rest of the machine is quiet (quietWaitMs).
  * otherCpuPercent is what the rest of the machine used meanwhile (PostgreSQL for codepark-postgres;
  * anything else means the figures were disturbed).
  *
@@ -37,7 +38,7 @@
  *
  * Env: BENCH_COLLAB_SECONDS (measured seconds per scenario, default 15),
  *      BENCH_COLLAB_PEER_SECONDS (for the peers, default min(BENCH_COLLAB_SECONDS, 10)),
- *      BENCH_COLLAB_WARMUP (seconds of unmeasured inserts first, default 3),
+ *      BENCH_COLLAB_WARMUP (seconds of unmeasured inserts first, default 30: see below),
  *      BENCH_COLLAB_RATE (inserts per second per client, default 5),
  *      BENCH_COLLAB_CLIENT_PROCS (client processes, default 2),
  *      BENCH_COLLAB_SCENARIOS (default "1x20,1x100,50x4,idle": docs x clients per doc, and idle),
@@ -49,7 +50,7 @@
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { killAllNow, stopAll } from "./collab/processes.ts";
+import { killAllNow, machineBusyUs, stopAll } from "./collab/processes.ts";
 import { type IdleScenario, type LoadScenario, round, runIdle, runLoad } from "./collab/scenario.ts";
 import { PEER_TARGETS, type PeerTarget } from "./collab/shared.ts";
 import {
@@ -80,7 +81,9 @@ function pairFromEnv(name: string, fallback: string): [number, number] {
 
 const seconds = numberFromEnv("BENCH_COLLAB_SECONDS", 15, 1);
 const peerSeconds = numberFromEnv("BENCH_COLLAB_PEER_SECONDS", Math.min(seconds, 10), 1);
-const warmupS = numberFromEnv("BENCH_COLLAB_WARMUP", 3, 0);
+// Long enough for V8 to finish optimizing the hot path: 15–25 s after start its compiler threads
+// still used ~20 ms/s on CodePark at 1 × 20 (5 ms/s after a minute); a short warm-up measures compiling.
+const warmupS = numberFromEnv("BENCH_COLLAB_WARMUP", 30, 0);
 const rate = numberFromEnv("BENCH_COLLAB_RATE", 5, 0.1);
 const clientProcs = Math.floor(numberFromEnv("BENCH_COLLAB_CLIENT_PROCS", 2, 1));
 const [idleConnections, idleDocs] = pairFromEnv("BENCH_COLLAB_IDLE", "1000x100");
@@ -133,6 +136,21 @@ function start(name: TargetName, label: string): Promise<Target> {
   return startPeer(name as PeerTarget, label, cpuProfDir);
 }
 
+/**
+ * Waits (up to 30 s) until the rest of the machine is quiet — under 10 % of one core for a whole
+ * second — so one target's aftermath (PostgreSQL dropping the throwaway database, a server's exit)
+ * does not land in the next target's window. Returns how long it waited.
+ */
+async function waitForQuietMachine(): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < 30_000) {
+    const before = machineBusyUs();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (machineBusyUs() - before < 100_000) break;
+  }
+  return Math.round(performance.now() - started);
+}
+
 function print(line: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
@@ -165,6 +183,7 @@ async function main(): Promise<void> {
           ? `idle-${scenario.idle.connections}x${scenario.idle.docs}`
           : `${scenario.load.docs}x${scenario.load.clientsPerDoc}`;
       const label = `${name}-${scenarioName}`;
+      const quietWaitMs = await waitForQuietMachine();
       let target: Target;
       try {
         target = await start(name, label);
@@ -195,6 +214,7 @@ async function main(): Promise<void> {
                 { rate, warmupS, clientProcs, drainMs: 10_000 },
                 label,
               );
+        line.quietWaitMs = quietWaitMs;
         line.note = note;
         print(line);
         outcomes.push({ target: name, scenario: scenarioName, line });
