@@ -38,7 +38,7 @@
  *
  * Env: BENCH_COLLAB_SECONDS (measured seconds per scenario, default 15),
  *      BENCH_COLLAB_PEER_SECONDS (for the peers, default min(BENCH_COLLAB_SECONDS, 10)),
- *      BENCH_COLLAB_WARMUP (seconds of unmeasured inserts first, default 30: see below),
+ *      BENCH_COLLAB_WARMUP (seconds of unmeasured inserts first, default 30: V8 still compiles the hot path 25 s in),
  *      BENCH_COLLAB_RATE (inserts per second per client, default 5),
  *      BENCH_COLLAB_CLIENT_PROCS (client processes, default 2),
  *      BENCH_COLLAB_SCENARIOS (default "1x20,1x100,50x4,idle": docs x clients per doc, and idle),
