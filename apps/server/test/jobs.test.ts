@@ -128,9 +128,12 @@ describe.each(testStores())("the durable job queue on %s", (store) => {
       [1, 1_000],
       [2, 2_000],
     ] as const) {
-      await waitFor(
-        async () => (await rowOf(id)).state === "pending" && (await rowOf(id)).attempts === attempt,
-      );
+      // One read: state and attempts from two reads could straddle the claim (pending, then
+      // running with the new attempt count) and pass while the job is still running.
+      await waitFor(async () => {
+        const row = await rowOf(id);
+        return row.state === "pending" && row.attempts === attempt;
+      });
       const row = await rowOf(id);
       const delay = row.runAt.getTime() - clock.now().getTime();
       expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
