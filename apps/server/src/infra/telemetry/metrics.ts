@@ -3,9 +3,7 @@ import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 /** One registry per app instance (tests run several apps in one process). */
 export function createMetrics() {
   const registry = new Registry();
-  // The event-loop lag histogram samples on a timer: at prom-client's default 10 ms that is 100
-  // wake-ups a second of an otherwise idle server; 20 a second still give ~300 samples per scrape.
-  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 50 });
+  collectDefaultMetrics({ register: registry });
   const httpDuration = new Histogram({
     name: "http_request_duration_seconds",
     help: "HTTP request duration in seconds",
