@@ -14,6 +14,7 @@ import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
 import type { Database } from "../../infra/db/database.ts";
 import { rowsOf } from "../../infra/queue/runner.ts";
+import { inMergeRuns } from "./merge-runs.ts";
 import { APPEND_UPDATES_SQL, appendParams, type PendingUpdate, type UpdateLog } from "./update-log.ts";
 
 const SEGMENT_FILE = /^(\d{12})\.log$/;
@@ -234,16 +235,9 @@ export class JournaledLog implements UpdateLog {
 }
 
 /**
- * Yjs merges cost more per update the more are merged at once (the merge re-sorts its inputs for
- * every struct): 100 merge at ~10 µs each, 2,000 at ~38 µs, 30,000 take a minute. So a document's
- * updates are merged in runs of this many.
- */
-export const MERGE_RUN = 100;
-
-/**
- * A document's updates in a flush become one log entry per MERGE_RUN of them, each those updates
- * merged (Yjs merges without loading the document). A hundred keystrokes cost one row to write,
- * read back and delete instead of a hundred.
+ * A document's updates in a flush become one log entry per run of them (see merge-runs.ts), those
+ * updates merged (Yjs merges without loading the document). A hundred keystrokes cost one row to
+ * write, read back and delete instead of a hundred.
  */
 export function mergePerDocument(batch: readonly PendingUpdate[]): PendingUpdate[] {
   const byFile = new Map<string, Uint8Array[]>();
@@ -254,8 +248,7 @@ export function mergePerDocument(batch: readonly PendingUpdate[]): PendingUpdate
   }
   const merged: PendingUpdate[] = [];
   for (const [fileId, updates] of byFile) {
-    for (let start = 0; start < updates.length; start += MERGE_RUN) {
-      const run = updates.slice(start, start + MERGE_RUN);
+    for (const run of inMergeRuns(updates)) {
       if (run.length === 1) {
         merged.push({ fileId, update: run[0]! });
         continue;

@@ -1,8 +1,8 @@
 import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
 import { applySafely } from "./apply.ts";
-import { MERGE_RUN } from "./journal.ts";
 import { LiveDocument } from "./live-document.ts";
+import { inMergeRuns } from "./merge-runs.ts";
 import type { CollabMetrics } from "./metrics.ts";
 import type { Peer } from "./peer.ts";
 import { CollabCloseCode, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from "./protocol.ts";
@@ -212,15 +212,8 @@ export class DocumentManager {
       }
       this.metrics.writeLatency.observe((performance.now() - started) / 1000);
       this.metrics.batchSize.observe(batch.length);
-      if (batch.length === 1) {
-        this.#applyDurable(batch[0]!.doc, batch);
-      } else {
-        for (const [doc, items] of groupByDocument(batch)) {
-          // Bounded merges: Yjs merge time grows faster than the number of updates merged.
-          for (let start = 0; start < items.length; start += MERGE_RUN)
-            this.#applyDurable(doc, items.slice(start, start + MERGE_RUN));
-        }
-      }
+      for (const [doc, items] of groupByDocument(batch))
+        for (const run of inMergeRuns(items)) this.#applyDurable(doc, run);
       for (const item of batch) item.settle?.resolve();
     }
   }

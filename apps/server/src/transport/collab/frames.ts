@@ -3,7 +3,6 @@
  * broadcast message and written to every peer's socket as the same buffer. ws would frame the
  * message again for each connection (a header allocation and a two-buffer writev per send).
  */
-
 export function binaryFrame(payload: Uint8Array): Buffer {
   const length = payload.byteLength;
   const headerBytes = length < 126 ? 2 : length < 65_536 ? 4 : 10;
