@@ -22,7 +22,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import pg from "pg";
 import { Registry } from "prom-client";
 import * as Y from "yjs";
 import { handleFrame } from "../apps/server/src/domain/collab/connection.ts";
@@ -35,11 +34,13 @@ import { TableLog, type UpdateLog } from "../apps/server/src/domain/collab/updat
 import { systemClock } from "../apps/server/src/infra/clock.ts";
 import { type Database, openDatabase } from "../apps/server/src/infra/db/database.ts";
 import { LocalEventBus } from "../apps/server/src/infra/events/local-bus.ts";
+import { listFromEnv, numberFromEnv } from "./lib/env.ts";
+import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
-const updates = Number(process.env.BENCH_PIPELINE_UPDATES ?? 3000);
-const rate = Number(process.env.BENCH_PIPELINE_RATE ?? 100);
-const stores = new Set((process.env.BENCH_PIPELINE_STORES ?? "floor,floor+apply,pglite,postgres").split(","));
-const clients = Number(process.env.BENCH_PIPELINE_CLIENTS ?? 20);
+const updates = Math.floor(numberFromEnv("BENCH_PIPELINE_UPDATES", 3000, 10));
+const rate = numberFromEnv("BENCH_PIPELINE_RATE", 100, 0);
+const stores = new Set(listFromEnv("BENCH_PIPELINE_STORES", "floor,floor+apply,pglite,postgres"));
+const clients = Math.floor(numberFromEnv("BENCH_PIPELINE_CLIENTS", 20, 2));
 
 /** Frames as the clients would send them: each insert made on a doc that has seen all before it. */
 function makeFrames(): Uint8Array[] {
@@ -223,9 +224,24 @@ async function main() {
   const frames = makeFrames();
   if (stores.has("floor")) await runFloor(frames, false);
   if (stores.has("floor+apply")) await runFloor(frames, true);
+  if (stores.has("pglite")) await runEmbedded(frames);
+  const adminUrl = process.env.BENCH_DATABASE_URL;
+  if (adminUrl && stores.has("postgres")) {
+    await withThrowawayDatabase(adminUrl, async (url) => {
+      const database = await openDatabase({ kind: "postgres", url, poolSize: 10 });
+      try {
+        await runStore("postgres", database, new TableLog(database, systemClock), frames);
+      } finally {
+        await database.close();
+      }
+    });
+  }
+}
+
+/** PGlite in a temporary DATA_DIR, with the update journal in front, as `npm start` runs it. */
+async function runEmbedded(frames: Uint8Array[]) {
   const root = await mkdtemp(join(tmpdir(), "codepark-pipeline-"));
   try {
-    if (!stores.has("pglite")) return;
     const database = await openDatabase({ kind: "pglite", dataDir: join(root, "pglite") });
     const log = await JournaledLog.open(database, systemClock, {
       dir: join(root, "collab-journal"),
@@ -235,23 +251,6 @@ async function main() {
     await database.close();
   } finally {
     await rm(root, { recursive: true, force: true });
-  }
-
-  const adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl || !stores.has("postgres")) return;
-  const name = `codepark_pipeline_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    const database = await openDatabase({ kind: "postgres", url: url.toString(), poolSize: 10 });
-    await runStore("postgres", database, new TableLog(database, systemClock), frames);
-    await database.close();
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   }
 }
 
