@@ -26,14 +26,15 @@ import { Registry } from "prom-client";
 import * as Y from "yjs";
 import { handleFrame } from "../apps/server/src/domain/collab/connection.ts";
 import { JournaledLog } from "../apps/server/src/domain/collab/journal.ts";
-import { createCollabMetrics } from "../apps/server/src/domain/collab/metrics.ts";
 import type { Peer } from "../apps/server/src/domain/collab/peer.ts";
 import { decodeMessage, encodeUpdate } from "../apps/server/src/domain/collab/protocol.ts";
 import { CollabService } from "../apps/server/src/domain/collab/service.ts";
 import { TableLog, type UpdateLog } from "../apps/server/src/domain/collab/update-log.ts";
+import type { Database } from "../apps/server/src/domain/ports/database.ts";
 import { systemClock } from "../apps/server/src/infra/clock.ts";
-import { type Database, openDatabase } from "../apps/server/src/infra/db/database.ts";
+import { openDatabase } from "../apps/server/src/infra/db/database.ts";
 import { LocalEventBus } from "../apps/server/src/infra/events/local-bus.ts";
+import { createCollabMetrics } from "../apps/server/src/infra/telemetry/collab-metrics.ts";
 import { listFromEnv, numberFromEnv } from "./lib/env.ts";
 import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 

@@ -37,12 +37,13 @@
 import { availableParallelism } from "node:os";
 import { sql } from "drizzle-orm";
 import { Registry } from "prom-client";
+import { enqueueJob } from "../apps/server/src/domain/jobs/enqueue.ts";
+import { jobType, Priority } from "../apps/server/src/domain/jobs/job-type.ts";
+import { type Database, type Db, rowsOf } from "../apps/server/src/domain/ports/database.ts";
 import { systemClock } from "../apps/server/src/infra/clock.ts";
-import { type Database, type Db, openDatabase } from "../apps/server/src/infra/db/database.ts";
-import { enqueueJob } from "../apps/server/src/infra/queue/enqueue.ts";
-import { jobType, Priority } from "../apps/server/src/infra/queue/job-type.ts";
+import { openDatabase } from "../apps/server/src/infra/db/database.ts";
 import { createJobMetrics, type JobMetrics } from "../apps/server/src/infra/queue/metrics.ts";
-import { JobRunner, rowsOf } from "../apps/server/src/infra/queue/runner.ts";
+import { JobRunner } from "../apps/server/src/infra/queue/runner.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
 import { listFromEnv, numberFromEnv } from "./lib/env.ts";
 import { percentiles, round } from "./lib/stats.ts";

@@ -4,24 +4,29 @@ import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { startBackground } from "./background.ts";
 import type { Config } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
-import { decodeKey, loadOrCreateSecret } from "./domain/auth/instance-secrets.ts";
 import { JournaledLog } from "./domain/collab/journal.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
-import { type CollabMetrics, createCollabMetrics } from "./domain/collab/metrics.ts";
+import type { CollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
 import { TableLog, type UpdateLog } from "./domain/collab/update-log.ts";
 import { checkpointWith } from "./domain/collab/versions.ts";
-import type { DomainContext } from "./domain/context.ts";
 import { NotificationHub } from "./domain/notifications/hub.ts";
-import { type Clock, systemClock } from "./infra/clock.ts";
+import type { Clock } from "./domain/ports/clock.ts";
+import type { Database } from "./domain/ports/database.ts";
+import type { PushSender } from "./domain/ports/push.ts";
+import { systemClock } from "./infra/clock.ts";
+import { decodeKey, loadOrCreateSecret } from "./infra/crypto/instance-secrets.ts";
 import { SecretBox } from "./infra/crypto/secret-box.ts";
-import { type Database, type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
+import { type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
+import { createOutboundHttp } from "./infra/http/outbound.ts";
 import { createMailer, type Mailer } from "./infra/mail/mailer.ts";
-import { createPushSender, loadOrCreateVapidKeys, type PushSender } from "./infra/push/web-push.ts";
+import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
 import type { JobRunner } from "./infra/queue/runner.ts";
+import { createCollabMetrics } from "./infra/telemetry/collab-metrics.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
+import type { Services } from "./services.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
 import { buildHttpServer } from "./transport/http/server.ts";
 import { createRealtimeGateway } from "./transport/realtime/gateway.ts";
@@ -29,7 +34,7 @@ import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
 
 export interface App {
   http: FastifyInstance;
-  ctx: DomainContext;
+  ctx: Services;
   database: Database;
   jobs: JobRunner;
   /** Outbound email: SMTP_URL, or .eml files under DATA_DIR/mail. Closed with the app. */
@@ -108,16 +113,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log: collabLog,
       checkpoint: checkpointWith({ db: database.db, clock, events }),
     });
-    const ctx: DomainContext = {
+    const ctx: Services = {
       db: database.db,
       clock,
       box: new SecretBox(encryptionKey),
       accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
       events,
       collab,
+      http: createOutboundHttp({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
       webhooks: {
         retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE,
-        allowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         disableAfterMs: config.WEBHOOK_DISABLE_AFTER,
         rotationOverlapMs: 24 * 60 * 60 * 1000,

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "./config.ts";
-import type { DomainContext } from "./domain/context.ts";
 import { dispatchToConsumers, type EventConsumer } from "./domain/events/dispatch.ts";
 import { dispatchEvents } from "./domain/events/outbox.ts";
 import {
@@ -21,15 +20,16 @@ import {
   sendNotificationEmail,
   sendNotificationPush,
 } from "./domain/notifications/jobs.ts";
+import type { Db } from "./domain/ports/database.ts";
+import type { PushSender } from "./domain/ports/push.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
-import type { Db } from "./infra/db/database.ts";
 import type { Mailer } from "./infra/mail/mailer.ts";
-import type { PushSender } from "./infra/push/web-push.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
 import { JobRunner } from "./infra/queue/runner.ts";
 import { Scheduler } from "./infra/queue/schedules.ts";
+import type { Services } from "./services.ts";
 
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
 const DEFAULT_CONCURRENCY = { events: 4, webhooks: 8, maintenance: 1, [NOTIFICATIONS_QUEUE]: 4 };
@@ -37,7 +37,7 @@ const DEFAULT_CONCURRENCY = { events: 4, webhooks: 8, maintenance: 1, [NOTIFICAT
 export interface BackgroundDeps {
   config: Config;
   db: Db;
-  ctx: DomainContext;
+  ctx: Services;
   metrics: JobMetrics;
   /** Notification email and web push. */
   mailer: Mailer;
@@ -89,7 +89,7 @@ export async function startBackground({
   });
   runner.handle(deliverWebhook, ({ deliveryId }) =>
     deliverOnce(
-      { db, clock: ctx.clock, box: ctx.box, events: ctx.events, settings: ctx.webhooks },
+      { db, clock: ctx.clock, box: ctx.box, events: ctx.events, settings: ctx.webhooks, http: ctx.http },
       deliveryId,
     ),
   );

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiKeys } from "../src/domain/auth/schema.ts";
 import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 
 describe.each(testStores())("API keys and user administration on %s", (store) => {
@@ -29,7 +30,7 @@ describe.each(testStores())("API keys and user administration on %s", (store) =>
     expect(list.body.items[0]).not.toHaveProperty("key");
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
 
-    const rows = await server.app.database.db.query.apiKeys.findMany();
+    const rows = await server.app.database.db.select().from(apiKeys);
     expect(JSON.stringify(rows)).not.toContain(created.body.key);
   });
 

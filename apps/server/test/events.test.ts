@@ -4,7 +4,7 @@ import { asc, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transact } from "../src/domain/events/outbox.ts";
 import { domainEvents } from "../src/domain/events/schema.ts";
-import { jobs } from "../src/infra/queue/schema.ts";
+import { jobs } from "../src/domain/jobs/schema.ts";
 import { openEditor, waitFor } from "./collab-clients.ts";
 import { registerUser, startTestServer, type TestServer, testStores } from "./harness.ts";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
-import type { Clock } from "../src/infra/clock.ts";
+import type { Clock } from "../src/domain/ports/clock.ts";
 import type { DatabaseOptions } from "../src/infra/db/database.ts";
 
 export type Store = "pglite" | "postgres";

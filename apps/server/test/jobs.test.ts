@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueJob } from "../src/infra/queue/enqueue.ts";
-import { jobType, Priority } from "../src/infra/queue/job-type.ts";
+import { enqueueJob } from "../src/domain/jobs/enqueue.ts";
+import { jobType, Priority } from "../src/domain/jobs/job-type.ts";
+import { jobSchedules, jobs } from "../src/domain/jobs/schema.ts";
 import { createJobMetrics } from "../src/infra/queue/metrics.ts";
 import { JobRunner, type JobRunnerOptions } from "../src/infra/queue/runner.ts";
 import { Scheduler } from "../src/infra/queue/schedules.ts";
-import { jobSchedules, jobs } from "../src/infra/queue/schema.ts";
 import { waitFor } from "./collab-clients.ts";
 import {
   registerUser,

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { notify } from "../src/domain/notifications/notify.ts";
-import { rowsOf } from "../src/infra/queue/runner.ts";
+import { rowsOf } from "../src/domain/ports/database.ts";
 import { openEditor, waitFor } from "./collab-clients.ts";
 import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 import { type FakePushService, startFakePushService } from "./push-service.ts";

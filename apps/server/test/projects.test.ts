@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { files } from "../src/domain/files/schema.ts";
 import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 
 describe.each(testStores())("projects, members and files on %s", (store) => {
@@ -239,7 +240,7 @@ describe.each(testStores())("projects, members and files on %s", (store) => {
       owner.accessToken,
     );
     await server.api.delete(`/api/v1/projects/${project.id}`, owner.accessToken);
-    const rows = await server.app.database.db.query.files.findMany();
+    const rows = await server.app.database.db.select().from(files);
     expect(rows.find((row) => row.id === file.body.id)).toBeUndefined();
   });
 });

@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
-import type { Clock } from "../infra/clock.ts";
-import type { Db } from "../infra/db/database.ts";
-import { jobType, Priority } from "../infra/queue/job-type.ts";
-import { rowsOf } from "../infra/queue/runner.ts";
-import type { Schedule } from "../infra/queue/schedules.ts";
 import type { CollabService } from "./collab/service.ts";
+import type { Schedule } from "./jobs/job-type.ts";
+import { jobType, Priority } from "./jobs/job-type.ts";
+import type { Clock } from "./ports/clock.ts";
+import type { Db } from "./ports/database.ts";
+import { rowsOf } from "./ports/database.ts";
 
 const DAY_MS = 86_400_000;
 

@@ -1,6 +1,6 @@
 import type { ApiKeyScope, ProjectRole } from "@codepark/protocol";
-import { AppError } from "../errors.ts";
-import { type Actor, hasScope } from "./auth/actor.ts";
+import { type Actor, hasScope } from "./actor.ts";
+import { AppError } from "./errors.ts";
 
 /**
  * The one authorization policy. Routes, and later sockets and GraphQL, ask it the same questions.

@@ -1,6 +1,3 @@
-/** The one thing tests may fake: time. */
-export interface Clock {
-  now(): Date;
-}
+import type { Clock } from "../domain/ports/clock.ts";
 
 export const systemClock: Clock = { now: () => new Date() };

@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
+import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
 import { auditLog } from "./schema.ts";
@@ -55,7 +55,7 @@ function idFloor(at: Date): string {
  * were about their account (target user = them). Filters only ever narrow that.
  */
 export async function listAudit(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   filter: AuditFilter,
   page: PageRequest,

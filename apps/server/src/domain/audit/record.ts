@@ -1,7 +1,7 @@
-import type { Clock } from "../../infra/clock.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Executor } from "../../infra/db/database.ts";
-import type { RequestMeta } from "../context.ts";
+import type { RequestMeta } from "../actor.ts";
+import { newId } from "../ids.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Executor } from "../ports/database.ts";
 import { auditLog } from "./schema.ts";
 
 export interface AuditEntry {

@@ -1,7 +1,7 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import { AppError } from "../../errors.ts";
-import type { Clock } from "../../infra/clock.ts";
+import { AppError } from "../errors.ts";
+import type { Clock } from "../ports/clock.ts";
 
 export interface AccessClaims {
   userId: string;

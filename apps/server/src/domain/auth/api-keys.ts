@@ -1,12 +1,13 @@
 import { API_KEY_PREFIX, type ApiKeyScope } from "@codepark/protocol";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { notFound } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
+import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { notFound } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { hashToken, newSecretToken } from "../tokens.ts";
 import { apiKeys } from "./schema.ts";
 
 export interface ApiKeyView {
@@ -31,7 +32,7 @@ function present(row: typeof apiKeys.$inferSelect): ApiKeyView {
 
 /** Creates a key; the secret is returned this once and only its hash is kept. */
 export async function createApiKey(
-  ctx: DomainContext,
+  ctx: EventDeps,
   userId: string,
   input: { name: string; scopes: ApiKeyScope[] },
   meta: RequestMeta,
@@ -64,7 +65,7 @@ export async function createApiKey(
 }
 
 export async function listApiKeys(
-  ctx: DomainContext,
+  ctx: EventDeps,
   userId: string,
   page: PageRequest,
 ): Promise<Page<ApiKeyView>> {
@@ -78,7 +79,7 @@ export async function listApiKeys(
 }
 
 export async function deleteApiKey(
-  ctx: DomainContext,
+  ctx: EventDeps,
   userId: string,
   keyId: string,
   meta: RequestMeta,

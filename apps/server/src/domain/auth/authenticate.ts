@@ -1,11 +1,16 @@
 import { API_KEY_PREFIX, type ApiKeyScope } from "@codepark/protocol";
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { hashToken } from "../../infra/crypto/tokens.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { StoreDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { hashToken } from "../tokens.ts";
 import { users } from "../users/schema.ts";
-import type { Actor } from "./actor.ts";
+import type { AccessTokens } from "./access-tokens.ts";
 import { apiKeys, sessions } from "./schema.ts";
+
+export interface AuthenticateDeps extends StoreDeps {
+  accessTokens: AccessTokens;
+}
 
 /** last_used_at is a hint for people, not an audit trail: write it at most once a minute per key. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -15,7 +20,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
  * session or key still exists, so revocation takes effect on the next request, and reads the
  * user's role fresh so role changes apply at once.
  */
-export async function authenticate(ctx: DomainContext, credential: string): Promise<Actor> {
+export async function authenticate(ctx: AuthenticateDeps, credential: string): Promise<Actor> {
   if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, credential);
   const claims = await ctx.accessTokens.verify(credential);
   const [row] = await ctx.db
@@ -34,7 +39,7 @@ export async function authenticate(ctx: DomainContext, credential: string): Prom
   return { kind: "session", userId: claims.userId, role: row.role, sessionId: claims.sessionId };
 }
 
-async function authenticateApiKey(ctx: DomainContext, key: string): Promise<Actor> {
+async function authenticateApiKey(ctx: AuthenticateDeps, key: string): Promise<Actor> {
   const [row] = await ctx.db
     .select({ id: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes, role: users.role })
     .from(apiKeys)

@@ -1,11 +1,13 @@
 import { eq } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
+import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import { AppError } from "../errors.ts";
 import { presentUser } from "../users/present.ts";
 import { users } from "../users/schema.ts";
 import { burnPasswordCheck, verifyPassword } from "./passwords.ts";
+import type { SessionDeps } from "./sessions.ts";
 import { type AuthResult, startSession } from "./sessions.ts";
+import type { TwoFactorDeps } from "./two-factor.ts";
 import { consumeSecondFactor, type SecondFactor } from "./two-factor.ts";
 
 export interface LoginInput extends SecondFactor {
@@ -28,7 +30,7 @@ function methodOf(twoFactorOn: boolean, input: SecondFactor): string {
  * fails: the record must survive the error.
  */
 async function recordFailure(
-  ctx: DomainContext,
+  ctx: SessionDeps & TwoFactorDeps,
   email: string,
   userId: string | null,
   reason: FailureReason,
@@ -44,7 +46,11 @@ async function recordFailure(
   });
 }
 
-export async function login(ctx: DomainContext, input: LoginInput, meta: RequestMeta): Promise<AuthResult> {
+export async function login(
+  ctx: SessionDeps & TwoFactorDeps,
+  input: LoginInput,
+  meta: RequestMeta,
+): Promise<AuthResult> {
   const email = input.email.trim().toLowerCase();
   const [user] = await ctx.db.select().from(users).where(eq(users.email, email));
   if (!user) {

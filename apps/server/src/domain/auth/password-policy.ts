@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../errors.ts";
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;

@@ -1,5 +1,5 @@
 import { index, pgTable, text } from "drizzle-orm/pg-core";
-import { timestampColumn } from "../../infra/db/columns.ts";
+import { timestampColumn } from "../columns.ts";
 import { users } from "../users/schema.ts";
 
 /** One sign-in on one device; the family of its refresh tokens. Revoking it ends every token of it. */

@@ -1,16 +1,24 @@
 import { REFRESH_TOKEN_PREFIX } from "@codepark/protocol";
 import { and, desc, eq, gt, isNull, lt } from "drizzle-orm";
-import { AppError, notFound } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import { hashToken, newSecretToken } from "../../infra/crypto/tokens.ts";
-import type { Executor } from "../../infra/db/database.ts";
+import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError, notFound } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import type { Executor } from "../ports/database.ts";
+import { hashToken, newSecretToken } from "../tokens.ts";
 import { presentUser, type UserView } from "../users/present.ts";
 import { users } from "../users/schema.ts";
+import type { AccessTokens } from "./access-tokens.ts";
 import { refreshTokens, sessions } from "./schema.ts";
+
+/** Sessions issue access tokens and refresh tokens that live for the configured number of days. */
+export interface SessionDeps extends EventDeps {
+  accessTokens: AccessTokens;
+  limits: { refreshTokenTtlDays: number };
+}
 
 export interface TokenPair {
   accessToken: string;
@@ -23,7 +31,7 @@ export interface AuthResult extends TokenPair {
 
 const DAY_MS = 86_400_000;
 
-async function issueRefreshToken(ctx: DomainContext, tx: Executor, sessionId: string): Promise<string> {
+async function issueRefreshToken(ctx: SessionDeps, tx: Executor, sessionId: string): Promise<string> {
   const token = newSecretToken(REFRESH_TOKEN_PREFIX);
   const now = ctx.clock.now();
   await tx.insert(refreshTokens).values({
@@ -37,7 +45,7 @@ async function issueRefreshToken(ctx: DomainContext, tx: Executor, sessionId: st
 
 /** Starts a session (one device) for a user who just proved who they are. */
 export async function startSession(
-  ctx: DomainContext,
+  ctx: SessionDeps,
   tx: Executor,
   userId: string,
   meta: RequestMeta,
@@ -63,7 +71,7 @@ export async function startSession(
  * replayed, so the whole session (token family) is revoked.
  */
 export async function refreshSession(
-  ctx: DomainContext,
+  ctx: SessionDeps,
   token: string,
   meta: RequestMeta,
 ): Promise<AuthResult> {
@@ -131,7 +139,7 @@ export async function refreshSession(
 export type RevokeReason = "logout" | "revoked";
 
 export async function revokeSession(
-  ctx: DomainContext,
+  ctx: SessionDeps,
   userId: string,
   sessionId: string,
   reason: RevokeReason,
@@ -167,7 +175,7 @@ export interface SessionView {
 
 /** Active sessions of a user, newest first, cursor-paginated by id. */
 export async function listSessions(
-  ctx: DomainContext,
+  ctx: SessionDeps,
   userId: string,
   currentSessionId: string | undefined,
   page: PageRequest,

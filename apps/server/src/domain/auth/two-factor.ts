@@ -1,13 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import { hashToken } from "../../infra/crypto/tokens.ts";
-import type { Executor } from "../../infra/db/database.ts";
+import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import type { Executor } from "../ports/database.ts";
+import type { SecretBox } from "../ports/secret-box.ts";
+import { hashToken } from "../tokens.ts";
 import { recoveryCodes, users } from "../users/schema.ts";
 import { matchTotp, newTotpSecret, qrCodeDataUrl, totpUri } from "./totp.ts";
+
+/** TOTP secrets are sealed at rest. */
+export interface TwoFactorDeps extends EventDeps {
+  box: SecretBox;
+}
 
 const RECOVERY_CODE_COUNT = 10;
 const RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
@@ -36,7 +43,7 @@ function normaliseRecoveryCode(code: string): string {
  * is recorded with a conditional update, so two concurrent requests cannot both use one code.
  */
 export async function consumeSecondFactor(
-  ctx: DomainContext,
+  ctx: TwoFactorDeps,
   tx: Executor,
   user: UserRow,
   factor: SecondFactor,
@@ -75,7 +82,7 @@ async function loadUser(tx: Executor, userId: string): Promise<UserRow> {
   return user;
 }
 
-export async function beginTwoFactorSetup(ctx: DomainContext, userId: string) {
+export async function beginTwoFactorSetup(ctx: TwoFactorDeps, userId: string) {
   const user = await loadUser(ctx.db, userId);
   if (user.totpSecret) throw new AppError("mfa_already_enabled");
   const secret = newTotpSecret();
@@ -88,7 +95,7 @@ export async function beginTwoFactorSetup(ctx: DomainContext, userId: string) {
 }
 
 /** Confirms setup with a first code; returns fresh single-use recovery codes (shown once). */
-export async function enableTwoFactor(ctx: DomainContext, userId: string, code: string, meta: RequestMeta) {
+export async function enableTwoFactor(ctx: TwoFactorDeps, userId: string, code: string, meta: RequestMeta) {
   return ctx.db.transaction(async (tx) => {
     const user = await loadUser(tx, userId);
     if (user.totpSecret) throw new AppError("mfa_already_enabled");
@@ -125,7 +132,7 @@ export async function enableTwoFactor(ctx: DomainContext, userId: string, code: 
 }
 
 export async function disableTwoFactor(
-  ctx: DomainContext,
+  ctx: TwoFactorDeps,
   userId: string,
   factor: SecondFactor,
   meta: RequestMeta,

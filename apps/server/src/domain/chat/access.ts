@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import type { Executor } from "../../infra/db/database.ts";
-import { type Actor, hasScope } from "../auth/actor.ts";
+import { type Actor, hasScope } from "../actor.ts";
+import { AppError } from "../errors.ts";
 import { authorizeProject, can } from "../policy.ts";
+import type { Executor } from "../ports/database.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
 import { conversationMembers, conversations } from "./schema.ts";
 

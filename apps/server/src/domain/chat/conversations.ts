@@ -1,9 +1,9 @@
 import { aliasedTable, and, count, eq, gt, isNull, ne, or } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Executor } from "../../infra/db/database.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import type { Executor } from "../ports/database.ts";
 import { loadProjectFor } from "../projects/access.ts";
 import { projectMembers } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
@@ -25,7 +25,7 @@ export interface ConversationView {
 
 /** The project's channel, created the first time anyone asks for it. */
 export async function projectChannel(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
 ): Promise<ConversationView> {
@@ -34,7 +34,7 @@ export async function projectChannel(
 
 /** Just the channel's row (posting and listing need no unread count). */
 export async function projectChannelRow(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
   need: "chat:read" | "chat:post" = "chat:read",
@@ -53,7 +53,7 @@ export async function projectChannelRow(
 
 /** A direct conversation with someone the caller shares a project with (the same one on every call). */
 export async function openDirect(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   otherUserId: string,
 ): Promise<{ conversation: ConversationView; created: boolean }> {
@@ -86,13 +86,13 @@ export async function openDirect(
   return { conversation: await viewOf(ctx.db, actor.userId, row!), created };
 }
 
-export async function getConversation(ctx: DomainContext, actor: Actor, conversationId: string) {
+export async function getConversation(ctx: EventDeps, actor: Actor, conversationId: string) {
   const { conversation } = await loadConversationFor(ctx.db, actor, conversationId, "read");
   return viewOf(ctx.db, actor.userId, conversation);
 }
 
 /** The caller's conversations: their direct ones and the channels of their projects (those in use). */
-export async function listConversations(ctx: DomainContext, actor: Actor): Promise<ConversationView[]> {
+export async function listConversations(ctx: EventDeps, actor: Actor): Promise<ConversationView[]> {
   const rows = await ctx.db
     .select({ conversation: conversations })
     .from(conversations)

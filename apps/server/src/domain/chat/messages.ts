@@ -1,11 +1,11 @@
 import { MAX_MESSAGE_LENGTH } from "@codepark/protocol/api";
 import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Executor, Tx } from "../../infra/db/database.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
+import type { Executor, Tx } from "../ports/database.ts";
 import { type ConversationRow, loadConversationFor } from "./access.ts";
 import { lastReadSeqOf, participantsOf, unreadCount } from "./conversations.ts";
 import { resolveMentions } from "./mentions.ts";
@@ -49,7 +49,7 @@ function checkBody(body: string): string {
  * sender has read their own message.
  */
 export async function sendMessage(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   conversationId: string,
   input: { body: string },
@@ -94,7 +94,7 @@ export async function sendMessage(
 
 /** Newest first, paged by seq (`cursor` = the last seq seen), stable however many arrive meanwhile. */
 export async function listMessages(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   conversationId: string,
   page: { limit: number; cursor?: string | undefined },
@@ -119,7 +119,7 @@ export async function listMessages(
 
 /** What a reconnecting client missed: messages after `afterSeq`, oldest first. */
 export async function messagesAfter(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   conversationId: string,
   afterSeq: number,
@@ -145,7 +145,7 @@ async function loadOwnMessage(tx: Tx, actor: Actor, messageId: string) {
 }
 
 export async function editMessage(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   messageId: string,
   input: { body: string },
@@ -178,7 +178,7 @@ export async function editMessage(
 }
 
 /** Deletes the text; the message keeps its place so nobody's history shifts. */
-export async function deleteMessage(ctx: DomainContext, actor: Actor, messageId: string): Promise<void> {
+export async function deleteMessage(ctx: EventDeps, actor: Actor, messageId: string): Promise<void> {
   await transact(ctx, async (tx, emit) => {
     const { row, conversation } = await loadOwnMessage(tx, actor, messageId);
     await tx.update(messages).set({ deletedAt: ctx.clock.now() }).where(eq(messages.id, row.id));
@@ -200,7 +200,7 @@ export async function deleteMessage(ctx: DomainContext, actor: Actor, messageId:
 }
 
 export async function react(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   messageId: string,
   emoji: string,
@@ -249,7 +249,7 @@ export async function react(
 
 /** Moves the caller's read pointer forward (never back) and answers their unread count. */
 export async function markRead(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   conversationId: string,
   seq: number,
@@ -277,7 +277,7 @@ export async function markRead(
 
 async function markReadIn(
   tx: Executor,
-  ctx: Pick<DomainContext, "clock">,
+  ctx: Pick<EventDeps, "clock">,
   conversationId: string,
   userId: string,
   seq: number,

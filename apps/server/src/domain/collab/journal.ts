@@ -11,9 +11,9 @@ import {
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import * as Y from "yjs";
-import type { Clock } from "../../infra/clock.ts";
-import type { Database } from "../../infra/db/database.ts";
-import { rowsOf } from "../../infra/queue/runner.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Database } from "../ports/database.ts";
+import { rowsOf } from "../ports/database.ts";
 import { inMergeRuns } from "./merge-runs.ts";
 import { APPEND_UPDATES_SQL, appendParams, type PendingUpdate, type UpdateLog } from "./update-log.ts";
 

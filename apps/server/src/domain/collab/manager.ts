@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import type { Clock } from "../../infra/clock.ts";
+import type { Clock } from "../ports/clock.ts";
 import { applySafely } from "./apply.ts";
 import { LiveDocument } from "./live-document.ts";
 import { inMergeRuns } from "./merge-runs.ts";

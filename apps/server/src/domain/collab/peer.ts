@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../actor.ts";
 
 /** The identity the server stamps into a client's awareness state. */
 export interface PeerUser {

@@ -1,6 +1,5 @@
 import { bigint, bigserial, index, integer, pgTable, smallint, text } from "drizzle-orm/pg-core";
-import { bytea } from "../../infra/db/bytea.ts";
-import { timestampColumn } from "../../infra/db/columns.ts";
+import { bytea, timestampColumn } from "../columns.ts";
 import { files } from "../files/schema.ts";
 import { users } from "../users/schema.ts";
 

@@ -1,11 +1,11 @@
 import type { DomainEvent } from "@codepark/protocol";
 import { and, eq } from "drizzle-orm";
 import * as Y from "yjs";
-import type { Clock } from "../../infra/clock.ts";
-import type { Db, Executor } from "../../infra/db/database.ts";
-import type { LocalEventBus } from "../../infra/events/local-bus.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../actor.ts";
 import { can } from "../policy.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Db, Executor } from "../ports/database.ts";
+import type { EventBus } from "../ports/event-bus.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
 import type { LiveDocument } from "./live-document.ts";
@@ -33,7 +33,7 @@ export class CollabService {
     db: Db;
     updateLog: UpdateLog;
     clock: Clock;
-    events: LocalEventBus;
+    events: EventBus;
     limits: CollabLimits;
     metrics: CollabMetrics;
     log: CollabLogger;

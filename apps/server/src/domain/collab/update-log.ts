@@ -1,5 +1,5 @@
-import type { Clock } from "../../infra/clock.ts";
-import type { Database } from "../../infra/db/database.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Database } from "../ports/database.ts";
 
 export interface PendingUpdate {
   fileId: string;

@@ -1,18 +1,23 @@
 import { and, desc, eq, lt } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
 import { recordFileEditors } from "../files/editors.ts";
 import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
+import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { ProjectAction } from "../policy.ts";
 import { loadProjectFor } from "../projects/access.ts";
 import { users } from "../users/schema.ts";
 import type { LiveDocument } from "./live-document.ts";
 import { docVersions } from "./schema.ts";
+import type { CollabService } from "./service.ts";
+
+export interface VersionsDeps extends EventDeps {
+  collab: CollabService;
+}
 
 export interface VersionView {
   id: string;
@@ -41,7 +46,7 @@ const present = (row: VersionRow): VersionView => ({
 });
 
 async function loadFileFor(
-  ctx: DomainContext,
+  ctx: VersionsDeps,
   actor: Actor,
   projectId: string,
   fileId: string,
@@ -56,10 +61,8 @@ async function loadFileFor(
   return file;
 }
 
-type VersionDeps = Pick<DomainContext, "db" | "clock" | "events">;
-
 async function insertVersion(
-  ctx: VersionDeps,
+  ctx: EventDeps,
   { projectId, fileId }: { projectId: string; fileId: string },
   content: string,
   kind: VersionView["kind"],
@@ -80,7 +83,7 @@ async function insertVersion(
   return id;
 }
 
-async function loadVersion(ctx: DomainContext, fileId: string, versionId: string): Promise<VersionRow> {
+async function loadVersion(ctx: VersionsDeps, fileId: string, versionId: string): Promise<VersionRow> {
   const [row] = await ctx.db
     .select({ version: docVersions, authorName: users.name })
     .from(docVersions)
@@ -91,14 +94,14 @@ async function loadVersion(ctx: DomainContext, fileId: string, versionId: string
 }
 
 /** The automatic checkpoint the document manager takes every few minutes of activity and on unload. */
-export function checkpointWith(ctx: VersionDeps) {
+export function checkpointWith(ctx: EventDeps) {
   return async (doc: LiveDocument): Promise<void> => {
     await insertVersion(ctx, doc, doc.text.toString(), "auto", null, null);
   };
 }
 
 export async function listVersions(
-  ctx: DomainContext,
+  ctx: VersionsDeps,
   actor: Actor,
   projectId: string,
   fileId: string,
@@ -121,7 +124,7 @@ export async function listVersions(
 }
 
 export async function getVersion(
-  ctx: DomainContext,
+  ctx: VersionsDeps,
   actor: Actor,
   projectId: string,
   fileId: string,
@@ -134,7 +137,7 @@ export async function getVersion(
 
 /** Names the current state of a file. */
 export async function createNamedVersion(
-  ctx: DomainContext,
+  ctx: VersionsDeps,
   actor: Actor,
   projectId: string,
   fileId: string,
@@ -152,7 +155,7 @@ export async function createNamedVersion(
  * is saved first, so a restore can itself be undone.
  */
 export async function restoreVersion(
-  ctx: DomainContext,
+  ctx: VersionsDeps,
   actor: Actor,
   projectId: string,
   fileId: string,

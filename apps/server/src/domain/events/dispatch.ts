@@ -1,5 +1,5 @@
 import { asc, inArray } from "drizzle-orm";
-import type { Db, Tx } from "../../infra/db/database.ts";
+import type { Db, Tx } from "../ports/database.ts";
 import { domainEvents } from "./schema.ts";
 
 export type EventRow = typeof domainEvents.$inferSelect;

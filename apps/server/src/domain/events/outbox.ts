@@ -1,10 +1,10 @@
 import type { DomainEvent } from "@codepark/protocol";
-import type { Clock } from "../../infra/clock.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Executor, Tx } from "../../infra/db/database.ts";
-import { enqueueJob } from "../../infra/queue/enqueue.ts";
-import { jobType, Priority } from "../../infra/queue/job-type.ts";
-import type { DomainContext } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { newId } from "../ids.ts";
+import { enqueueJob } from "../jobs/enqueue.ts";
+import { jobType, Priority } from "../jobs/job-type.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Executor, Tx } from "../ports/database.ts";
 import { domainEvents } from "./schema.ts";
 
 export interface EmitOptions {
@@ -56,7 +56,7 @@ export async function recordEvents(tx: Executor, clock: Clock, events: readonly 
  * change emits nothing.
  */
 export async function transact<T>(
-  ctx: Pick<DomainContext, "db" | "clock" | "events">,
+  ctx: Pick<EventDeps, "db" | "clock" | "events">,
   work: (tx: Tx, emit: Emit) => Promise<T>,
 ): Promise<T> {
   const emitted: Emitted[] = [];

@@ -1,12 +1,13 @@
 import { and, asc, eq, gt, inArray, ne, or, sql } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Executor } from "../../infra/db/database.ts";
-import { isUniqueViolation } from "../../infra/db/errors.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { CollabService } from "../collab/service.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
 import { decodeTextCursor, encodeTextCursor, type Page, type PageRequest, toPage } from "../pagination.ts";
+import type { Executor } from "../ports/database.ts";
+import { isUniqueViolation } from "../ports/database.ts";
 import { loadProjectFor } from "../projects/access.ts";
 import { recordFileEditors } from "./editors.ts";
 import { detectLanguage } from "./language.ts";
@@ -14,9 +15,15 @@ import { normalisePath, parentFolders } from "./paths.ts";
 import { type FileView, type FileWithContent, presentFile, summariseFile } from "./present.ts";
 import { files } from "./schema.ts";
 
+/** File content is read and written through the live documents, so editors and REST agree. */
+export interface FileDeps extends EventDeps {
+  collab: CollabService;
+  limits: { maxFileBytes: number };
+}
+
 type FileRow = typeof files.$inferSelect;
 
-function measure(ctx: DomainContext, content: string): number {
+function measure(ctx: FileDeps, content: string): number {
   const size = Buffer.byteLength(content, "utf8");
   if (size > ctx.limits.maxFileBytes) {
     throw new AppError(
@@ -73,7 +80,7 @@ async function loadFile(db: Executor, projectId: string, fileId: string): Promis
 }
 
 export async function createFile(
-  ctx: DomainContext,
+  ctx: FileDeps,
   actor: Actor,
   projectId: string,
   input: { path: string; content?: string | undefined },
@@ -114,7 +121,7 @@ export async function createFile(
 
 /** Files ordered by path (a tree reads naturally); the cursor is the last path, opaque to clients. */
 export async function listFiles(
-  ctx: DomainContext,
+  ctx: FileDeps,
   actor: Actor,
   projectId: string,
   page: PageRequest,
@@ -140,7 +147,7 @@ export async function listFiles(
 
 /** A file with its live text (what collaborators see right now). */
 export async function getFile(
-  ctx: DomainContext,
+  ctx: FileDeps,
   actor: Actor,
   projectId: string,
   fileId: string,
@@ -155,7 +162,7 @@ export async function getFile(
  * update log, broadcast to connected editors) before the file row is touched.
  */
 export async function updateFile(
-  ctx: DomainContext,
+  ctx: FileDeps,
   actor: Actor,
   projectId: string,
   fileId: string,
@@ -203,7 +210,7 @@ export async function updateFile(
 }
 
 export async function deleteFile(
-  ctx: DomainContext,
+  ctx: FileDeps,
   actor: Actor,
   projectId: string,
   fileId: string,

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Executor } from "../../infra/db/database.ts";
+import type { Executor } from "../ports/database.ts";
 
 /**
  * Remembers who edited a file (file_editors), in the caller's transaction. Ids of people or a file

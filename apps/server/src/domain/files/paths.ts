@@ -1,4 +1,4 @@
-import { AppError } from "../../errors.ts";
+import { AppError } from "../errors.ts";
 
 export const MAX_PATH_LENGTH = 512;
 export const MAX_PATH_DEPTH = 32;

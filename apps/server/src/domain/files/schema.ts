@@ -1,5 +1,5 @@
 import { index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
-import { timestampColumn } from "../../infra/db/columns.ts";
+import { timestampColumn } from "../columns.ts";
 import { projects } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
 

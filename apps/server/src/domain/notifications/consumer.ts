@@ -1,11 +1,11 @@
 import type { DomainEventPayloads } from "@codepark/protocol";
 import { and, eq, inArray, ne } from "drizzle-orm";
-import type { Clock } from "../../infra/clock.ts";
-import type { Tx } from "../../infra/db/database.ts";
 import { conversationMembers } from "../chat/schema.ts";
 import { docVersions } from "../collab/schema.ts";
 import type { EventConsumer, EventRow } from "../events/dispatch.ts";
 import { fileEditors, files } from "../files/schema.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Tx } from "../ports/database.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
 import type { NotificationHub } from "./hub.ts";

@@ -1,4 +1,4 @@
-import type { Clock } from "../../infra/clock.ts";
+import type { Clock } from "../ports/clock.ts";
 import type { Links } from "./templates.ts";
 import { type CounterValue, UnreadCounts } from "./unread.ts";
 import { UserChannelPort } from "./user-channel.ts";

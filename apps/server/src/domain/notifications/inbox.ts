@@ -1,13 +1,19 @@
 import type { Notification } from "@codepark/protocol/api";
 import { and, desc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
-import type { Tx } from "../../infra/db/database.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
+import type { Tx } from "../ports/database.ts";
+import type { NotificationHub } from "./hub.ts";
 import { presentNotification } from "./present.ts";
 import { notificationCounters, notifications } from "./schema.ts";
 import type { CounterValue } from "./unread.ts";
+
+/** The unread-count cache and the live channel to each person's connections. */
+export interface InboxDeps extends EventDeps {
+  notifications: NotificationHub;
+}
 
 export interface InboxQuery extends PageRequest {
   /** Only unread ones. */
@@ -18,7 +24,7 @@ export interface InboxQuery extends PageRequest {
 
 /** The caller's notifications, newest first; the cursor is the last id (ids sort by creation time). */
 export async function listNotifications(
-  ctx: DomainContext,
+  ctx: InboxDeps,
   actor: Actor,
   query: InboxQuery,
 ): Promise<Page<Notification>> {
@@ -45,24 +51,24 @@ export async function listNotifications(
 }
 
 /** Served from this node's cache (filled from notification_counters on a miss). */
-export async function unreadCount(ctx: DomainContext, actor: Actor): Promise<{ unread: number }> {
+export async function unreadCount(ctx: InboxDeps, actor: Actor): Promise<{ unread: number }> {
   authorizeAccount(actor, "notifications:read");
   return { unread: await ctx.notifications.unread.get(ctx.db, actor.userId) };
 }
 
 /** Marks some of the caller's notifications read; ids that are not theirs or already read change nothing. */
-export async function markRead(ctx: DomainContext, actor: Actor, ids: string[]): Promise<{ unread: number }> {
+export async function markRead(ctx: InboxDeps, actor: Actor, ids: string[]): Promise<{ unread: number }> {
   authorizeAccount(actor, "notifications:manage");
   return changeInbox(ctx, actor.userId, (tx, now) => readWhere(tx, now, actor.userId, ids));
 }
 
-export async function markAllRead(ctx: DomainContext, actor: Actor): Promise<{ unread: number }> {
+export async function markAllRead(ctx: InboxDeps, actor: Actor): Promise<{ unread: number }> {
   authorizeAccount(actor, "notifications:manage");
   return changeInbox(ctx, actor.userId, (tx, now) => readWhere(tx, now, actor.userId, null));
 }
 
 /** Archives some of the caller's notifications; archiving an unread one also reads it. */
-export async function archive(ctx: DomainContext, actor: Actor, ids: string[]): Promise<{ unread: number }> {
+export async function archive(ctx: InboxDeps, actor: Actor, ids: string[]): Promise<{ unread: number }> {
   authorizeAccount(actor, "notifications:manage");
   return changeInbox(ctx, actor.userId, async (tx, now) => {
     const read = await readWhere(tx, now, actor.userId, ids);
@@ -103,7 +109,7 @@ async function readWhere(tx: Tx, now: Date, userId: string, ids: string[] | null
  * value the transaction RETURNs goes to the cache and the person's connections after commit.
  */
 async function changeInbox(
-  ctx: DomainContext,
+  ctx: InboxDeps,
   userId: string,
   change: (tx: Tx, now: Date) => Promise<number>,
 ): Promise<{ unread: number }> {

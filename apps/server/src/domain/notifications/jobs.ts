@@ -1,4 +1,4 @@
-import { jobType, Priority } from "../../infra/queue/job-type.ts";
+import { jobType, Priority } from "../jobs/job-type.ts";
 
 /** Email and push deliveries share one queue, so a slow SMTP server never delays webhooks. */
 export const NOTIFICATIONS_QUEUE = "notifications";

@@ -1,9 +1,9 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { Clock } from "../../infra/clock.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Tx } from "../../infra/db/database.ts";
-import { enqueueJob } from "../../infra/queue/enqueue.ts";
-import { jobs } from "../../infra/queue/schema.ts";
+import { newId } from "../ids.ts";
+import { enqueueJob } from "../jobs/enqueue.ts";
+import { jobs } from "../jobs/schema.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Tx } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
 import type { NotificationHub } from "./hub.ts";
 import { NOTIFICATIONS_QUEUE, sendEmailDigest, sendNotificationEmail, sendNotificationPush } from "./jobs.ts";

@@ -1,9 +1,9 @@
 import type { NotificationPreferences } from "@codepark/protocol/api";
 import { and, eq, sql } from "drizzle-orm";
-import type { Executor } from "../../infra/db/database.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
 import { authorizeAccount } from "../policy.ts";
+import type { Executor } from "../ports/database.ts";
 import {
   channelDefaults,
   DEFAULT_EMAIL_DIGEST_MINUTES,
@@ -66,7 +66,7 @@ async function load(db: Executor, userId: string): Promise<NotificationPreferenc
   };
 }
 
-export async function getPreferences(ctx: DomainContext, actor: Actor): Promise<NotificationPreferences> {
+export async function getPreferences(ctx: EventDeps, actor: Actor): Promise<NotificationPreferences> {
   authorizeAccount(actor, "notifications:read");
   return load(ctx.db, actor.userId);
 }
@@ -78,7 +78,7 @@ export interface PreferencesPatch {
 
 /** Changes what is given and leaves the rest; answers the whole, defaults filled in. */
 export async function updatePreferences(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   patch: PreferencesPatch,
 ): Promise<NotificationPreferences> {

@@ -2,10 +2,10 @@ import { ECDH } from "node:crypto";
 import type { pushSubscription } from "@codepark/protocol/api";
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { z } from "zod";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
 import { pushSubscriptions } from "./schema.ts";
@@ -31,7 +31,7 @@ export interface SubscribeInput {
  * Deliveries go through the SSRF-guarded outbound client, which refuses private destinations.
  */
 export async function subscribePush(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   input: SubscribeInput,
   meta: RequestMeta,
@@ -57,7 +57,7 @@ export async function subscribePush(
 }
 
 export async function listPushSubscriptions(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   page: PageRequest,
 ): Promise<Page<PushSubscriptionView>> {
@@ -76,7 +76,7 @@ export async function listPushSubscriptions(
   return toPage(rows, page.limit, present, (row) => row.id);
 }
 
-export async function unsubscribePush(ctx: DomainContext, actor: Actor, id: string): Promise<void> {
+export async function unsubscribePush(ctx: EventDeps, actor: Actor, id: string): Promise<void> {
   authorizeAccount(actor, "notifications:manage");
   const deleted = await ctx.db
     .delete(pushSubscriptions)

@@ -9,7 +9,7 @@ import {
   text,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { timestampColumn } from "../../infra/db/columns.ts";
+import { timestampColumn } from "../columns.ts";
 import { users } from "../users/schema.ts";
 
 /** The in-app inbox: one row per notification for one person. */

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import type { Clock } from "../../infra/clock.ts";
-import type { Executor } from "../../infra/db/database.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Executor } from "../ports/database.ts";
 import { notificationCounters } from "./schema.ts";
 
 /** A person's unread count as one committed transaction left it. */

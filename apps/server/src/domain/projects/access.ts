@@ -1,9 +1,9 @@
 import type { ProjectRole } from "@codepark/protocol";
 import { and, eq } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import type { Executor } from "../../infra/db/database.ts";
-import type { Actor } from "../auth/actor.ts";
+import type { Actor } from "../actor.ts";
+import { AppError } from "../errors.ts";
 import { authorizeProject, type ProjectAction } from "../policy.ts";
+import type { Executor } from "../ports/database.ts";
 import { projectMembers, projects } from "./schema.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;

@@ -1,9 +1,9 @@
 import type { ProjectSummary } from "@codepark/protocol";
 import { and, asc, eq, gt } from "drizzle-orm";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext } from "../context.ts";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
 import { type LoadedProject, loadProjectFor } from "./access.ts";
@@ -43,11 +43,7 @@ function summariseProject({ role: _role, ...project }: ProjectView): ProjectSumm
   return project;
 }
 
-export async function createProject(
-  ctx: DomainContext,
-  actor: Actor,
-  input: ProjectInput,
-): Promise<ProjectView> {
+export async function createProject(ctx: EventDeps, actor: Actor, input: ProjectInput): Promise<ProjectView> {
   authorizeAccount(actor, "projects:create");
   const now = ctx.clock.now();
   return transact(ctx, async (tx, emit) => {
@@ -77,7 +73,7 @@ export async function createProject(
 
 /** Projects the caller is a member of, oldest first (ids sort by creation time). */
 export async function listProjects(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   page: PageRequest,
 ): Promise<Page<ProjectView>> {
@@ -94,12 +90,12 @@ export async function listProjects(
   return toPage(rows, page.limit, present, (row) => row.project.id);
 }
 
-export async function getProject(ctx: DomainContext, actor: Actor, projectId: string): Promise<ProjectView> {
+export async function getProject(ctx: EventDeps, actor: Actor, projectId: string): Promise<ProjectView> {
   return present(await loadProjectFor(ctx.db, actor, projectId, "project:read"));
 }
 
 export async function updateProject(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
   patch: Partial<ProjectInput>,
@@ -131,7 +127,7 @@ export async function updateProject(
   });
 }
 
-export async function deleteProject(ctx: DomainContext, actor: Actor, projectId: string): Promise<void> {
+export async function deleteProject(ctx: EventDeps, actor: Actor, projectId: string): Promise<void> {
   await transact(ctx, async (tx, emit) => {
     await loadProjectFor(tx, actor, projectId, "project:delete");
     const members = await tx

@@ -1,13 +1,13 @@
 import type { ProjectRole } from "@codepark/protocol";
 import { and, asc, eq, gt } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import type { Executor } from "../../infra/db/database.ts";
-import { isUniqueViolation } from "../../infra/db/errors.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import type { Executor } from "../ports/database.ts";
+import { isUniqueViolation } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
 import { loadProjectFor } from "./access.ts";
 import { projectMembers } from "./schema.ts";
@@ -42,7 +42,7 @@ async function findMember(tx: Executor, projectId: string, userId: string): Prom
 }
 
 export async function listMembers(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
   page: PageRequest,
@@ -64,7 +64,7 @@ export async function listMembers(
 }
 
 export async function addMember(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
   input: { email: string; role: ProjectRole },
@@ -118,7 +118,7 @@ async function assertKeepsAnOwner(tx: Executor, projectId: string, leavingUserId
 }
 
 export async function changeMemberRole(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
   userId: string,
@@ -155,7 +155,7 @@ export async function changeMemberRole(
 
 /** Owners remove anyone; any member may remove themselves (leave). */
 export async function removeMember(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   projectId: string,
   userId: string,

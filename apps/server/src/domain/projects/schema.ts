@@ -1,5 +1,5 @@
 import { index, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
-import { timestampColumn } from "../../infra/db/columns.ts";
+import { timestampColumn } from "../columns.ts";
 import { users } from "../users/schema.ts";
 
 export const projects = pgTable("projects", {

@@ -1,22 +1,22 @@
 import type { UserRole } from "@codepark/protocol";
 import { asc, count, eq, gt, sql } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
 import { presentUser, type UserView } from "./present.ts";
 import { users } from "./schema.ts";
 
-export async function getUser(ctx: DomainContext, userId: string): Promise<UserView> {
+export async function getUser(ctx: EventDeps, userId: string): Promise<UserView> {
   const [row] = await ctx.db.select().from(users).where(eq(users.id, userId));
   if (!row) throw new AppError("user_not_found");
   return presentUser(row);
 }
 
-export async function listUsers(ctx: DomainContext, page: PageRequest): Promise<Page<UserView>> {
+export async function listUsers(ctx: EventDeps, page: PageRequest): Promise<Page<UserView>> {
   const rows = await ctx.db
     .select()
     .from(users)
@@ -28,7 +28,7 @@ export async function listUsers(ctx: DomainContext, page: PageRequest): Promise<
 
 /** An admin changes an account's role or name; the caller has authorized `users:manage`. */
 export async function updateUser(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   userId: string,
   patch: { role?: UserRole | undefined; name?: string | undefined },

@@ -1,12 +1,13 @@
 import { count, sql } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import { isUniqueViolation } from "../../infra/db/errors.ts";
+import type { RequestMeta } from "../actor.ts";
 import { assertPasswordAcceptable } from "../auth/password-policy.ts";
 import { hashPassword } from "../auth/passwords.ts";
+import type { SessionDeps } from "../auth/sessions.ts";
 import { type AuthResult, startSession } from "../auth/sessions.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
+import { isUniqueViolation } from "../ports/database.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
 import { presentUser } from "./present.ts";
 import { users } from "./schema.ts";
@@ -18,7 +19,7 @@ export interface RegisterInput {
 }
 
 export async function registerUser(
-  ctx: DomainContext,
+  ctx: SessionDeps,
   input: RegisterInput,
   meta: RequestMeta,
 ): Promise<AuthResult> {

@@ -1,18 +1,27 @@
 import { and, desc, eq, inArray, lt } from "drizzle-orm";
-import { AppError } from "../../errors.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import { checkWebhookUrl } from "../../infra/http/outbound.ts";
-import { generateWebhookSecret } from "../../infra/http/standard-webhooks.ts";
-import { enqueueJob } from "../../infra/queue/enqueue.ts";
+import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { Actor } from "../auth/actor.ts";
-import type { DomainContext, RequestMeta } from "../context.ts";
+import type { EventDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
+import { newId } from "../ids.ts";
+import { enqueueJob } from "../jobs/enqueue.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
+import type { OutboundHttp } from "../ports/outbound-http.ts";
+import type { SecretBox } from "../ports/secret-box.ts";
 import { deliverWebhook } from "./jobs.ts";
 import { presentDelivery, presentWebhook, type WebhookView } from "./present.ts";
 import { webhookAttempts, webhookDeliveries, webhooks } from "./schema.ts";
+import type { WebhookSettings } from "./settings.ts";
+import { generateWebhookSecret } from "./signing.ts";
+
+/** Webhook secrets are sealed at rest; endpoint URLs are checked by the outbound HTTP port. */
+export interface WebhookDeps extends EventDeps {
+  box: SecretBox;
+  http: OutboundHttp;
+  webhooks: WebhookSettings;
+}
 
 export interface WebhookInput {
   url: string;
@@ -21,13 +30,13 @@ export interface WebhookInput {
   description?: string | undefined;
 }
 
-async function assertDestinationAllowed(ctx: DomainContext, url: string): Promise<void> {
-  const check = await checkWebhookUrl(url, { allowPrivate: ctx.webhooks.allowPrivate });
+async function assertDestinationAllowed(ctx: WebhookDeps, url: string): Promise<void> {
+  const check = await ctx.http.check(url);
   if (!check.ok) throw new AppError("webhook_url_refused", check.reason);
 }
 
 /** The caller's own webhook; anyone else's is reported as not found. */
-async function loadOwn(ctx: DomainContext, actor: Actor, webhookId: string) {
+async function loadOwn(ctx: WebhookDeps, actor: Actor, webhookId: string) {
   const [row] = await ctx.db
     .select()
     .from(webhooks)
@@ -37,7 +46,7 @@ async function loadOwn(ctx: DomainContext, actor: Actor, webhookId: string) {
 }
 
 export async function createWebhook(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   input: WebhookInput,
   meta: RequestMeta,
@@ -69,7 +78,7 @@ export async function createWebhook(
 }
 
 export async function listWebhooks(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   page: PageRequest,
 ): Promise<Page<WebhookView>> {
@@ -83,13 +92,13 @@ export async function listWebhooks(
   return toPage(rows, page.limit, presentWebhook, (row) => row.id);
 }
 
-export async function getWebhook(ctx: DomainContext, actor: Actor, webhookId: string): Promise<WebhookView> {
+export async function getWebhook(ctx: WebhookDeps, actor: Actor, webhookId: string): Promise<WebhookView> {
   authorizeAccount(actor, "webhooks:read");
   return presentWebhook(await loadOwn(ctx, actor, webhookId));
 }
 
 export async function updateWebhook(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   webhookId: string,
   patch: Partial<WebhookInput>,
@@ -115,7 +124,7 @@ export async function updateWebhook(
 }
 
 export async function deleteWebhook(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   webhookId: string,
   meta: RequestMeta,
@@ -135,7 +144,7 @@ export async function deleteWebhook(
 
 /** A new secret; the old one keeps signing (a second signature) for the overlap, so receivers can switch. */
 export async function rotateWebhookSecret(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   webhookId: string,
   meta: RequestMeta,
@@ -167,7 +176,7 @@ export async function rotateWebhookSecret(
 }
 
 /** Sends `webhook.test` to this endpoint only, through the same log and delivery path as real events. */
-export async function sendTestEvent(ctx: DomainContext, actor: Actor, webhookId: string): Promise<void> {
+export async function sendTestEvent(ctx: WebhookDeps, actor: Actor, webhookId: string): Promise<void> {
   authorizeAccount(actor, "webhooks:manage");
   await loadOwn(ctx, actor, webhookId);
   await transact(ctx, async (_tx, emit) => {
@@ -176,7 +185,7 @@ export async function sendTestEvent(ctx: DomainContext, actor: Actor, webhookId:
 }
 
 export async function listDeliveries(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   webhookId: string,
   page: PageRequest,
@@ -217,7 +226,7 @@ export async function listDeliveries(
 
 /** Tries a failed delivery again (same webhook-id), with a fresh schedule. */
 export async function retryDelivery(
-  ctx: DomainContext,
+  ctx: WebhookDeps,
   actor: Actor,
   webhookId: string,
   deliveryId: string,

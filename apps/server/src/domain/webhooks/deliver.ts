@@ -1,23 +1,23 @@
 import { and, eq } from "drizzle-orm";
-import type { Clock } from "../../infra/clock.ts";
-import type { SecretBox } from "../../infra/crypto/secret-box.ts";
-import type { Db } from "../../infra/db/database.ts";
-import type { LocalEventBus } from "../../infra/events/local-bus.ts";
-import { sendWebhookRequest, type WebhookResult } from "../../infra/http/outbound.ts";
-import { webhookHeaders } from "../../infra/http/standard-webhooks.ts";
-import { RetryAt } from "../../infra/queue/job-type.ts";
 import { transact } from "../events/outbox.ts";
+import { RetryAt } from "../jobs/job-type.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Db } from "../ports/database.ts";
+import type { EventBus } from "../ports/event-bus.ts";
+import type { OutboundHttp, WebhookResult } from "../ports/outbound-http.ts";
+import type { SecretBox } from "../ports/secret-box.ts";
 import { webhookAttempts, webhookDeliveries, webhooks } from "./schema.ts";
 import type { WebhookSettings } from "./settings.ts";
+import { webhookHeaders } from "./signing.ts";
 
 export interface DeliveryDeps {
   db: Db;
   clock: Clock;
   box: SecretBox;
-  events: LocalEventBus;
+  events: EventBus;
   settings: WebhookSettings;
-  /** Test seam: where requests go (defaults to the SSRF-guarded sender). */
-  send?: typeof sendWebhookRequest;
+  /** Where requests go: the SSRF-guarded sender bound to this instance's destination rule. */
+  http: OutboundHttp;
 }
 
 /** A Retry-After longer than this is not waited for beyond the schedule's own step. */
@@ -47,12 +47,11 @@ export async function deliverOnce(deps: DeliveryDeps, deliveryId: string): Promi
   if (hook.previousSecret && hook.previousSecretExpiresAt && hook.previousSecretExpiresAt > now) {
     secrets.push(deps.box.open(hook.previousSecret));
   }
-  const result = await (deps.send ?? sendWebhookRequest)({
+  const result = await deps.http.post({
     url: hook.url,
     body: delivery.body,
     headers: { ...webhookHeaders({ id: delivery.id, timestamp: now, body: delivery.body, secrets }) },
     timeoutMs: settings.timeoutMs,
-    allowPrivate: settings.allowPrivate,
     now,
   });
   const attempt = delivery.attempts + 1;

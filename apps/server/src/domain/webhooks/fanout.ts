@@ -1,10 +1,10 @@
 import { webhookEventNames } from "@codepark/protocol";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Clock } from "../../infra/clock.ts";
-import { newId } from "../../infra/crypto/ids.ts";
-import type { Tx } from "../../infra/db/database.ts";
-import { enqueueJob } from "../../infra/queue/enqueue.ts";
 import type { domainEvents } from "../events/schema.ts";
+import { newId } from "../ids.ts";
+import { enqueueJob } from "../jobs/enqueue.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Tx } from "../ports/database.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
 import { deliverWebhook } from "./jobs.ts";

@@ -1,4 +1,4 @@
-import { jobType, Priority } from "../../infra/queue/job-type.ts";
+import { jobType, Priority } from "../jobs/job-type.ts";
 
 /**
  * One attempt of one delivery. Retries are scheduled by the handler (the webhook schedule), so the

@@ -1,5 +1,5 @@
 import { bigserial, boolean, index, integer, jsonb, pgTable, text, unique } from "drizzle-orm/pg-core";
-import { timestampColumn } from "../../infra/db/columns.ts";
+import { timestampColumn } from "../columns.ts";
 import { users } from "../users/schema.ts";
 
 export const webhooks = pgTable(

@@ -2,8 +2,6 @@
 export interface WebhookSettings {
   /** Wait before each retry; its length + 1 is the number of attempts. */
   retryScheduleMs: number[];
-  /** Let endpoints resolve to private/loopback addresses (development, tests). */
-  allowPrivate: boolean;
   timeoutMs: number;
   /** An endpoint failing without a single success for this long is switched off. */
   disableAfterMs: number;

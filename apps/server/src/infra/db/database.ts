@@ -1,33 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
-import * as schema from "./schema.ts";
-
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
-/** Anything a command can run queries on: the database or an open transaction. */
-export type Executor = Db | Tx;
-
-export interface Database {
-  readonly kind: "pglite" | "postgres";
-  readonly db: Db;
-  /** Cheap round trip for readiness checks. */
-  ping(): Promise<void>;
-  /**
-   * One parameterised statement straight to the driver, for hot paths where ORM query building shows
-   * in profiles. With a name, PostgreSQL prepares it once per connection (the text must not vary).
-   */
-  execute(text: string, params: unknown[], name?: string): Promise<void>;
-  close(): Promise<void>;
-}
+import type { Database, Db } from "../../domain/ports/database.ts";
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 /** Any fixed number: serialises migrations when several nodes start at once. */
@@ -52,12 +31,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const client = await pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
-    await migratePg(drizzlePg({ client, schema }), { migrationsFolder });
+    await migratePg(drizzlePg({ client }), { migrationsFolder });
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
-  const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+  const db = drizzlePg({ client: pool }) as unknown as Db;
   let closing: Promise<void> | undefined;
   return {
     kind: "postgres",
@@ -78,7 +57,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
-  const pgliteDb = drizzlePglite({ client, schema });
+  const pgliteDb = drizzlePglite({ client });
   await migratePglite(pgliteDb, { migrationsFolder });
   let closing: Promise<void> | undefined;
   return {

@@ -12,6 +12,7 @@ export {
 export { collabJournal, docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
 export { domainEvents } from "../../domain/events/schema.ts";
 export { fileEditors, files } from "../../domain/files/schema.ts";
+export { jobSchedules, jobs } from "../../domain/jobs/schema.ts";
 export {
   notificationCounters,
   notificationPreferences,
@@ -22,4 +23,3 @@ export {
 export { projectMembers, projects } from "../../domain/projects/schema.ts";
 export { recoveryCodes, users } from "../../domain/users/schema.ts";
 export { webhookAttempts, webhookDeliveries, webhooks } from "../../domain/webhooks/schema.ts";
-export { jobSchedules, jobs } from "../queue/schema.ts";

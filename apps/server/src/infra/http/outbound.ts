@@ -5,6 +5,12 @@ import { request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import ipaddr from "ipaddr.js";
+import type {
+  OutboundHttp,
+  UrlCheck,
+  WebhookRequest,
+  WebhookResult,
+} from "../../domain/ports/outbound-http.ts";
 
 /**
  * Outbound HTTP for webhooks: one POST to a URL a user typed in, so it must not become a way to
@@ -20,31 +26,7 @@ export interface DestinationOptions {
   resolve?: Resolver;
 }
 
-export interface WebhookRequestOptions extends DestinationOptions {
-  url: string;
-  headers: Record<string, string>;
-  /** Sent byte for byte: it is what the signature covers. */
-  body: string;
-  /** Covers DNS, connect and the whole response. */
-  timeoutMs: number;
-  /** What a `Retry-After` date is measured from (the injectable clock's now). */
-  now?: Date;
-}
-
-export interface WebhookResult {
-  /** 2xx and no error. */
-  ok: boolean;
-  status: number | null;
-  durationMs: number;
-  /** At most the first 1 KiB of the response body, decoded as UTF-8. */
-  responseExcerpt: string;
-  error: string | null;
-  retryAfterMs: number | null;
-  /** Refused before sending (SSRF guard, bad URL): retrying the same URL will not help. */
-  blocked: boolean;
-}
-
-export type UrlCheck = { ok: true } | { ok: false; reason: string };
+export interface WebhookRequestOptions extends DestinationOptions, WebhookRequest {}
 
 const EXCERPT_BYTES = 1024;
 
@@ -263,4 +245,12 @@ function describeNetworkError(error: Error): string {
   if (!address) return label;
   const host = address.includes(":") ? `[${address}]` : address;
   return `${label}: ${host}${port ? `:${port}` : ""}`;
+}
+
+/** The port the domain sends webhooks through, bound to this instance's destination rule. */
+export function createOutboundHttp(options: DestinationOptions): OutboundHttp {
+  return {
+    check: (url) => checkWebhookUrl(url, options),
+    post: (request) => sendWebhookRequest({ ...options, ...request }),
+  };
 }

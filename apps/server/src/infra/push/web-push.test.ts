@@ -3,13 +3,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpush from "web-push";
 import { type FakePushService, makeSubscription, startFakePushService } from "../../../test/push-service.ts";
+import type { PushSender } from "../../domain/ports/push.ts";
 import { openDatabase } from "../db/database.ts";
-import {
-  createPushSender,
-  loadOrCreateVapidKeys,
-  MAX_PUSH_PAYLOAD_BYTES,
-  type PushSender,
-} from "./web-push.ts";
+import { createPushSender, loadOrCreateVapidKeys, MAX_PUSH_PAYLOAD_BYTES } from "./web-push.ts";
 
 let service: FakePushService;
 let sender: PushSender;

@@ -1,8 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
+import { type JobType, PermanentFailure, RetryAt } from "../../domain/jobs/job-type.ts";
+import type { Clock } from "../../domain/ports/clock.ts";
+import type { Db } from "../../domain/ports/database.ts";
+import { rowsOf } from "../../domain/ports/database.ts";
 import { backoffDelayMs } from "./backoff.ts";
-import { type JobType, PermanentFailure, RetryAt } from "./job-type.ts";
 import type { JobMetrics } from "./metrics.ts";
 
 export interface ClaimedJob {
@@ -312,9 +313,4 @@ export class JobRunner {
   #now(): Date {
     return this.options.clock.now();
   }
-}
-
-/** node-postgres and PGlite both answer raw queries with `{ rows }`. */
-export function rowsOf<Row>(result: unknown): Row[] {
-  return (result as { rows: Row[] }).rows;
 }

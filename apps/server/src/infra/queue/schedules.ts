@@ -1,19 +1,10 @@
 import { CronExpressionParser } from "cron-parser";
 import { sql } from "drizzle-orm";
-import type { Clock } from "../clock.ts";
-import type { Db } from "../db/database.ts";
-import { enqueueJob } from "./enqueue.ts";
-import type { JobType } from "./job-type.ts";
-import { rowsOf } from "./runner.ts";
-
-export interface Schedule<P = unknown> {
-  /** Stable name: the row that remembers when it last ran. */
-  name: string;
-  /** Five-field cron, in UTC. */
-  cron: string;
-  type: JobType<P>;
-  payload: P;
-}
+import { enqueueJob } from "../../domain/jobs/enqueue.ts";
+import type { Schedule } from "../../domain/jobs/job-type.ts";
+import type { Clock } from "../../domain/ports/clock.ts";
+import type { Db } from "../../domain/ports/database.ts";
+import { rowsOf } from "../../domain/ports/database.ts";
 
 export function nextRun(cron: string, after: Date): Date {
   return CronExpressionParser.parse(cron, { currentDate: after, tz: "UTC" }).next().toDate();

@@ -4,18 +4,18 @@ import { colorFor } from "@codepark/protocol/colors";
 import { and, eq } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import { WebSocket, WebSocketServer } from "ws";
-import type { Actor } from "../../domain/auth/actor.ts";
+import type { Actor } from "../../domain/actor.ts";
 import { authenticate } from "../../domain/auth/authenticate.ts";
 import { handleFrame } from "../../domain/collab/connection.ts";
 import type { Peer, PeerUser } from "../../domain/collab/peer.ts";
 import type { CollabService } from "../../domain/collab/service.ts";
-import type { DomainContext } from "../../domain/context.ts";
+import { AppError, toProblem } from "../../domain/errors.ts";
 import { files } from "../../domain/files/schema.ts";
 import { can } from "../../domain/policy.ts";
 import { loadProjectFor } from "../../domain/projects/access.ts";
 import { users } from "../../domain/users/schema.ts";
-import { AppError, toProblem } from "../../errors.ts";
 import { redactUrl } from "../../infra/telemetry/logger.ts";
+import type { Services } from "../../services.ts";
 import { frameOf } from "./frames.ts";
 
 export const COLLAB_PATH_PREFIX = "/collab/";
@@ -68,7 +68,7 @@ function refuse(socket: Duplex, error: AppError): void {
  */
 export function attachCollabEndpoint(deps: {
   httpServer: HttpServer;
-  ctx: DomainContext;
+  ctx: Services;
   collab: CollabService;
   maxMessageBytes: number;
   log: FastifyBaseLogger;

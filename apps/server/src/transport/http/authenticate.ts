@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { Actor } from "../../domain/auth/actor.ts";
+import type { Actor, RequestMeta } from "../../domain/actor.ts";
 import { authenticate } from "../../domain/auth/authenticate.ts";
-import type { DomainContext, RequestMeta } from "../../domain/context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../domain/errors.ts";
+import type { Services } from "../../services.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -22,7 +22,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * Makes every route registered on `app` (an encapsulated scope) require a bearer credential:
  * an access token or an API key. Runs before the body is parsed, so anonymous uploads are cheap to refuse.
  */
-export function requireAuthentication(app: FastifyInstance, ctx: DomainContext): void {
+export function requireAuthentication(app: FastifyInstance, ctx: Services): void {
   app.addHook("onRoute", (route) => {
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }] } as typeof route.schema;
   });

@@ -1,7 +1,7 @@
 import type { ErrorCode } from "@codepark/protocol";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { AppError, toProblem } from "../../errors.ts";
+import { AppError, toProblem } from "../../domain/errors.ts";
 
 /** Fastify's own request errors, each given a stable code of ours. */
 const fastifyCodes: Record<string, ErrorCode> = {

@@ -12,11 +12,11 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Config } from "../../config.ts";
-import type { DomainContext } from "../../domain/context.ts";
-import type { Database } from "../../infra/db/database.ts";
-import type { PushSender } from "../../infra/push/web-push.ts";
+import type { Database } from "../../domain/ports/database.ts";
+import type { PushSender } from "../../domain/ports/push.ts";
 import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
+import type { Services } from "../../services.ts";
 import { apiKeyRoutes } from "./account/api-keys.ts";
 import { accountRoutes } from "./account/routes.ts";
 import { auditRoutes } from "./audit/routes.ts";
@@ -44,7 +44,7 @@ const webDistDir = fileURLToPath(new URL("../../../../web/dist", import.meta.url
 
 export interface HttpDeps {
   config: Config;
-  ctx: DomainContext;
+  ctx: Services;
   database: Database;
   metrics: Metrics;
   /** Web Push: the routes hand out its public key. */

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../domain/errors.ts";
 
 const MAX_DEPTH = 64;
 

@@ -22,7 +22,7 @@ import {
   react,
   sendMessage,
 } from "../../domain/chat/messages.ts";
-import type { DomainContext } from "../../domain/context.ts";
+import type { Services } from "../../services.ts";
 import { conversationRoom } from "./chat-relay.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
 import type { RealtimeSocket } from "./types.ts";
@@ -40,7 +40,7 @@ const CATCH_UP_LIMIT = 500;
 export function registerChatHandlers(
   socket: RealtimeSocket,
   handle: Handle,
-  { ctx, rooms }: { ctx: DomainContext; rooms: ProjectRooms },
+  { ctx, rooms }: { ctx: Services; rooms: ProjectRooms },
 ): void {
   const actor = () => socket.data.actor;
 
@@ -104,7 +104,7 @@ export function registerChatHandlers(
 }
 
 /** The newest page, oldest first (what a client opening a conversation shows). */
-async function latest(ctx: DomainContext, socket: RealtimeSocket, conversationId: string) {
+async function latest(ctx: Services, socket: RealtimeSocket, conversationId: string) {
   const page = await listMessages(ctx, socket.data.actor, conversationId, { limit: 50 });
   return { items: page.items.reverse(), hasMore: page.nextCursor !== null };
 }

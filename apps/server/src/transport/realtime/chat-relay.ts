@@ -2,7 +2,7 @@ import type { DomainEvent } from "@codepark/protocol";
 import type { ChatMessage } from "@codepark/protocol/api";
 import { eq } from "drizzle-orm";
 import { conversationMembers } from "../../domain/chat/schema.ts";
-import type { DomainContext } from "../../domain/context.ts";
+import type { Services } from "../../services.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
 import { type RealtimeServer, userRoom } from "./types.ts";
 
@@ -50,7 +50,7 @@ export class ChatRelay {
   constructor(
     private readonly io: RealtimeServer,
     private readonly rooms: ProjectRooms,
-    private readonly ctx: DomainContext,
+    private readonly ctx: Services,
   ) {}
 
   async relay(event: ChatEvent): Promise<void> {

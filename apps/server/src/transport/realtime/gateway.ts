@@ -3,8 +3,8 @@ import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
 import { Server } from "socket.io";
-import type { DomainContext } from "../../domain/context.ts";
 import { MemoryPresenceRegistry, type PresenceRegistry } from "../../domain/presence/registry.ts";
+import type { Services } from "../../services.ts";
 import { ChatRelay, isChatEvent } from "./chat-relay.ts";
 import { relayDomainEvent } from "./domain-events.ts";
 import { registerClientHandlers } from "./handlers.ts";
@@ -15,7 +15,7 @@ import { joinedProjectIds, type RealtimeServer, type RealtimeSocket, userRoom } 
 
 export interface RealtimeDeps {
   httpServer: HttpServer;
-  ctx: DomainContext;
+  ctx: Services;
   registry: Registry;
   log: FastifyBaseLogger;
   /** Defaults to this node's in-memory registry. */

@@ -10,8 +10,8 @@ import {
 } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { z } from "zod";
-import type { DomainContext } from "../../domain/context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../domain/errors.ts";
+import type { Services } from "../../services.ts";
 import { registerChatHandlers } from "./chat-handlers.ts";
 import type { RealtimeMetrics } from "./metrics.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
@@ -22,7 +22,7 @@ export const BURST = 60;
 const RATE = 30;
 
 export interface HandlerDeps {
-  ctx: DomainContext;
+  ctx: Services;
   rooms: ProjectRooms;
   metrics: RealtimeMetrics;
   log: FastifyBaseLogger;

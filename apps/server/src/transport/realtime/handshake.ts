@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { ErrorCode } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { ExtendedError } from "socket.io";
-import type { Actor } from "../../domain/auth/actor.ts";
+import type { Actor } from "../../domain/actor.ts";
 import { authenticate } from "../../domain/auth/authenticate.ts";
-import type { DomainContext } from "../../domain/context.ts";
+import { AppError } from "../../domain/errors.ts";
 import { getUser } from "../../domain/users/admin.ts";
-import { AppError } from "../../errors.ts";
+import type { Services } from "../../services.ts";
 import { BURST } from "./handlers.ts";
 import type { RealtimeSocket } from "./types.ts";
 
@@ -33,7 +33,7 @@ export function handshakeToken(socket: RealtimeSocket): string | undefined {
 
 /** Resolves the handshake credential to an actor and the user's display name. Throws AppError. */
 export async function resolveCredential(
-  ctx: DomainContext,
+  ctx: Services,
   token: string,
 ): Promise<{ actor: Actor; name: string }> {
   const actor = await authenticate(ctx, token);
@@ -43,7 +43,7 @@ export async function resolveCredential(
 
 /** io.use middleware: `auth: { token }` (access token or API key), or `connect_error` "unauthorized". */
 export function authenticateHandshake(
-  ctx: DomainContext,
+  ctx: Services,
   log: FastifyBaseLogger,
   isClosing: () => boolean,
   track: (work: Promise<unknown>) => void,

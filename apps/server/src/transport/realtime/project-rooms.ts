@@ -1,10 +1,10 @@
 import type { PresenceState, ProjectLeftEvent, ServerToClientEvents } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
-import type { Actor } from "../../domain/auth/actor.ts";
-import type { DomainContext } from "../../domain/context.ts";
+import type { Actor } from "../../domain/actor.ts";
+import { AppError } from "../../domain/errors.ts";
 import type { PresenceRegistry } from "../../domain/presence/registry.ts";
 import { loadProjectFor } from "../../domain/projects/access.ts";
-import { AppError } from "../../errors.ts";
+import type { Services } from "../../services.ts";
 import type { RealtimeMetrics } from "./metrics.ts";
 import { heldRoom, projectRoom, type RealtimeServer, type RealtimeSocket, userRoom } from "./types.ts";
 
@@ -17,7 +17,7 @@ const JOIN_ATTEMPTS = 5;
  */
 export class ProjectRooms {
   readonly #io: RealtimeServer;
-  readonly #ctx: DomainContext;
+  readonly #ctx: Services;
   readonly #presence: PresenceRegistry;
   readonly #metrics: RealtimeMetrics;
   readonly #log: FastifyBaseLogger;
@@ -28,7 +28,7 @@ export class ProjectRooms {
 
   constructor(
     io: RealtimeServer,
-    ctx: DomainContext,
+    ctx: Services,
     presence: PresenceRegistry,
     metrics: RealtimeMetrics,
     log: FastifyBaseLogger,

@@ -1,6 +1,6 @@
 import type { ClientToServerEvents, ServerToClientEvents } from "@codepark/protocol";
 import type { Server, Socket } from "socket.io";
-import type { Actor } from "../../domain/auth/actor.ts";
+import type { Actor } from "../../domain/actor.ts";
 
 /** What the handshake established about a connection (kept serialisable, as adapters may ship it). */
 export interface SocketData {

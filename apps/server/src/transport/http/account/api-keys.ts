@@ -2,11 +2,11 @@ import { apiKey, apiKeyCreateBody, apiKeyCreated, id, pageOf, pageQuery } from "
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { createApiKey, deleteApiKey, listApiKeys } from "../../../domain/auth/api-keys.ts";
-import type { DomainContext } from "../../../domain/context.ts";
 import { requireSession } from "../../../domain/policy.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf, metaOf } from "../authenticate.ts";
 
-export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const apiKeyRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.post(
     "/api-keys",
     {

@@ -12,13 +12,13 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { listSessions, revokeSession } from "../../../domain/auth/sessions.ts";
 import { beginTwoFactorSetup, disableTwoFactor, enableTwoFactor } from "../../../domain/auth/two-factor.ts";
-import type { DomainContext } from "../../../domain/context.ts";
 import { requireSession } from "../../../domain/policy.ts";
 import { getUser } from "../../../domain/users/admin.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf, metaOf } from "../authenticate.ts";
 
 /** The signed-in person's own account: profile, sessions (devices), two-factor authentication. */
-export const accountRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const accountRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/me",
     { schema: { tags: ["account"], summary: "Who am I", response: { 200: user } } },

@@ -1,11 +1,11 @@
 import { auditEntry, auditQuery, pageOf } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { listAudit } from "../../../domain/audit/query.ts";
-import type { DomainContext } from "../../../domain/context.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 /** The audit log, read-only: there is deliberately no route that changes or removes an entry. */
-export const auditRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const auditRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/audit",
     {

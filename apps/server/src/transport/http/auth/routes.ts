@@ -2,12 +2,12 @@ import { authResult, loginBody, refreshBody, registerBody } from "@codepark/prot
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { login } from "../../../domain/auth/login.ts";
 import { refreshSession } from "../../../domain/auth/sessions.ts";
-import type { DomainContext } from "../../../domain/context.ts";
 import { registerUser } from "../../../domain/users/register.ts";
+import type { Services } from "../../../services.ts";
 import { metaOf } from "../authenticate.ts";
 
 /** Routes that exchange credentials for tokens; they need no bearer token. */
-export const publicAuthRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const publicAuthRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.post(
     "/auth/register",
     {

@@ -27,13 +27,13 @@ import {
   react,
   sendMessage,
 } from "../../../domain/chat/messages.ts";
-import type { DomainContext } from "../../../domain/context.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 const tags = ["chat"];
 
 /** Project channels and direct conversations: messages, reactions, read receipts. */
-export const chatRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const chatRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/projects/:id/conversation",
     {

@@ -9,14 +9,14 @@ import {
 } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import { createFile, deleteFile, getFile, listFiles, updateFile } from "../../../domain/files/commands.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 const projectParams = z.object({ id });
 const fileParams = z.object({ id, fileId: id });
 
-export const fileRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const fileRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/projects/:id/files",
     {

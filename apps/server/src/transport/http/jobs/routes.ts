@@ -1,13 +1,13 @@
 import { job, pageOf, pageQuery } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
-import { listJobs, retryJob } from "../../../domain/jobs-admin.ts";
-import { jobStates } from "../../../infra/queue/schema.ts";
+import { listJobs, retryJob } from "../../../domain/jobs/admin.ts";
+import { jobStates } from "../../../domain/jobs/schema.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 /** The durable job queue, for admins: inspect by state (dead = the dead-letter list) and retry. */
-export const jobRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const jobRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/jobs",
     {

@@ -8,7 +8,6 @@ import {
   unreadCount,
 } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import {
   archive,
   listNotifications,
@@ -17,12 +16,13 @@ import {
   unreadCount as readUnreadCount,
 } from "../../../domain/notifications/inbox.ts";
 import { getPreferences, updatePreferences } from "../../../domain/notifications/preferences.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 const tags = ["notifications"];
 
 /** The caller's inbox and notification preferences. */
-export const notificationRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const notificationRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/notifications",
     {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
-import { AppError } from "../../../errors.ts";
-import type { Database } from "../../../infra/db/database.ts";
+import { AppError } from "../../../domain/errors.ts";
+import type { Database } from "../../../domain/ports/database.ts";
 import type { Metrics } from "../../../infra/telemetry/metrics.ts";
 import { sendProblem } from "../problems.ts";
 

@@ -1,14 +1,14 @@
 import { id, member, memberAddBody, memberPatchBody, pageOf, pageQuery } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import { addMember, changeMemberRole, listMembers, removeMember } from "../../../domain/projects/members.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf, metaOf } from "../authenticate.ts";
 
 const projectParams = z.object({ id });
 const memberParams = z.object({ id, userId: id });
 
-export const memberRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const memberRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/projects/:id/members",
     {

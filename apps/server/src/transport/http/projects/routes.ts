@@ -9,7 +9,6 @@ import {
 } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import {
   createProject,
   deleteProject,
@@ -17,11 +16,12 @@ import {
   listProjects,
   updateProject,
 } from "../../../domain/projects/commands.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 const params = z.object({ id });
 
-export const projectRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const projectRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/projects",
     {

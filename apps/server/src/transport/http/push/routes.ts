@@ -8,20 +8,20 @@ import {
 } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import {
   listPushSubscriptions,
   subscribePush,
   unsubscribePush,
 } from "../../../domain/notifications/push-subscriptions.ts";
-import type { PushSender } from "../../../infra/push/web-push.ts";
+import type { PushSender } from "../../../domain/ports/push.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf, metaOf } from "../authenticate.ts";
 
 const tags = ["push"];
 
 /** Web Push: the key browsers subscribe with, and the caller's subscriptions (one per browser/device). */
 export const pushRoutes: FastifyPluginAsyncZod<{
-  ctx: DomainContext;
+  ctx: Services;
   push: Pick<PushSender, "publicKey">;
 }> = async (app, { ctx, push }) => {
   app.get(

@@ -1,13 +1,13 @@
 import { id, pageOf, pageQuery, user, userPatchBody } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import { authorizeAccount } from "../../../domain/policy.ts";
 import { listUsers, updateUser } from "../../../domain/users/admin.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf, metaOf } from "../authenticate.ts";
 
 /** Instance administration: admins list accounts and change roles. */
-export const userRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const userRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     "/users",
     {

@@ -14,14 +14,14 @@ import {
   listVersions,
   restoreVersion,
 } from "../../../domain/collab/versions.ts";
-import type { DomainContext } from "../../../domain/context.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf } from "../authenticate.ts";
 
 const fileParams = z.object({ id, fileId: id });
 const versionParams = z.object({ id, fileId: id, versionId: id });
 const base = "/projects/:id/files/:fileId/versions";
 
-export const versionRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const versionRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.get(
     base,
     {

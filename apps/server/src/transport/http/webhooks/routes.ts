@@ -10,7 +10,6 @@ import {
 } from "@codepark/protocol/api";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { DomainContext } from "../../../domain/context.ts";
 import {
   createWebhook,
   deleteWebhook,
@@ -22,13 +21,14 @@ import {
   sendTestEvent,
   updateWebhook,
 } from "../../../domain/webhooks/commands.ts";
+import type { Services } from "../../../services.ts";
 import { actorOf, metaOf } from "../authenticate.ts";
 
 const params = z.object({ id });
 const tags = ["webhooks"];
 
 /** Webhook endpoints of the caller: Standard Webhooks deliveries of the events they subscribe to. */
-export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: DomainContext }> = async (app, { ctx }) => {
+export const webhookRoutes: FastifyPluginAsyncZod<{ ctx: Services }> = async (app, { ctx }) => {
   app.post(
     "/webhooks",
     {

@@ -1,6 +1,6 @@
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { generateWebhookSecret, signWebhook, webhookHeaders } from "./standard-webhooks.ts";
+import { generateWebhookSecret, signWebhook, webhookHeaders } from "./signing.ts";
 
 const body = JSON.stringify({ type: "file.updated", data: { fileId: "fil_1", path: "src/é.ts" } });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import type { Db } from "../../infra/db/database.ts";
-import { instanceSecrets } from "./schema.ts";
+import { instanceSecrets } from "../../domain/auth/schema.ts";
+import type { Db } from "../../domain/ports/database.ts";
 
 /**
  * Returns the named 32-byte secret, generating it on first start. Kept in the primary store so a

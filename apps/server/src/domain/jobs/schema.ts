@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigserial, index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
-import { timestampColumn } from "../db/columns.ts";
+import { timestampColumn } from "../columns.ts";
 
 export const jobStates = ["pending", "running", "completed", "dead"] as const;
 export type JobState = (typeof jobStates)[number];

@@ -1,10 +1,10 @@
 import { and, desc, eq, lt } from "drizzle-orm";
+import type { Actor } from "../actor.ts";
+import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { type JobState, jobs } from "../infra/queue/schema.ts";
-import type { Actor } from "./auth/actor.ts";
-import type { DomainContext } from "./context.ts";
-import { type Page, type PageRequest, toPage } from "./pagination.ts";
-import { authorizeAccount } from "./policy.ts";
+import { type Page, type PageRequest, toPage } from "../pagination.ts";
+import { authorizeAccount } from "../policy.ts";
+import { type JobState, jobs } from "./schema.ts";
 
 type JobRow = typeof jobs.$inferSelect;
 
@@ -23,7 +23,7 @@ const present = (row: JobRow) => ({
 
 /** Jobs by state (admins): the dead-letter list is `state=dead`. Newest first. */
 export async function listJobs(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   filter: { state?: JobState | undefined; queue?: string | undefined },
   page: PageRequest,
@@ -48,7 +48,7 @@ export async function listJobs(
 
 /** Puts a dead job back in the queue with a fresh set of attempts. */
 export async function retryJob(
-  ctx: DomainContext,
+  ctx: EventDeps,
   actor: Actor,
   jobId: number,
 ): Promise<ReturnType<typeof present>> {

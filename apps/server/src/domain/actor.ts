@@ -8,3 +8,9 @@ export type Actor =
 export function hasScope(actor: Actor, scope: ApiKeyScope): boolean {
   return actor.kind === "session" || actor.scopes.includes(scope);
 }
+
+/** Facts about the caller that security-relevant commands record. */
+export interface RequestMeta {
+  ip?: string | undefined;
+  userAgent?: string | undefined;
+}

@@ -30,3 +30,13 @@ export class RetryAt extends Error {
 
 /** Thrown by a handler when trying again cannot help: the job goes straight to dead. */
 export class PermanentFailure extends Error {}
+
+/** A job enqueued on a cron schedule, declared next to the domain code it runs. */
+export interface Schedule<P = unknown> {
+  /** Stable name: the row that remembers when it last ran. */
+  name: string;
+  /** Five-field cron, in UTC. */
+  cron: string;
+  type: JobType<P>;
+  payload: P;
+}

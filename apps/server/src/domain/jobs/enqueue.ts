@@ -1,5 +1,5 @@
-import type { Clock } from "../clock.ts";
-import type { Executor } from "../db/database.ts";
+import type { Clock } from "../ports/clock.ts";
+import type { Executor } from "../ports/database.ts";
 import type { JobType } from "./job-type.ts";
 import { jobs } from "./schema.ts";
 

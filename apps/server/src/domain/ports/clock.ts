@@ -1,0 +1,4 @@
+/** The one thing tests may fake: time. */
+export interface Clock {
+  now(): Date;
+}
