@@ -1,8 +1,8 @@
 import { z } from "zod";
+import type { AckResponse } from "./ack.ts";
 import type { ChatMessage } from "./api/chat.ts";
 import { MAX_MESSAGE_LENGTH } from "./api/chat.ts";
 import { id } from "./api/common.ts";
-import type { AckResponse } from "./realtime.ts";
 
 /**
  * Chat over Socket.IO. A client joins `conversation:<id>` with `chat:join`, passing the last seq it

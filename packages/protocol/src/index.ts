@@ -1,3 +1,4 @@
+export type { AckResponse, RealtimeError } from "./ack.ts";
 export type { ApiKeyScope, ProjectRole, UserRole } from "./auth.ts";
 export { API_KEY_PREFIX, apiKeyScopes, projectRoles, REFRESH_TOKEN_PREFIX, userRoles } from "./auth.ts";
 export type { ChatClientEvents, ChatJoinAck, ChatServerEvents, ChatTypingEvent } from "./chat-realtime.ts";
@@ -31,7 +32,6 @@ export type {
 } from "./events.ts";
 export { projectEventNames, webhookEventNames } from "./events.ts";
 export type {
-  AckResponse,
   ClientToServerEventName,
   ClientToServerEvents,
   DevicePresence,
@@ -45,7 +45,6 @@ export type {
   ProjectJoinPayload,
   ProjectLeavePayload,
   ProjectLeftEvent,
-  RealtimeError,
   RealtimeProjectEvent,
   ServerToClientEvents,
   TypingEvent,

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import type { AckResponse } from "./ack.ts";
 import { id } from "./api/common.ts";
 import type { Notification, UnreadCount } from "./api/notifications.ts";
 import { type ChatClientEvents, type ChatServerEvents, chatClientEventNames } from "./chat-realtime.ts";
-import type { ErrorCode } from "./errors.ts";
 import type { ProjectEventName, ProjectEventPayloads } from "./events.ts";
 
 /**
@@ -56,17 +56,6 @@ export interface PresenceState {
   fileIds: string[];
   devices: DevicePresence[];
 }
-
-export interface RealtimeError {
-  code: ErrorCode;
-  message: string;
-  errors?: { path: string; message: string }[];
-}
-
-/** What every acknowledgement answers. */
-export type AckResponse<T extends object = Record<never, never>> =
-  | ({ ok: true } & T)
-  | { ok: false; error: RealtimeError };
 
 export type ProjectJoinAck = AckResponse<{ deviceId: string; presence: PresenceState[] }>;
 export type PresenceUpdateAck = AckResponse<{ presence: PresenceState }>;

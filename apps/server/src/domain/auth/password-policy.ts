@@ -1,15 +1,10 @@
-import { readFileSync } from "node:fs";
 import { AppError } from "../errors.ts";
+import { commonPasswords } from "./common-passwords.ts";
 
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 128;
 
-const commonPasswords = new Set(
-  readFileSync(new URL("./common-passwords.txt", import.meta.url), "utf8")
-    .split("\n")
-    .map((line) => line.trim().toLowerCase())
-    .filter((line) => line && !line.startsWith("#")),
-);
+const common = new Set(commonPasswords);
 
 /** OWASP ASVS 2.1: length 10–128 (code points, no composition rules), not a known-breached password. */
 export function assertPasswordAcceptable(password: string, email: string): void {
@@ -19,8 +14,7 @@ export function assertPasswordAcceptable(password: string, email: string): void 
   if (length > PASSWORD_MAX)
     throw new AppError("weak_password", `Password must have at most ${PASSWORD_MAX} characters`);
   const lowered = password.toLowerCase();
-  if (commonPasswords.has(lowered))
-    throw new AppError("weak_password", "This password is too common; choose another");
+  if (common.has(lowered)) throw new AppError("weak_password", "This password is too common; choose another");
   if (new Set(lowered).size < 3) throw new AppError("weak_password", "Password is too repetitive");
   const localPart = email.toLowerCase().split("@")[0] ?? "";
   if (lowered === email.toLowerCase() || (localPart.length >= 4 && lowered.includes(localPart))) {

@@ -131,6 +131,15 @@ export async function participantsOf(
     .where(eq(conversationMembers.conversationId, conversation.id));
 }
 
+/** The two people of a direct conversation (they never change), for routing its live events. */
+export async function directMemberIds(db: Executor, conversationId: string): Promise<string[]> {
+  const rows = await db
+    .select({ userId: conversationMembers.userId })
+    .from(conversationMembers)
+    .where(eq(conversationMembers.conversationId, conversationId));
+  return rows.map((row) => row.userId);
+}
+
 export async function unreadCount(db: Executor, conversationId: string, userId: string, lastReadSeq: number) {
   const [row] = await db
     .select({ unread: count() })

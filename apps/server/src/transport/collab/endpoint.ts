@@ -1,19 +1,15 @@
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { colorFor } from "@codepark/protocol/colors";
-import { and, eq } from "drizzle-orm";
 import type { FastifyBaseLogger } from "fastify";
 import { WebSocket, WebSocketServer } from "ws";
 import type { Actor } from "../../domain/actor.ts";
 import { authenticate } from "../../domain/auth/authenticate.ts";
+import { openDocumentAccess } from "../../domain/collab/access.ts";
 import { handleFrame } from "../../domain/collab/connection.ts";
 import type { Peer, PeerUser } from "../../domain/collab/peer.ts";
 import type { CollabService } from "../../domain/collab/service.ts";
 import { AppError, toProblem } from "../../domain/errors.ts";
-import { files } from "../../domain/files/schema.ts";
-import { can } from "../../domain/policy.ts";
-import { loadProjectFor } from "../../domain/projects/access.ts";
-import { users } from "../../domain/users/schema.ts";
 import { redactUrl } from "../../infra/telemetry/logger.ts";
 import type { Services } from "../../services.ts";
 import { frameOf } from "./frames.ts";
@@ -89,18 +85,8 @@ export function attachCollabEndpoint(deps: {
     token: string,
   ) {
     const actor = await authenticate(ctx, token);
-    const [file] = await ctx.db
-      .select({ projectId: files.projectId })
-      .from(files)
-      .where(eq(files.id, fileId));
-    if (!file) throw new AppError("not_found", "File not found");
-    const { project, memberRole } = await loadProjectFor(ctx.db, actor, file.projectId, "files:read");
-    const [user] = await ctx.db
-      .select({ name: users.name })
-      .from(users)
-      .where(and(eq(users.id, actor.userId)));
-    const readOnly = !can(actor, "files:write", { visibility: project.visibility, memberRole });
-    const doc = await collab.manager.acquire(fileId, file.projectId);
+    const { projectId, readOnly, userName } = await openDocumentAccess(ctx, actor, fileId);
+    const doc = await collab.manager.acquire(fileId, projectId);
     if (socket.destroyed) {
       collab.manager.release(doc);
       return;
@@ -110,7 +96,7 @@ export function attachCollabEndpoint(deps: {
         ws,
         socket,
         actor,
-        { id: actor.userId, name: user?.name ?? "", color: colorFor(actor.userId) },
+        { id: actor.userId, name: userName, color: colorFor(actor.userId) },
         readOnly,
       );
       peers.add(peer);

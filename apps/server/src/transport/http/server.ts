@@ -12,7 +12,6 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { Config } from "../../config.ts";
-import type { Database } from "../../domain/ports/database.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
 import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
@@ -27,7 +26,7 @@ import { eventTypeRoutes } from "./event-types/routes.ts";
 import { fileRoutes } from "./files/routes.ts";
 import { jobRoutes } from "./jobs/routes.ts";
 import { notificationRoutes } from "./notifications/routes.ts";
-import { operationsRoutes } from "./operations/routes.ts";
+import { operationsRoutes, type StorageProbe } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
 import { memberRoutes } from "./projects/members.ts";
 import { projectRoutes } from "./projects/routes.ts";
@@ -45,7 +44,7 @@ const webDistDir = fileURLToPath(new URL("../../../../web/dist", import.meta.url
 export interface HttpDeps {
   config: Config;
   ctx: Services;
-  database: Database;
+  database: StorageProbe;
   metrics: Metrics;
   /** Web Push: the routes hand out its public key. */
   push: Pick<PushSender, "publicKey">;

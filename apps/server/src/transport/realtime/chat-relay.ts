@@ -1,7 +1,6 @@
 import type { DomainEvent } from "@codepark/protocol";
 import type { ChatMessage } from "@codepark/protocol/api";
-import { eq } from "drizzle-orm";
-import { conversationMembers } from "../../domain/chat/schema.ts";
+import { directMemberIds } from "../../domain/chat/conversations.ts";
 import type { Services } from "../../services.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
 import { type RealtimeServer, userRoom } from "./types.ts";
@@ -100,11 +99,7 @@ export class ChatRelay {
   async #directTargets(conversationId: string): Promise<string[]> {
     let participants = this.#participants.get(conversationId);
     if (!participants) {
-      const rows = await this.ctx.db
-        .select({ userId: conversationMembers.userId })
-        .from(conversationMembers)
-        .where(eq(conversationMembers.conversationId, conversationId));
-      participants = rows.map((row) => row.userId);
+      participants = await directMemberIds(this.ctx.db, conversationId);
       // Participants of a direct conversation never change.
       if (this.#participants.size > 10_000) this.#participants.clear();
       this.#participants.set(conversationId, participants);

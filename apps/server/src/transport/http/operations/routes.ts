@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../../domain/errors.ts";
-import type { Database } from "../../../domain/ports/database.ts";
 import type { Metrics } from "../../../infra/telemetry/metrics.ts";
 import { sendProblem } from "../problems.ts";
 
@@ -14,8 +13,14 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What readiness asks of the primary store: one cheap round trip, and which kind it is. */
+export interface StorageProbe {
+  readonly kind: string;
+  ping(): Promise<void>;
+}
+
 /** Liveness, readiness and Prometheus metrics: outside /api/v1, unauthenticated, for orchestrators. */
-export const operationsRoutes: FastifyPluginAsync<{ database: Database; metrics: Metrics }> = async (
+export const operationsRoutes: FastifyPluginAsync<{ database: StorageProbe; metrics: Metrics }> = async (
   app,
   { database, metrics },
 ) => {
