@@ -1,7 +1,6 @@
+import { authenticatorCode, startTestServer, type TestServer, testStores } from "@codepark/testing";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer, testStores } from "../../server/test/harness.ts";
-import { authenticatorCode } from "../../server/test/totp-authenticator.ts";
 import { browserAvailable, ensureWebBuild, launchBrowser, screenshotPath } from "./browser.ts";
 import {
   PASSWORD,

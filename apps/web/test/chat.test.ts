@@ -1,12 +1,6 @@
+import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  registerUser,
-  startTestServer,
-  type TestServer,
-  type TestUser,
-  testStores,
-} from "../../server/test/harness.ts";
 import { browserAvailable, ensureWebBuild, launchBrowser, screenshotPath } from "./browser.ts";
 import { poll, signInViaUi, signUpViaUi, UI_TIMEOUT, uniqueEmail, watchErrors } from "./ui-helpers.ts";
 

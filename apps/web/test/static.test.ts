@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import { startTestServer, type TestServer, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer, testStores } from "../../server/test/harness.ts";
 import { ensureWebBuild } from "./browser.ts";
 
 describe("serving the built web app", () => {
