@@ -1,6 +1,6 @@
+import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys } from "../src/domain/auth/schema.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 
 describe.each(testStores())("API keys and user administration on %s", (store) => {
   let server: TestServer;

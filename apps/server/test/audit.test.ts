@@ -1,15 +1,15 @@
-import { and, eq, or } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog } from "../src/domain/audit/schema.ts";
 import {
   type ApiResponse,
+  authenticatorCode,
   registerUser,
   startTestServer,
   type TestServer,
   type TestUser,
   testStores,
-} from "./harness.ts";
-import { authenticatorCode } from "./totp-authenticator.ts";
+} from "@codepark/testing";
+import { and, eq, or } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLog } from "../src/domain/audit/schema.ts";
 
 type AuditRow = typeof auditLog.$inferSelect;
 

@@ -1,8 +1,13 @@
+import {
+  authenticatorCode,
+  registerUser,
+  startTestServer,
+  type TestServer,
+  testStores,
+} from "@codepark/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/domain/users/schema.ts";
-import { registerUser, startTestServer, type TestServer, testStores } from "./harness.ts";
-import { authenticatorCode } from "./totp-authenticator.ts";
 
 describe.each(testStores())("accounts and sessions on %s", (store) => {
   let server: TestServer;

@@ -1,5 +1,4 @@
 import { type ApiKeyScope, apiKeyScopes } from "@codepark/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ApiClient,
   type ApiResponse,
@@ -8,7 +7,8 @@ import {
   type TestServer,
   type TestUser,
   testStores,
-} from "./harness.ts";
+} from "@codepark/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * The authorization matrix: every authenticated /api/v1 route × every kind of caller → the status

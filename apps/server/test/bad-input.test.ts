@@ -1,8 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { apiKeyScopes } from "@codepark/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.ts";
-import { normalisePath } from "../src/domain/files/paths.ts";
 import {
   type ApiResponse,
   registerUser,
@@ -10,7 +7,10 @@ import {
   type TestServer,
   type TestUser,
   testStores,
-} from "./harness.ts";
+} from "@codepark/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { normalisePath } from "../src/domain/files/paths.ts";
 
 /**
  * Hostile and malformed input at every HTTP entry point. Each bad request must end as a clean

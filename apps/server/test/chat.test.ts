@@ -1,8 +1,14 @@
+import {
+  registerUser,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
+import { Client, type ClientSocket } from "@codepark/testing/realtime";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./collab-clients.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
-import { Client, type ClientSocket } from "./realtime-client.ts";
 
 describe.each(testStores())("chat on %s", (store) => {
   let server: TestServer;

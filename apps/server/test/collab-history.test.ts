@@ -1,8 +1,15 @@
+import {
+  registerUser,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
+import { openEditor } from "@codepark/testing/collab";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docSnapshots, docUpdates } from "../src/domain/collab/schema.ts";
-import { openEditor, waitFor } from "./collab-clients.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 
 describe.each(testStores())("update log compaction and checkpoints on %s", (store) => {
   let server: TestServer;

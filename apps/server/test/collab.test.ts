@@ -1,10 +1,17 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import {
+  registerUser,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
+import { type Editor, openEditor, upgradeStatus } from "@codepark/testing/collab";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import * as Y from "yjs";
-import { type Editor, openEditor, upgradeStatus, waitFor } from "./collab-clients.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 
 /** A real full GC, so heap figures compare live objects rather than garbage. */
 setFlagsFromString("--expose-gc");

@@ -1,7 +1,7 @@
 import { webhookEventNames } from "@codepark/protocol";
+import { startTestServer, type TestServer, testStores } from "@codepark/testing";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer, testStores } from "./harness.ts";
 
 interface CatalogueEntry {
   name: string;

@@ -1,12 +1,12 @@
 import type { DomainEvent } from "@codepark/protocol";
 import { eventPayloadSchemas } from "@codepark/protocol/event-schemas";
+import { registerUser, startTestServer, type TestServer, testStores, waitFor } from "@codepark/testing";
+import { openEditor } from "@codepark/testing/collab";
 import { asc, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transact } from "../src/domain/events/outbox.ts";
 import { domainEvents } from "../src/domain/events/schema.ts";
 import { jobs } from "../src/domain/jobs/schema.ts";
-import { openEditor, waitFor } from "./collab-clients.ts";
-import { registerUser, startTestServer, type TestServer, testStores } from "./harness.ts";
 
 describe.each(testStores())("the domain event log on %s", (store) => {
   let server: TestServer;

@@ -1,12 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createTestDatabase, type Running, registerUser, startProcess, testStores } from "@codepark/testing";
+import { startSmtpReceiver } from "@codepark/testing/smtp";
+import { WebhookReceiver } from "@codepark/testing/webhooks";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { createTestDatabase, registerUser, testStores } from "./harness.ts";
-import { type Running, startProcess } from "./processes.ts";
-import { startSmtpReceiver } from "./smtp-receiver.ts";
-import { WebhookReceiver } from "./webhook-receiver.ts";
 
 const common = { WEBHOOK_ALLOW_PRIVATE: "true", JOBS_POLL_INTERVAL_MS: "50" };
 

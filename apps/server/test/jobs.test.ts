@@ -1,3 +1,12 @@
+import {
+  registerUser,
+  startTestServer,
+  TestClock,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
 import { eq } from "drizzle-orm";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,15 +16,6 @@ import { jobSchedules, jobs } from "../src/domain/jobs/schema.ts";
 import { createJobMetrics } from "../src/infra/queue/metrics.ts";
 import { JobRunner, type JobRunnerOptions } from "../src/infra/queue/runner.ts";
 import { Scheduler } from "../src/infra/queue/schedules.ts";
-import { waitFor } from "./collab-clients.ts";
-import {
-  registerUser,
-  startTestServer,
-  TestClock,
-  type TestServer,
-  type TestUser,
-  testStores,
-} from "./harness.ts";
 
 const silent = { error: () => {}, warn: () => {} };
 

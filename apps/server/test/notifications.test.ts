@@ -1,14 +1,22 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import {
+  type FakePushService,
+  registerUser,
+  startFakePushService,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
+import { openEditor } from "@codepark/testing/collab";
+import { Client, type ClientSocket, within } from "@codepark/testing/realtime";
+import { type SmtpReceiver, startSmtpReceiver } from "@codepark/testing/smtp";
 import { sql } from "drizzle-orm";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { notify } from "../src/domain/notifications/notify.ts";
 import { rowsOf } from "../src/domain/ports/database.ts";
-import { openEditor, waitFor } from "./collab-clients.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
-import { type FakePushService, startFakePushService } from "./push-service.ts";
-import { Client, type ClientSocket, within } from "./realtime-client.ts";
-import { type SmtpReceiver, startSmtpReceiver } from "./smtp-receiver.ts";
 
 /**
  * A TCP relay in front of the SMTP receivers, so a test can switch the server's one SMTP_URL

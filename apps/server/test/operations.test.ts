@@ -1,5 +1,5 @@
+import { registerUser, startTestServer, type TestServer, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerUser, startTestServer, type TestServer, testStores } from "./harness.ts";
 
 describe.each(testStores())("operations on %s", (store) => {
   let server: TestServer;

@@ -3,13 +3,20 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  ApiClient,
+  authenticatorCode,
+  createTestDatabase,
+  mainScript,
+  registerUser,
+  startProcess,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
+import { openEditor } from "@codepark/testing/collab";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
-import { openEditor, waitFor } from "./collab-clients.ts";
-import { ApiClient, createTestDatabase, registerUser, testStores } from "./harness.ts";
-import { mainScript, startProcess } from "./processes.ts";
-import { authenticatorCode } from "./totp-authenticator.ts";
 
 describe("the server process", () => {
   const dirs: string[] = [];

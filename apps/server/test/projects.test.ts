@@ -1,6 +1,6 @@
+import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { files } from "../src/domain/files/schema.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
 
 describe.each(testStores())("projects, members and files on %s", (store) => {
   let server: TestServer;

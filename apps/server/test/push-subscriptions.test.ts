@@ -1,8 +1,15 @@
+import {
+  makeSubscription,
+  registerUser,
+  startFakePushService,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+} from "@codepark/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushSubscriptions } from "../src/domain/notifications/schema.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
-import { makeSubscription, startFakePushService } from "./push-service.ts";
 
 const store = testStores()[0]!;
 

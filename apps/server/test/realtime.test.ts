@@ -1,12 +1,12 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PresenceState } from "@codepark/protocol";
+import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
+import { Client, type ClientSocket, within } from "@codepark/testing/realtime";
 import { Registry } from "prom-client";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRealtimeGateway } from "../src/transport/realtime/gateway.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
-import { Client, type ClientSocket, within } from "./realtime-client.ts";
 
 describe.each(testStores())("realtime gateway on %s", (store) => {
   let server: TestServer;

@@ -1,8 +1,14 @@
+import {
+  registerUser,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
+import { WebhookReceiver } from "@codepark/testing/webhooks";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { waitFor } from "./collab-clients.ts";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "./harness.ts";
-import { WebhookReceiver } from "./webhook-receiver.ts";
 
 const QUICK_SCHEDULE = "100ms,100ms,100ms,100ms";
 

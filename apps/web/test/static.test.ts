@@ -1,30 +1,27 @@
 import { readdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer, testStores } from "../../server/test/harness.ts";
-import { ensureWebBuild } from "./browser.ts";
+import { startTestServer, testStores } from "@codepark/testing";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useWebServer } from "./browser-suite.ts";
 
 describe("serving the built web app", () => {
-  let server: TestServer;
+  const suite = useWebServer();
   let entry: string;
 
   beforeAll(async () => {
-    ensureWebBuild();
-    server = await startTestServer(testStores()[0]!);
     const assets = await readdir(fileURLToPath(new URL("../dist/assets/", import.meta.url)));
     entry = assets.find((name) => /^index-[\w-]+\.js$/.test(name))!;
   });
-  afterAll(() => server?.stop());
 
   it("caches hashed assets for a year and sends them compressed", async () => {
     expect(entry).toBeDefined();
-    const plain = await fetch(`${server.baseUrl}/assets/${entry}`, {
+    const plain = await fetch(`${suite.server.baseUrl}/assets/${entry}`, {
       headers: { "accept-encoding": "identity" },
     });
     expect(plain.status).toBe(200);
     expect(plain.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     const raw = (await plain.arrayBuffer()).byteLength;
-    const compressed = await fetch(`${server.baseUrl}/assets/${entry}`, {
+    const compressed = await fetch(`${suite.server.baseUrl}/assets/${entry}`, {
       headers: { "accept-encoding": "br" },
     });
     expect(compressed.headers.get("content-encoding")).toBe("br");
@@ -47,17 +44,17 @@ describe("serving the built web app", () => {
   });
 
   it("never caches index.html and answers client routes with it, but not API routes", async () => {
-    const index = await fetch(`${server.baseUrl}/`);
+    const index = await fetch(`${suite.server.baseUrl}/`);
     expect(index.headers.get("cache-control")).toBe("no-cache");
     const html = await index.text();
     expect(html).toContain('<div id="root">');
-    const route = await fetch(`${server.baseUrl}/projects/prj_x/files/fil_y`, {
+    const route = await fetch(`${suite.server.baseUrl}/projects/prj_x/files/fil_y`, {
       headers: { accept: "text/html" },
     });
     expect(route.status).toBe(200);
     expect(route.headers.get("cache-control")).toBe("no-cache");
     expect(await route.text()).toBe(html);
-    const api = await fetch(`${server.baseUrl}/api/v1/nope`, { headers: { accept: "text/html" } });
+    const api = await fetch(`${suite.server.baseUrl}/api/v1/nope`, { headers: { accept: "text/html" } });
     expect(api.status).toBe(404);
     expect(api.headers.get("content-type")).toContain("application/problem+json");
   });

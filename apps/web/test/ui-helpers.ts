@@ -63,3 +63,18 @@ export async function waitConnected(page: Page): Promise<void> {
 export function poll<T>(read: () => Promise<T>, message: string) {
   return expect.poll(read, { timeout: UI_TIMEOUT, interval: 100, message });
 }
+
+/** The access token the app keeps for the signed-in person of `page`. */
+export function tokenOf(page: Page): Promise<string> {
+  return page.evaluate(
+    () => JSON.parse(localStorage.getItem("codepark.session") ?? "{}").accessToken as string,
+  );
+}
+
+/** Creates a project from the projects page and waits for its workspace; returns its id. */
+export async function createProjectViaUi(page: Page, name: string): Promise<string> {
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByRole("button", { name: "Create project" }).click();
+  await page.getByRole("heading", { name }).waitFor({ timeout: UI_TIMEOUT });
+  return new URL(page.url()).pathname.split("/")[2]!;
+}

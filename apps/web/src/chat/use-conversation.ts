@@ -1,62 +1,34 @@
 import type { ChatTypingEvent } from "@codepark/protocol";
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, request } from "../api/client.ts";
-import type { ChatMessage, Page } from "../api/types.ts";
-import { type AppSocket, ackError, onEveryConnect, withTimeout } from "../realtime/socket.ts";
+import { useCallback, useEffect, useReducer, useRef } from "react";
+import type { ChatMessage } from "../api/types.ts";
+import { type AppSocket, ackError, onEveryConnect } from "../realtime/socket.ts";
+import {
+  deleteMessage,
+  editMessage,
+  fetchNewestPage,
+  fetchPageBefore,
+  markConversationRead,
+  reactTo,
+  sendMessage,
+} from "./conversation-actions.ts";
+import { conversationReducer, hasOlder, initialConversation, TYPING_TTL_MS } from "./conversation-model.ts";
 
-const PAGE = 50;
-/** How long "… is typing" stays without another typing event. */
-export const TYPING_TTL_MS = 3000;
 /** How often this client says it is typing while it is. */
 const TYPING_EVERY_MS = 2000;
-
-export interface Typist {
-  userId: string;
-  name: string;
-  until: number;
-}
-
-/** Merges messages by id (a later copy wins; an edit event's empty reactions keep the known ones). */
-function merge(list: ChatMessage[], incoming: ChatMessage[], keepReactions = false): ChatMessage[] {
-  if (incoming.length === 0) return list;
-  const byId = new Map(list.map((message) => [message.id, message]));
-  for (const message of incoming) {
-    const known = byId.get(message.id);
-    byId.set(
-      message.id,
-      known && keepReactions ? { ...message, reactions: known.deletedAt ? [] : known.reactions } : message,
-    );
-  }
-  return [...byId.values()].sort((a, b) => a.seq - b.seq);
-}
 
 /**
  * One conversation's messages, oldest first: joined over the socket (which answers what was missed
  * since the last seq this client has, so a reconnect leaves no gap), kept live by its events, and
- * paged back over REST. Actions go over the socket when it is connected, else over REST.
+ * paged back over REST. Actions go over the socket when it is connected, else over REST. The state
+ * itself is conversation-model.ts; this hook feeds it.
  */
 export function useConversation(socket: AppSocket | null, conversationId: string, selfId: string) {
-  const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [loaded, setLoaded] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [olderBusy, setOlderBusy] = useState(false);
-  const [olderError, setOlderError] = useState<unknown>(null);
-  const [typists, setTypists] = useState<Typist[]>([]);
-  /** The read pointer when the conversation was opened: messages after it get a "New" divider. */
-  const [readWhenOpened, setReadWhenOpened] = useState<number | null>(null);
-  const [lastReadSeq, setLastReadSeq] = useState(0);
-  const list = useRef(messages);
-  list.current = messages;
+  const [state, dispatch] = useReducer(conversationReducer, initialConversation);
+  // Socket callbacks read the latest list (the last seq to join after, the first to page before).
+  const list = useRef(state.messages);
+  list.current = state.messages;
   const lastTyping = useRef(0);
   const joined = useRef(false);
-
-  const add = useCallback((incoming: ChatMessage[], keepReactions = false) => {
-    setMessages((current) => {
-      const next = merge(current, incoming, keepReactions);
-      list.current = next;
-      return next;
-    });
-  }, []);
 
   // Over the socket: join (the latest page, or what was missed), then follow the events.
   useEffect(() => {
@@ -73,23 +45,18 @@ export function useConversation(socket: AppSocket | null, conversationId: string
         (ack) => {
           if (!active) return;
           if (!ack.ok) {
-            setError(ackError(ack.error));
-            setLoaded(true);
+            dispatch({ type: "join-failed", error: ackError(ack.error) });
             return;
           }
           // Too much was missed to catch up in one answer: start again from the newest page.
           if (lastSeq > 0 && ack.hasMore) {
-            setMessages([]);
             list.current = [];
+            dispatch({ type: "restart" });
             join(true);
             return;
           }
-          add(ack.missed);
           joined.current = true;
-          setError(null);
-          setLoaded(true);
-          setLastReadSeq((seq) => Math.max(seq, ack.lastReadSeq));
-          setReadWhenOpened((seq) => seq ?? ack.lastReadSeq);
+          dispatch({ type: "joined", missed: ack.missed, lastReadSeq: ack.lastReadSeq });
         },
       );
     };
@@ -97,22 +64,14 @@ export function useConversation(socket: AppSocket | null, conversationId: string
 
     const mine = (event: { conversationId: string }) => event.conversationId === conversationId;
     const onMessage = (message: ChatMessage) => {
-      if (!mine(message)) return;
-      add([message]);
-      setTypists((current) => current.filter((typist) => typist.userId !== message.authorId));
+      if (mine(message)) dispatch({ type: "message", message });
     };
     const onUpdated = (message: ChatMessage) => {
-      if (mine(message)) add([message], true);
+      if (mine(message)) dispatch({ type: "updated", message });
     };
     const onDeleted = (event: { conversationId: string; messageId: string }) => {
-      if (!mine(event)) return;
-      setMessages((current) =>
-        current.map((message) =>
-          message.id === event.messageId
-            ? { ...message, body: "", mentions: [], reactions: [], deletedAt: new Date().toISOString() }
-            : message,
-        ),
-      );
+      if (mine(event))
+        dispatch({ type: "deleted", messageId: event.messageId, at: new Date().toISOString() });
     };
     const onReaction = (event: {
       conversationId: string;
@@ -121,25 +80,14 @@ export function useConversation(socket: AppSocket | null, conversationId: string
       emoji: string;
       on: boolean;
     }) => {
-      if (!mine(event)) return;
-      setMessages((current) =>
-        current.map((message) =>
-          message.id === event.messageId
-            ? { ...message, reactions: applyReaction(message.reactions, event) }
-            : message,
-        ),
-      );
+      if (mine(event)) dispatch({ type: "reaction", ...event });
     };
     const onTyping = (event: ChatTypingEvent) => {
       if (!mine(event) || event.userId === selfId) return;
-      const until = Date.now() + TYPING_TTL_MS;
-      setTypists((current) => [
-        ...current.filter((typist) => typist.userId !== event.userId),
-        { userId: event.userId, name: event.name, until },
-      ]);
+      dispatch({ type: "typing", userId: event.userId, name: event.name, until: Date.now() + TYPING_TTL_MS });
     };
     const onRead = (event: { conversationId: string; userId: string; lastReadSeq: number }) => {
-      if (mine(event) && event.userId === selfId) setLastReadSeq((seq) => Math.max(seq, event.lastReadSeq));
+      if (mine(event) && event.userId === selfId) dispatch({ type: "read", lastReadSeq: event.lastReadSeq });
     };
     socket.on("chat:message", onMessage);
     socket.on("chat:message-updated", onUpdated);
@@ -158,7 +106,7 @@ export function useConversation(socket: AppSocket | null, conversationId: string
       socket.off("chat:read", onRead);
       if (socket.connected) socket.emit("chat:leave", { conversationId });
     };
-  }, [socket, conversationId, selfId, add]);
+  }, [socket, conversationId, selfId]);
 
   // Without a live connection (still loading, offline), the newest page comes over REST; the join
   // then catches up from its last seq.
@@ -167,32 +115,26 @@ export function useConversation(socket: AppSocket | null, conversationId: string
     const controller = new AbortController();
     const timer = setTimeout(() => {
       if (joined.current) return;
-      api
-        .get<Page<ChatMessage>>(`/conversations/${conversationId}/messages?limit=${PAGE}`, controller.signal)
-        .then(
-          (page) => {
-            add(page.items);
-            setLoaded(true);
-          },
-          (failure: unknown) => {
-            if (controller.signal.aborted) return;
-            if (list.current.length === 0) setError(failure);
-            setLoaded(true);
-          },
-        );
+      fetchNewestPage(conversationId, controller.signal).then(
+        (page) => dispatch({ type: "page-loaded", messages: page.items }),
+        (failure: unknown) => {
+          if (!controller.signal.aborted) dispatch({ type: "page-failed", error: failure });
+        },
+      );
     }, 1500);
     return () => {
       clearTimeout(timer);
       controller.abort();
     };
-  }, [socket, conversationId, add]);
+  }, [socket, conversationId]);
 
   // "… is typing" fades out without a fresh event.
+  const { typists } = state;
   useEffect(() => {
     if (typists.length === 0) return;
     const next = Math.min(...typists.map((typist) => typist.until));
     const timer = setTimeout(
-      () => setTypists((current) => current.filter((typist) => typist.until > Date.now())),
+      () => dispatch({ type: "typing-expired", now: Date.now() }),
       Math.max(0, next - Date.now()) + 50,
     );
     return () => clearTimeout(timer);
@@ -203,138 +145,47 @@ export function useConversation(socket: AppSocket | null, conversationId: string
   const loadOlder = useCallback(async () => {
     const first = list.current[0];
     if (!first || first.seq <= 1) return;
-    setOlderBusy(true);
-    setOlderError(null);
+    dispatch({ type: "older-loading" });
     try {
-      const page = await api.get<Page<ChatMessage>>(
-        `/conversations/${conversationId}/messages?limit=${PAGE}&cursor=${first.seq}`,
-      );
-      add(page.items);
+      const page = await fetchPageBefore(conversationId, first.seq);
+      dispatch({ type: "older-loaded", messages: page.items });
     } catch (failure) {
-      setOlderError(failure);
-    } finally {
-      setOlderBusy(false);
+      dispatch({ type: "older-failed", error: failure });
     }
-  }, [conversationId, add]);
+  }, [conversationId]);
 
-  const send = async (body: string): Promise<void> => {
-    const target = live();
-    if (target) {
-      const ack = await withTimeout(target.emitWithAck("chat:send", { conversationId, body }));
-      if (!ack.ok) throw ackError(ack.error);
-      add([ack.message]);
-    } else {
-      add([await api.post<ChatMessage>(`/conversations/${conversationId}/messages`, { body })]);
-    }
-    lastTyping.current = 0;
-  };
-
-  const edit = async (messageId: string, body: string): Promise<void> => {
-    const target = live();
-    if (target) {
-      const ack = await withTimeout(target.emitWithAck("chat:edit", { messageId, body }));
-      if (!ack.ok) throw ackError(ack.error);
-      add([ack.message]);
-    } else {
-      add([await api.patch<ChatMessage>(`/messages/${messageId}`, { body })]);
-    }
-  };
-
-  const remove = async (messageId: string): Promise<void> => {
-    const target = live();
-    if (target) {
-      const ack = await withTimeout(target.emitWithAck("chat:delete", { messageId }));
-      if (!ack.ok) throw ackError(ack.error);
-    } else {
-      await api.delete(`/messages/${messageId}`);
-    }
-    setMessages((current) =>
-      current.map((message) =>
-        message.id === messageId
-          ? { ...message, body: "", mentions: [], reactions: [], deletedAt: new Date().toISOString() }
-          : message,
-      ),
-    );
-  };
-
-  const react = async (messageId: string, emoji: string, on: boolean): Promise<void> => {
-    const target = live();
-    let updated: ChatMessage;
-    if (target) {
-      const ack = await withTimeout(target.emitWithAck("chat:react", { messageId, emoji, on }));
-      if (!ack.ok) throw ackError(ack.error);
-      updated = ack.message;
-    } else {
-      const path = `/messages/${messageId}/reactions`;
-      updated = on
-        ? await api.post<ChatMessage>(path, { emoji })
-        : await request<ChatMessage>("DELETE", `${path}/${encodeURIComponent(emoji)}`);
-    }
-    add([updated]);
-  };
-
-  /** Says "I am typing" at most every two seconds; best effort (no answer awaited). */
-  const typing = () => {
-    const target = live();
-    if (!target || Date.now() - lastTyping.current < TYPING_EVERY_MS) return;
-    lastTyping.current = Date.now();
-    target.emit("chat:typing", { conversationId });
-  };
-
-  /** Moves the read pointer to `seq`; answers the server's unread count. */
-  const markRead = async (seq: number): Promise<{ lastReadSeq: number; unread: number }> => {
-    const target = live();
-    let result: { lastReadSeq: number; unread: number };
-    if (target) {
-      const ack = await withTimeout(target.emitWithAck("chat:read", { conversationId, seq }));
-      if (!ack.ok) throw ackError(ack.error);
-      result = { lastReadSeq: ack.lastReadSeq, unread: ack.unread };
-    } else {
-      result = await api.post(`/conversations/${conversationId}/read`, { seq });
-    }
-    setLastReadSeq((current) => Math.max(current, result.lastReadSeq));
-    return result;
-  };
+  const received = (message: ChatMessage) => dispatch({ type: "received", messages: [message] });
 
   return {
-    messages,
-    loaded,
-    error,
-    hasOlder: (messages[0]?.seq ?? 1) > 1,
-    olderBusy,
-    olderError,
-    typists,
-    readWhenOpened,
-    lastReadSeq,
+    ...state,
+    hasOlder: hasOlder(state.messages),
     loadOlder,
-    send,
-    edit,
-    remove,
-    react,
-    typing,
-    markRead,
+    send: async (body: string): Promise<void> => {
+      received(await sendMessage(live(), conversationId, body));
+      lastTyping.current = 0;
+    },
+    edit: async (messageId: string, body: string): Promise<void> => {
+      received(await editMessage(live(), messageId, body));
+    },
+    remove: async (messageId: string): Promise<void> => {
+      await deleteMessage(live(), messageId);
+      dispatch({ type: "deleted", messageId, at: new Date().toISOString() });
+    },
+    react: async (messageId: string, emoji: string, on: boolean): Promise<void> => {
+      received(await reactTo(live(), messageId, emoji, on));
+    },
+    /** Says "I am typing" at most every two seconds; best effort (no answer awaited). */
+    typing: () => {
+      const target = live();
+      if (!target || Date.now() - lastTyping.current < TYPING_EVERY_MS) return;
+      lastTyping.current = Date.now();
+      target.emit("chat:typing", { conversationId });
+    },
+    /** Moves the read pointer to `seq`; answers the server's unread count. */
+    markRead: async (seq: number): Promise<{ lastReadSeq: number; unread: number }> => {
+      const result = await markConversationRead(live(), conversationId, seq);
+      dispatch({ type: "read", lastReadSeq: result.lastReadSeq });
+      return result;
+    },
   };
-}
-
-export function applyReaction(
-  reactions: ChatMessage["reactions"],
-  event: { userId: string; emoji: string; on: boolean },
-): ChatMessage["reactions"] {
-  const existing = reactions.find((reaction) => reaction.emoji === event.emoji);
-  if (event.on) {
-    if (existing?.userIds.includes(event.userId)) return reactions;
-    return existing
-      ? reactions.map((reaction) =>
-          reaction === existing ? { ...reaction, userIds: [...reaction.userIds, event.userId] } : reaction,
-        )
-      : [...reactions, { emoji: event.emoji, userIds: [event.userId] }];
-  }
-  if (!existing) return reactions;
-  return reactions
-    .map((reaction) =>
-      reaction === existing
-        ? { ...reaction, userIds: reaction.userIds.filter((userId) => userId !== event.userId) }
-        : reaction,
-    )
-    .filter((reaction) => reaction.userIds.length > 0);
 }

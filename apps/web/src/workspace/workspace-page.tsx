@@ -1,30 +1,27 @@
 import type { ProjectEventName, ProjectLeftEvent, RealtimeProjectEvent } from "@codepark/protocol";
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../api/client.ts";
 import type { Project } from "../api/types.ts";
 import { useSession } from "../api/use-session.ts";
 import { useConversations } from "../chat/use-conversations.ts";
 import { Link, navigate, useLocation } from "../router.tsx";
-import { ErrorBoundary } from "../ui/error-boundary.tsx";
-import { ErrorMessage, Notice, Spinner } from "../ui/feedback.tsx";
+import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { Header } from "../ui/header.tsx";
 import { Icon } from "../ui/icons.tsx";
+import { LazyRegion } from "../ui/lazy-region.tsx";
 import { useAsync } from "../ui/use-async.ts";
 import type { ConnectionState } from "./connection.ts";
+import { EditorArea } from "./editor-area.tsx";
 import { FileTree } from "./file-tree.tsx";
-import { ConnectionIndicator, PresenceBar } from "./presence-bar.tsx";
-import { Tabs } from "./tabs.tsx";
 import { useFiles } from "./use-files.ts";
 import { useProjectSocket } from "./use-project-socket.ts";
 import { useTabs } from "./use-tabs.ts";
+import { WorkspaceHeader } from "./workspace-header.tsx";
+import { canEditFiles, canPostInChannel, leftMessage, workspaceEffect } from "./workspace-model.ts";
 // panels.css first: workspace.css ends with the narrow-screen rules that override both.
 import "../styles/panels.css";
 import "../styles/workspace.css";
 
-// Monaco (and Yjs) load on demand: the workspace shell renders first.
-const CollabEditor = lazy(() =>
-  import("../editor/collab-editor.tsx").then((m) => ({ default: m.CollabEditor })),
-);
 // The chat panel (messages, composer, markdown) loads when first opened.
 const ChatPanel = lazy(() => import("../chat/chat-panel.tsx").then((m) => ({ default: m.ChatPanel })));
 const HistoryPanel = lazy(() =>
@@ -48,30 +45,17 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
 
   const onEvent = useCallback(
     <K extends ProjectEventName>(name: K, event: RealtimeProjectEvent<K>) => {
-      const data = event as RealtimeProjectEvent<ProjectEventName>;
-      if (name === "file.created" || name === "file.updated" || name === "file.renamed") {
-        if ("file" in data) files.applyFile({ ...data.file, createdAt: data.file.updatedAt });
-      } else if (name === "file.deleted" && "fileId" in data) {
-        files.removeFile(data.fileId);
-        if (event.actorId !== selfId && "path" in data)
-          setNotice(`${data.path} was deleted by another member.`);
-      } else if (name === "project.updated") {
-        project.reload();
-      } else if (name === "project.deleted") {
-        setGone("This project was deleted.");
-      } else if ((name === "member.role_changed" || name === "member.added") && "userId" in data) {
-        if (data.userId === selfId) project.reload();
-      }
+      const effect = workspaceEffect(name, event, selfId);
+      if (effect.kind === "file-changed") files.applyFile(effect.file);
+      else if (effect.kind === "file-removed") {
+        files.removeFile(effect.fileId);
+        if (effect.notice) setNotice(effect.notice);
+      } else if (effect.kind === "reload-project") project.reload();
+      else if (effect.kind === "gone") setGone(effect.message);
     },
     [files.applyFile, files.removeFile, project.reload, selfId],
   );
-  const onLeft = useCallback((event: ProjectLeftEvent) => {
-    setGone(
-      event.reason === "project_deleted"
-        ? "This project was deleted."
-        : "You no longer have access to this project.",
-    );
-  }, []);
+  const onLeft = useCallback((event: ProjectLeftEvent) => setGone(leftMessage(event)), []);
   const realtime = useProjectSocket(projectId, onEvent, onLeft);
   const conversations = useConversations(realtime.socket, selfId, projectId);
   const self = useMemo(() => ({ id: selfId, name: session?.user.name ?? "" }), [selfId, session?.user.name]);
@@ -103,32 +87,12 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
     [],
   );
 
-  if (gone) {
-    return (
-      <div className="page">
-        <Header />
-        <main className="page-main" id="main">
-          <ErrorMessage error={new Error(gone)} />
-          <Link href="/">Back to your projects</Link>
-        </main>
-      </div>
-    );
-  }
+  if (gone) return <WorkspaceUnavailable error={new Error(gone)} />;
   if (project.loading && !project.data) return <Spinner label="Opening the project…" />;
-  if (!project.data) {
-    return (
-      <div className="page">
-        <Header />
-        <main className="page-main" id="main">
-          <ErrorMessage error={project.error} />
-          <Link href="/">Back to your projects</Link>
-        </main>
-      </div>
-    );
-  }
+  if (!project.data) return <WorkspaceUnavailable error={project.error} />;
 
   const role = project.data.role;
-  const readOnly = !(role === "owner" || role === "editor" || session?.user.role === "admin");
+  const readOnly = !canEditFiles(role, session?.user.role);
   const activeFile = files.files.find((file) => file.id === tabs.activeId) ?? null;
   const openFile = (file: { id: string }) => {
     tabs.open(file.id);
@@ -137,39 +101,19 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
 
   return (
     <div className={`workspace${treeOpen ? " tree-open" : ""}`}>
-      <Header>
-        <button
-          type="button"
-          className="tree-toggle"
-          aria-expanded={treeOpen}
-          aria-controls="file-sidebar"
-          onClick={() => setTreeOpen((open) => !open)}
-        >
-          Files
-        </button>
-        <h1 className="workspace-title">{project.data.name}</h1>
-        <PresenceBar presence={realtime.presence} files={files.files} selfId={selfId} />
-        <ConnectionIndicator
-          state={tabs.activeId ? (states[tabs.activeId] ?? null) : null}
-          realtime={realtime.status}
-        />
-        <button
-          type="button"
-          className="chat-toggle"
-          aria-expanded={chatOpen}
-          aria-controls="chat-panel"
-          onClick={() => (chatOpen ? closeChat() : setChatOpen(true))}
-          data-testid="chat-toggle"
-        >
-          <Icon name="chat" /> <span className="chat-toggle-label">Chat</span>
-          {conversations.totalUnread > 0 && (
-            <span className="chat-toggle-count">
-              {conversations.totalUnread > 99 ? "99+" : conversations.totalUnread}
-              <span className="visually-hidden"> unread</span>
-            </span>
-          )}
-        </button>
-      </Header>
+      <WorkspaceHeader
+        title={project.data.name}
+        treeOpen={treeOpen}
+        onToggleTree={() => setTreeOpen((open) => !open)}
+        presence={realtime.presence}
+        files={files.files}
+        selfId={selfId}
+        connection={tabs.activeId ? (states[tabs.activeId] ?? null) : null}
+        realtime={realtime.status}
+        chatOpen={chatOpen}
+        onToggleChat={() => (chatOpen ? closeChat() : setChatOpen(true))}
+        unread={conversations.totalUnread}
+      />
       {readOnly && (
         <div className="readonly-banner" role="status" data-testid="readonly-banner">
           <Icon name="lock" /> Read-only: you are {role ? `a ${role}` : "not a member"} in this project, so
@@ -185,80 +129,60 @@ export function WorkspacePage({ projectId }: { projectId: string }) {
             <Link href={`/projects/${projectId}/settings`}>Project settings &amp; members</Link>
           </p>
         </aside>
-        <main className="editor-area" id="main">
-          <div className="editor-toolbar">
-            <Tabs
-              files={tabs.openFiles}
-              activeFileId={tabs.activeId}
-              onSelect={tabs.setActive}
-              onClose={tabs.close}
-            />
-            {activeFile && (
-              <button
-                type="button"
-                className="history-toggle"
-                aria-pressed={historyOpen}
-                onClick={() => setHistoryOpen((open) => !open)}
-              >
-                History
-              </button>
-            )}
-          </div>
-          {tabs.openFiles.length === 0 && (
-            <div className="editor-empty">
-              <Notice>
-                {files.files.length
-                  ? "Open a file from the tree to start editing."
-                  : "Create a file to start."}
-              </Notice>
-            </div>
-          )}
-          {tabs.openFiles.length > 0 && (
-            <ErrorBoundary what="the editor">
-              <Suspense fallback={<Spinner label="Loading the editor…" />}>
-                <CollabEditor
-                  files={tabs.openFiles}
-                  activeFileId={tabs.activeId}
-                  readOnly={readOnly}
-                  onState={onState}
-                />
-              </Suspense>
-            </ErrorBoundary>
-          )}
-        </main>
+        <EditorArea
+          openFiles={tabs.openFiles}
+          activeFileId={tabs.activeId}
+          onSelect={tabs.setActive}
+          onClose={tabs.close}
+          hasFiles={files.files.length > 0}
+          readOnly={readOnly}
+          onState={onState}
+          historyAvailable={activeFile !== null}
+          historyOpen={historyOpen}
+          onToggleHistory={() => setHistoryOpen((open) => !open)}
+        />
         {chatOpen && (
           <aside className="chat-sidebar">
-            <ErrorBoundary what="the chat">
-              <Suspense fallback={<Spinner label="Loading the chat…" />}>
-                <ChatPanel
-                  socket={realtime.socket}
-                  self={self}
-                  conversations={conversations}
-                  projectId={projectId}
-                  projectNames={projectNames}
-                  onClose={closeChat}
-                  canPostInChannel={Boolean(role) || session?.user.role === "admin"}
-                />
-              </Suspense>
-            </ErrorBoundary>
+            <LazyRegion what="the chat" loading="Loading the chat…">
+              <ChatPanel
+                socket={realtime.socket}
+                self={self}
+                conversations={conversations}
+                projectId={projectId}
+                projectNames={projectNames}
+                onClose={closeChat}
+                canPostInChannel={canPostInChannel(role, session?.user.role)}
+              />
+            </LazyRegion>
           </aside>
         )}
         {historyOpen && activeFile && (
           <aside className="history-sidebar">
-            <ErrorBoundary what="the history">
-              <Suspense fallback={<Spinner label="Loading history…" />}>
-                <HistoryPanel
-                  key={activeFile.id}
-                  projectId={projectId}
-                  file={activeFile}
-                  readOnly={readOnly}
-                  onClose={() => setHistoryOpen(false)}
-                />
-              </Suspense>
-            </ErrorBoundary>
+            <LazyRegion what="the history" loading="Loading history…">
+              <HistoryPanel
+                key={activeFile.id}
+                projectId={projectId}
+                file={activeFile}
+                readOnly={readOnly}
+                onClose={() => setHistoryOpen(false)}
+              />
+            </LazyRegion>
           </aside>
         )}
       </div>
+    </div>
+  );
+}
+
+/** The page when the project cannot be shown (deleted, access lost, failed to load). */
+function WorkspaceUnavailable({ error }: { error: unknown }) {
+  return (
+    <div className="page">
+      <Header />
+      <main className="page-main" id="main">
+        <ErrorMessage error={error} />
+        <Link href="/">Back to your projects</Link>
+      </main>
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { ApiClient } from "./harness.ts";
 
-export const mainScript = fileURLToPath(new URL("../src/main.ts", import.meta.url));
+/** The server's entry file, found through its workspace package (a path, not an import: importing would start it). */
+export const mainScript = createRequire(import.meta.url).resolve("@codepark/server/main");
 
 export interface Running {
   child: ChildProcess;

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type App, createApp } from "@codepark/server";
+import type { Clock } from "@codepark/server/clock";
+import { loadConfig } from "@codepark/server/config";
+import type { DatabaseOptions } from "@codepark/server/database";
 import pg from "pg";
-import { type App, createApp } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
-import type { Clock } from "../src/domain/ports/clock.ts";
-import type { DatabaseOptions } from "../src/infra/db/database.ts";
 
 export type Store = "pglite" | "postgres";
 

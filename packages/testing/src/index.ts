@@ -1,0 +1,27 @@
+// The light entry: only Node built-ins and the server. Helpers that pull in yjs, socket.io, SMTP or
+// webhook libraries have their own subpaths, so a suite loads only what it uses.
+export {
+  ApiClient,
+  type ApiResponse,
+  createTestDatabase,
+  registerUser,
+  type Store,
+  startTestServer,
+  TestClock,
+  type TestServer,
+  type TestUser,
+  testStores,
+} from "./harness.ts";
+export { mainScript, type Running, startProcess } from "./processes.ts";
+export {
+  decryptAes128gcm,
+  type FakePushService,
+  makeSubscription,
+  parseVapid,
+  type ReceivedPush,
+  startFakePushService,
+  type TestSubscription,
+  type VapidClaims,
+} from "./push-service.ts";
+export { authenticatorCode } from "./totp-authenticator.ts";
+export { waitFor } from "./wait.ts";
