@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { encodeRecords, JournaledLog } from "../src/domain/collab/journal.ts";
 import { MERGE_RUN } from "../src/domain/collab/merge-runs.ts";
 import { systemClock } from "../src/infra/clock.ts";
+import { encodeRecords, JournaledLog } from "../src/infra/collab/journal.ts";
 import { type Database, openDatabase } from "../src/infra/db/database.ts";
 import { rowsOf } from "../src/infra/queue/runner.ts";
 
