@@ -1,10 +1,10 @@
 import type { Clock } from "../infra/clock.ts";
 import type { SecretBox } from "../infra/crypto/secret-box.ts";
 import type { Db } from "../infra/db/database.ts";
-import type { LocalEventBus } from "../infra/events/local-bus.ts";
 import type { AccessTokens } from "./auth/access-tokens.ts";
 import type { CollabService } from "./collab/service.ts";
 import type { NotificationHub } from "./notifications/hub.ts";
+import type { EventBus } from "./ports/event-bus.ts";
 import type { WebhookSettings } from "./webhooks/settings.ts";
 
 /** What domain commands need from the outside world, built once by the composition root. */
@@ -14,7 +14,7 @@ export interface DomainContext {
   box: SecretBox;
   accessTokens: AccessTokens;
   /** Committed domain events, for this node's transports. Publish only after the transaction commits. */
-  events: LocalEventBus;
+  events: EventBus;
   /** Live documents: file content is read and written through them. */
   collab: CollabService;
   webhooks: WebhookSettings;

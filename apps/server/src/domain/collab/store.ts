@@ -2,11 +2,11 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import type { Clock } from "../../infra/clock.ts";
 import type { Db, Executor } from "../../infra/db/database.ts";
-import type { LocalEventBus } from "../../infra/events/local-bus.ts";
 import { transact } from "../events/outbox.ts";
 import { recordFileEditors } from "../files/editors.ts";
 import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
+import type { EventBus } from "../ports/event-bus.ts";
 import { applySafely } from "./apply.ts";
 import { docSnapshots, docUpdates } from "./schema.ts";
 import type { PendingUpdate, UpdateLog } from "./update-log.ts";
@@ -52,7 +52,7 @@ export class DocumentStore {
     /** Where appends become durable. */
     readonly log: UpdateLog,
     /** Where file.updated goes once a compaction changed the materialised text. */
-    private readonly events: LocalEventBus,
+    private readonly events: EventBus,
   ) {}
 
   async createSnapshot(tx: Executor, fileId: string, content: string): Promise<void> {

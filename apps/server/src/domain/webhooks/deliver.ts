@@ -2,11 +2,11 @@ import { and, eq } from "drizzle-orm";
 import type { Clock } from "../../infra/clock.ts";
 import type { SecretBox } from "../../infra/crypto/secret-box.ts";
 import type { Db } from "../../infra/db/database.ts";
-import type { LocalEventBus } from "../../infra/events/local-bus.ts";
 import { sendWebhookRequest, type WebhookResult } from "../../infra/http/outbound.ts";
 import { webhookHeaders } from "../../infra/http/standard-webhooks.ts";
 import { RetryAt } from "../../infra/queue/job-type.ts";
 import { transact } from "../events/outbox.ts";
+import type { EventBus } from "../ports/event-bus.ts";
 import { webhookAttempts, webhookDeliveries, webhooks } from "./schema.ts";
 import type { WebhookSettings } from "./settings.ts";
 
@@ -14,7 +14,7 @@ export interface DeliveryDeps {
   db: Db;
   clock: Clock;
   box: SecretBox;
-  events: LocalEventBus;
+  events: EventBus;
   settings: WebhookSettings;
   /** Test seam: where requests go (defaults to the SSRF-guarded sender). */
   send?: typeof sendWebhookRequest;
