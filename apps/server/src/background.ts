@@ -21,11 +21,11 @@ import {
   sendNotificationEmail,
   sendNotificationPush,
 } from "./domain/notifications/jobs.ts";
+import type { Mailer } from "./domain/ports/mailer.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
 import type { Db } from "./infra/db/database.ts";
-import type { Mailer } from "./infra/mail/mailer.ts";
 import type { PushSender } from "./infra/push/web-push.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
 import { JobRunner } from "./infra/queue/runner.ts";

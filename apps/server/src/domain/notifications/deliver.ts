@@ -1,8 +1,8 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Clock } from "../../infra/clock.ts";
 import type { Db } from "../../infra/db/database.ts";
-import type { Mailer } from "../../infra/mail/mailer.ts";
 import type { PushResult, PushSender } from "../../infra/push/web-push.ts";
+import type { Mailer } from "../ports/mailer.ts";
 import { users } from "../users/schema.ts";
 import { notifications, pushSubscriptions } from "./schema.ts";
 import { type Links, renderDigest, renderEmail, renderPush } from "./templates.ts";
