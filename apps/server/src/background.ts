@@ -21,11 +21,11 @@ import {
   sendNotificationPush,
 } from "./domain/notifications/jobs.ts";
 import type { Db } from "./domain/ports/database.ts";
+import type { Mailer } from "./domain/ports/mailer.ts";
 import type { PushSender } from "./domain/ports/push.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
-import type { Mailer } from "./infra/mail/mailer.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
 import { JobRunner } from "./infra/queue/runner.ts";
 import { Scheduler } from "./infra/queue/schedules.ts";

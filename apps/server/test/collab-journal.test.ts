@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { encodeRecords, JournaledLog } from "../src/domain/collab/journal.ts";
 import { MERGE_RUN } from "../src/domain/collab/merge-runs.ts";
 import { type Database, rowsOf } from "../src/domain/ports/database.ts";
 import { systemClock } from "../src/infra/clock.ts";
+import { encodeRecords, JournaledLog } from "../src/infra/collab/journal.ts";
 import { openDatabase } from "../src/infra/db/database.ts";
 
 /** The embedded store's write-ahead journal, on a real file-backed PGlite and real files. */

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
-import type { Mailer } from "../../infra/mail/mailer.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Db } from "../ports/database.ts";
+import type { Mailer } from "../ports/mailer.ts";
 import type { PushResult, PushSender } from "../ports/push.ts";
 import { users } from "../users/schema.ts";
 import { notifications, pushSubscriptions } from "./schema.ts";

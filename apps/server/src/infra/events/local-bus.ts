@@ -1,13 +1,13 @@
 import type { DomainEvent } from "@codepark/protocol";
-
-export type EventHandler = (event: DomainEvent) => void;
+import type { EventBus, EventHandler } from "../../domain/ports/event-bus.ts";
 
 /**
  * In-process delivery of committed domain events to this node's transports (realtime rooms,
- * collaboration revocation). A handler that throws is isolated from the others and the publisher.
+ * collaboration revocation), synchronously inside publish(). A handler that throws is isolated from
+ * the others and the publisher. Each subscribe() is its own subscription, even of the same function.
  */
-export class LocalEventBus {
-  readonly #handlers = new Set<EventHandler>();
+export class LocalEventBus implements EventBus {
+  readonly #subscriptions = new Set<{ handler: EventHandler }>();
   readonly #onError: (error: unknown, event: DomainEvent) => void;
 
   constructor(onError: (error: unknown, event: DomainEvent) => void = () => {}) {
@@ -15,7 +15,7 @@ export class LocalEventBus {
   }
 
   publish(event: DomainEvent): void {
-    for (const handler of this.#handlers) {
+    for (const { handler } of this.#subscriptions) {
       try {
         handler(event);
       } catch (error) {
@@ -25,7 +25,10 @@ export class LocalEventBus {
   }
 
   subscribe(handler: EventHandler): () => void {
-    this.#handlers.add(handler);
-    return () => this.#handlers.delete(handler);
+    const subscription = { handler };
+    this.#subscriptions.add(subscription);
+    return () => {
+      this.#subscriptions.delete(subscription);
+    };
   }
 }

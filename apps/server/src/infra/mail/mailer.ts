@@ -2,24 +2,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createTransport } from "nodemailer";
+import type { Mailer } from "../../domain/ports/mailer.ts";
 
 /**
- * Outbound email. With SMTP_URL it is sent over SMTP; without, every message is written as an
- * RFC 822 `.eml` file under DATA_DIR/mail, so a developer can open what would have gone out.
+ * The Mailer port (domain/ports/mailer.ts). With SMTP_URL mail is sent over SMTP; without, every
+ * message is written as an RFC 822 `.eml` file under DATA_DIR/mail, so a developer can open what
+ * would have gone out.
  */
-
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
-
-export interface Mailer {
-  /** Resolves once the message is accepted (by the SMTP server, or written); throws otherwise, so a durable job retries it. */
-  send(message: MailMessage): Promise<void>;
-  close(): Promise<void>;
-}
 
 export interface MailerOptions {
   /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://user:pass@host:465; unset: .eml files. */

@@ -1,8 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type FakePushService, makeSubscription, startFakePushService } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import webpush from "web-push";
-import { type FakePushService, makeSubscription, startFakePushService } from "../../../test/push-service.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
 import { openDatabase } from "../db/database.ts";
 import { createPushSender, loadOrCreateVapidKeys, MAX_PUSH_PAYLOAD_BYTES } from "./web-push.ts";

@@ -11,11 +11,12 @@ import {
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import * as Y from "yjs";
-import type { Clock } from "../ports/clock.ts";
-import type { Database } from "../ports/database.ts";
-import { rowsOf } from "../ports/database.ts";
-import { inMergeRuns } from "./merge-runs.ts";
-import { APPEND_UPDATES_SQL, appendParams, type PendingUpdate, type UpdateLog } from "./update-log.ts";
+import { inMergeRuns } from "../../domain/collab/merge-runs.ts";
+import type { PendingUpdate, UpdateLog } from "../../domain/collab/update-log.ts";
+import type { Clock } from "../../domain/ports/clock.ts";
+import type { Database } from "../../domain/ports/database.ts";
+import { rowsOf } from "../../domain/ports/database.ts";
+import { APPEND_UPDATES_SQL, appendParams } from "./table-log.ts";
 
 const SEGMENT_FILE = /^(\d{12})\.log$/;
 const HEADER_BYTES = 6;
@@ -235,9 +236,9 @@ export class JournaledLog implements UpdateLog {
 }
 
 /**
- * A document's updates in a flush become one log entry per run of them (see merge-runs.ts), those
- * updates merged (Yjs merges without loading the document). A hundred keystrokes cost one row to
- * write, read back and delete instead of a hundred.
+ * A document's updates in a flush become one log entry per run of them (see
+ * domain/collab/merge-runs.ts), those updates merged (Yjs merges without loading the document). A
+ * hundred keystrokes cost one row to write, read back and delete instead of a hundred.
  */
 export function mergePerDocument(batch: readonly PendingUpdate[]): PendingUpdate[] {
   const byFile = new Map<string, Uint8Array[]>();
