@@ -1,4 +1,4 @@
-/** Every table, gathered for drizzle (typed queries) and drizzle-kit (migrations). */
+/** Every table, gathered for drizzle-kit (migrations) only: at run time each domain module queries its own tables. */
 
 export { auditLog } from "../../domain/audit/schema.ts";
 export { apiKeys, instanceSecrets, refreshTokens, sessions } from "../../domain/auth/schema.ts";
