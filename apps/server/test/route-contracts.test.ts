@@ -110,6 +110,28 @@ describe("the /api/v1 scope", () => {
     await app.close();
   });
 
+  it("answers a 204 without a body, and lets a handler pick another of its statuses", async () => {
+    const gone = { ...route, method: "DELETE", query: undefined, responses: { 204: null } } as const;
+    const made = {
+      ...route,
+      method: "POST",
+      query: undefined,
+      responses: { 200: z.object({ made: z.boolean() }), 201: z.object({ made: z.boolean() }) },
+    } as const;
+    const app = await scope((api) => {
+      mount(api, gone, () => ({ ignored: true }));
+      mount(api, made, ({ reply }) => {
+        reply.code(201);
+        return { made: true };
+      });
+    });
+    const deleted = await app.inject({ method: "DELETE", url: `${API_BASE_PATH}/ping` });
+    expect([deleted.statusCode, deleted.body]).toEqual([204, ""]);
+    const created = await app.inject({ method: "POST", url: `${API_BASE_PATH}/ping` });
+    expect([created.statusCode, created.json()]).toEqual([201, { made: true }]);
+    await app.close();
+  });
+
   it("refuses a route that is not a contract", async () => {
     await expect(scope((api) => api.get("/hand-written", async () => ({})))).rejects.toThrow(
       /GET \/api\/v1\/hand-written is not declared as a route contract/,

@@ -66,6 +66,9 @@ type SchemaOf<R, K extends "params" | "query" | "body"> = R extends {
   ? S
   : undefined;
 
+/** The empty object type: `Empty extends T` holds when every key of T is optional. */
+type Empty = Record<never, never>;
+
 /** `{ [key]: input }`, optional when the input may be left out; absent when the route has no such part. */
 type InputPart<K extends string, S> = S extends z.ZodType
   ? Empty extends z.input<S>
@@ -75,10 +78,7 @@ type InputPart<K extends string, S> = S extends z.ZodType
       : { [P in K]: z.input<S> }
   : { [P in K]?: never };
 
-/** The empty object type: `Empty extends T` holds when every key of T is optional. */
-type Empty = Record<never, never>;
-
-type Simplify<T> = { [K in keyof T]: T[K] } & {};
+type Simplify<T> = { [K in keyof T]: T[K] } & Empty;
 
 /** What a caller gives a route: `{ params, query, body }`, each typed by the contract's schema input. */
 export type RouteInput<R extends RouteContract> = Simplify<

@@ -21,7 +21,7 @@ import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import { requireAuthentication } from "./authenticate.ts";
 import { operationsRoutes } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
-import { type BoundRoute, bind, mountAll, onlyContractRoutes } from "./route.ts";
+import { bind, mountAll, onlyContractRoutes } from "./route.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -139,7 +139,7 @@ export async function buildHttpServer({
   // The API: every route is a contract of @codepark/protocol (apiRoutes) with a handler here. Its
   // `auth` decides where it is mounted: public routes as they are, the others behind the bearer check.
   const routes = [
-    ...bind(apiRoutes.meta, { openapi: () => app.swagger() as unknown as Record<string, unknown> }),
+    ...bind(apiRoutes.meta, { openapi: () => ({ ...app.swagger() }) }),
     ...authRoutes(ctx),
     ...accountRoutes(ctx),
     ...adminRoutes(ctx),
@@ -148,17 +148,15 @@ export async function buildHttpServer({
     ...webhookRoutes(ctx),
     ...notificationRoutes(ctx, push),
   ];
-  const isPublic = (route: BoundRoute) => route.contract.auth === "public";
+  const publicRoutes = routes.filter((route) => route.contract.auth === "public");
+  const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");
   await app.register(
     async (api) => {
       onlyContractRoutes(api);
-      mountAll(api, routes.filter(isPublic));
+      mountAll(api, publicRoutes);
       await api.register(async (authed) => {
         requireAuthentication(authed, ctx);
-        mountAll(
-          authed,
-          routes.filter((route) => !isPublic(route)),
-        );
+        mountAll(authed, authenticatedRoutes);
       });
     },
     { prefix: API_BASE_PATH },
