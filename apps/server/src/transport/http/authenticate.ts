@@ -21,11 +21,9 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 /**
  * Makes every route registered on `app` (an encapsulated scope) require a bearer credential:
  * an access token or an API key. Runs before the body is parsed, so anonymous uploads are cheap to refuse.
+ * (Each route's OpenAPI security requirement comes from its contract: see route.ts.)
  */
 export function requireAuthentication(app: FastifyInstance, ctx: Services): void {
-  app.addHook("onRoute", (route) => {
-    route.schema = { ...route.schema, security: [{ bearerAuth: [] }] } as typeof route.schema;
-  });
   app.addHook("onRequest", async (request) => {
     const token = bearerToken(request);
     if (!token)

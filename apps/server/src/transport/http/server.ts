@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { API_BASE_PATH, apiRoutes } from "@codepark/protocol/api";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
@@ -16,26 +17,19 @@ import type { PushSender } from "../../domain/ports/push.ts";
 import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
-import { apiKeyRoutes } from "./account/api-keys.ts";
-import { accountRoutes } from "./account/routes.ts";
-import { auditRoutes } from "./audit/routes.ts";
-import { publicAuthRoutes } from "./auth/routes.ts";
 import { requireAuthentication } from "./authenticate.ts";
-import { chatRoutes } from "./chat/routes.ts";
-import { eventTypeRoutes } from "./event-types/routes.ts";
-import { fileRoutes } from "./files/routes.ts";
-import { jobRoutes } from "./jobs/routes.ts";
-import { notificationRoutes } from "./notifications/routes.ts";
 import { operationsRoutes, type StorageProbe } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
-import { memberRoutes } from "./projects/members.ts";
-import { projectRoutes } from "./projects/routes.ts";
-import { pushRoutes } from "./push/routes.ts";
+import { bind, mountAll, onlyContractRoutes } from "./route.ts";
+import { accountRoutes } from "./routes/account.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { chatRoutes } from "./routes/chat.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
+import { projectRoutes } from "./routes/projects.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { refuseUnstorableText } from "./text-guard.ts";
-import { userRoutes } from "./users/routes.ts";
-import { versionRoutes } from "./versions/routes.ts";
 import { serveWebApp } from "./web-app.ts";
-import { webhookRoutes } from "./webhooks/routes.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** The web app's production build (apps/web/dist). */
@@ -137,30 +131,34 @@ export async function buildHttpServer({
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
+  // Outside the API, and not contracts: liveness, readiness, metrics (operationsRoutes), the docs UI
+  // (swaggerUi) and the web app's files (serveWebApp).
   await app.register(operationsRoutes, { database, metrics });
+
+  // The API: every route is a contract of @codepark/protocol (apiRoutes) with a handler here. Its
+  // `auth` decides where it is mounted: public routes as they are, the others behind the bearer check.
+  const routes = [
+    ...bind(apiRoutes.meta, { openapi: () => ({ ...app.swagger() }) }),
+    ...authRoutes(ctx),
+    ...accountRoutes(ctx),
+    ...adminRoutes(ctx),
+    ...projectRoutes(ctx),
+    ...chatRoutes(ctx),
+    ...webhookRoutes(ctx),
+    ...notificationRoutes(ctx, push),
+  ];
+  const publicRoutes = routes.filter((route) => route.contract.auth === "public");
+  const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");
   await app.register(
     async (api) => {
-      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-      await api.register(publicAuthRoutes, { ctx });
-      await api.register(eventTypeRoutes);
+      onlyContractRoutes(api);
+      mountAll(api, publicRoutes);
       await api.register(async (authed) => {
         requireAuthentication(authed, ctx);
-        await authed.register(accountRoutes, { ctx });
-        await authed.register(apiKeyRoutes, { ctx });
-        await authed.register(userRoutes, { ctx });
-        await authed.register(projectRoutes, { ctx });
-        await authed.register(memberRoutes, { ctx });
-        await authed.register(fileRoutes, { ctx });
-        await authed.register(versionRoutes, { ctx });
-        await authed.register(webhookRoutes, { ctx });
-        await authed.register(jobRoutes, { ctx });
-        await authed.register(chatRoutes, { ctx });
-        await authed.register(auditRoutes, { ctx });
-        await authed.register(notificationRoutes, { ctx });
-        await authed.register(pushRoutes, { ctx, push });
+        mountAll(authed, authenticatedRoutes);
       });
     },
-    { prefix: "/api/v1" },
+    { prefix: API_BASE_PATH },
   );
 
   return app;
