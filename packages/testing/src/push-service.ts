@@ -9,6 +9,7 @@ import {
 } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ArrivalLog } from "./wait.ts";
 
 /**
  * A stand-in Web Push service for tests: a local HTTP server that plays the browser's push
@@ -65,8 +66,8 @@ export interface FakePushService {
 export async function startFakePushService(): Promise<FakePushService> {
   const subscriptions = new Map<string, TestSubscription>();
   const statuses = new Map<string, number>();
-  const received: ReceivedPush[] = [];
-  const waiters = new Set<() => void>();
+  const log = new ArrivalLog<ReceivedPush>("push service");
+  const received = log.items;
 
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -82,7 +83,7 @@ export async function startFakePushService(): Promise<FakePushService> {
           decryptAes128gcm(body, subscription.ecdh, subscription.authSecret).toString("utf8"),
         );
       }
-      received.push({
+      log.push({
         endpoint,
         headers: request.headers,
         body,
@@ -91,7 +92,6 @@ export async function startFakePushService(): Promise<FakePushService> {
         status,
       });
       response.writeHead(status).end();
-      for (const wake of waiters) wake();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -108,27 +108,7 @@ export async function startFakePushService(): Promise<FakePushService> {
     respondWith(endpoint, status) {
       statuses.set(endpoint, status);
     },
-    waitFor(count, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (received.length < count) return;
-          cleanup();
-          resolve(received);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(`push service got ${received.length} of ${count} messages within ${timeoutMs} ms`),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs) => log.waitFor(count, timeoutMs),
     close() {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

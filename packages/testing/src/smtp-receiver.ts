@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
+import { ArrivalLog } from "./wait.ts";
 
 /**
  * A real SMTP server in-process for tests (smtp-server), plain text on 127.0.0.1 with AUTH
@@ -34,8 +35,8 @@ export interface SmtpReceiver {
 }
 
 export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Promise<SmtpReceiver> {
-  const messages: ReceivedMail[] = [];
-  const waiters = new Set<() => void>();
+  const log = new ArrivalLog<ReceivedMail>("SMTP receiver");
+  const messages = log.items;
   const server = new SMTPServer({
     logger: false,
     // No certificate to offer: a client must not try to upgrade.
@@ -63,7 +64,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
         simpleParser(raw)
           .then((parsed) => {
             const from = session.envelope.mailFrom;
-            messages.push({
+            log.push({
               envelope: {
                 from: from ? from.address : null,
                 to: session.envelope.rcptTo.map((recipient) => recipient.address),
@@ -73,7 +74,6 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
               raw,
             });
             callback();
-            for (const wake of waiters) wake();
           })
           .catch((error: Error) => callback(error));
       });
@@ -94,27 +94,7 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     port,
     url: `smtp://${credentials}127.0.0.1:${port}`,
     messages,
-    waitFor(count, timeoutMs = 5_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (messages.length < count) return;
-          cleanup();
-          resolve(messages);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new Error(`SMTP receiver got ${messages.length} of ${count} messages within ${timeoutMs} ms`),
-          );
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
-    },
+    waitFor: (count, timeoutMs) => log.waitFor(count, timeoutMs),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
