@@ -28,7 +28,43 @@ export {
   readResult,
 } from "./chat.ts";
 export { id, isoDate, pageOf, pageQuery, problem } from "./common.ts";
-export * from "./notifications.ts";
+export type {
+  HttpMethod,
+  RouteAuth,
+  RouteContract,
+  RouteGroup,
+  RouteInput,
+  RouteOutput,
+  RouteRequest,
+  RouteResponses,
+  RouteStatus,
+} from "./contract.ts";
+export {
+  API_BASE_PATH,
+  defineRoute,
+  httpMethods,
+  pathParamNames,
+  routeRequest,
+  successStatuses,
+} from "./contract.ts";
+export type {
+  Notification,
+  NotificationChannel,
+  NotificationKind,
+  NotificationPreferences,
+  UnreadCount,
+} from "./notifications.ts";
+export {
+  emailDigestMinutes,
+  notification,
+  notificationChannels,
+  notificationIdsBody,
+  notificationKinds,
+  notificationListQuery,
+  notificationPreferences,
+  notificationPreferencesBody,
+  unreadCount,
+} from "./notifications.ts";
 export type { Project } from "./projects.ts";
 export {
   file,
@@ -47,8 +83,12 @@ export {
   versionWithContent,
 } from "./projects.ts";
 export { pushSubscription, pushSubscriptionCreateBody, vapidPublicKey } from "./push.ts";
+export type { ApiRoutes } from "./routes/index.ts";
+export { apiRoutes } from "./routes/index.ts";
 export {
   job,
+  jobListQuery,
+  jobStates,
   webhook,
   webhookAttempt,
   webhookCreateBody,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { webhookEventNames } from "../events.ts";
-import { id, isoDate } from "./common.ts";
+import { id, isoDate, pageQuery } from "./common.ts";
 
 const eventName = z.enum(webhookEventNames);
 
@@ -48,15 +48,23 @@ export const webhookDelivery = z.object({
   updatedAt: isoDate,
 });
 
+/** A job's life: pending → running → completed, or dead after its last failed attempt. */
+export const jobStates = ["pending", "running", "completed", "dead"] as const;
+
 export const job = z.object({
   id: z.number().int(),
   queue: z.string(),
   name: z.string(),
-  state: z.enum(["pending", "running", "completed", "dead"]),
+  state: z.enum(jobStates),
   attempts: z.number().int(),
   maxAttempts: z.number().int(),
   runAt: isoDate,
   lastError: z.string().nullable(),
   createdAt: isoDate,
   finishedAt: isoDate.nullable(),
+});
+
+export const jobListQuery = pageQuery.extend({
+  state: z.enum(jobStates).optional(),
+  queue: z.string().max(64).optional(),
 });

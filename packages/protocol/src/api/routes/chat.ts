@@ -1,0 +1,158 @@
+import { z } from "zod";
+import {
+  chatMessage,
+  conversation,
+  conversationCreateBody,
+  messageBody,
+  reactionBody,
+  readBody,
+  readResult,
+} from "../chat.ts";
+import { id, pageOf, pageQuery } from "../common.ts";
+import { defineRoute } from "../contract.ts";
+
+const tags = ["chat"];
+const params = z.object({ id });
+
+/**
+ * Project channels and direct conversations: messages, reactions, read receipts. Reading needs
+ * projects:read, posting and reacting projects:write; editing or deleting your own message, and
+ * marking read, need only projects:read (the domain checks read access, then authorship).
+ */
+export const chatRoutes = {
+  projectChannel: defineRoute({
+    method: "GET",
+    path: "/projects/:id/conversation",
+    tags,
+    summary: "The project's channel",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    responses: { 200: conversation },
+  }),
+  listProjectMessages: defineRoute({
+    method: "GET",
+    path: "/projects/:id/messages",
+    tags,
+    summary: "The project channel's messages, newest first",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    query: pageQuery,
+    responses: { 200: pageOf(chatMessage) },
+  }),
+  postProjectMessage: defineRoute({
+    method: "POST",
+    path: "/projects/:id/messages",
+    tags,
+    summary: "Post in the project channel (@name mentions a member)",
+    auth: "user",
+    scope: "projects:write",
+    params,
+    body: messageBody,
+    responses: { 201: chatMessage },
+  }),
+  listConversations: defineRoute({
+    method: "GET",
+    path: "/conversations",
+    tags,
+    summary: "Your conversations with unread counts",
+    auth: "user",
+    responses: { 200: z.object({ items: z.array(conversation), nextCursor: z.null() }) },
+  }),
+  openDirect: defineRoute({
+    method: "POST",
+    path: "/conversations",
+    tags,
+    summary: "Open a direct conversation with someone you share a project with",
+    auth: "user",
+    body: conversationCreateBody,
+    // 201 when it was created, 200 when it already existed.
+    responses: { 200: conversation, 201: conversation },
+  }),
+  getConversation: defineRoute({
+    method: "GET",
+    path: "/conversations/:id",
+    tags,
+    summary: "One conversation",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    responses: { 200: conversation },
+  }),
+  listMessages: defineRoute({
+    method: "GET",
+    path: "/conversations/:id/messages",
+    tags,
+    summary: "Messages, newest first (cursor: the last seq seen)",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    query: pageQuery,
+    responses: { 200: pageOf(chatMessage) },
+  }),
+  postMessage: defineRoute({
+    method: "POST",
+    path: "/conversations/:id/messages",
+    tags,
+    summary: "Post a message",
+    auth: "user",
+    scope: "projects:write",
+    params,
+    body: messageBody,
+    responses: { 201: chatMessage },
+  }),
+  markRead: defineRoute({
+    method: "POST",
+    path: "/conversations/:id/read",
+    tags,
+    summary: "Mark read up to a seq (never moves back)",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    body: readBody,
+    responses: { 200: readResult },
+  }),
+  editMessage: defineRoute({
+    method: "PATCH",
+    path: "/messages/:id",
+    tags,
+    summary: "Edit your message",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    body: messageBody,
+    responses: { 200: chatMessage },
+  }),
+  deleteMessage: defineRoute({
+    method: "DELETE",
+    path: "/messages/:id",
+    tags,
+    summary: "Delete your message (it keeps its place)",
+    auth: "user",
+    scope: "projects:read",
+    params,
+    responses: { 204: null },
+  }),
+  react: defineRoute({
+    method: "POST",
+    path: "/messages/:id/reactions",
+    tags,
+    summary: "React to a message",
+    auth: "user",
+    scope: "projects:write",
+    params,
+    body: reactionBody,
+    responses: { 200: chatMessage },
+  }),
+  unreact: defineRoute({
+    method: "DELETE",
+    path: "/messages/:id/reactions/:emoji",
+    tags,
+    summary: "Take your reaction back",
+    auth: "user",
+    scope: "projects:write",
+    params: z.object({ id, emoji: z.string().min(1).max(32) }),
+    responses: { 200: chatMessage },
+  }),
+};
