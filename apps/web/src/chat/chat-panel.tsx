@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { api, getAll } from "../api/client.ts";
-import type { Conversation, Member } from "../api/types.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
+import type { Conversation } from "../api/types.ts";
 import { type AppSocket, useRealtime } from "../realtime/socket.ts";
 import { colorFor } from "../ui/colors.ts";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
@@ -77,7 +77,9 @@ export function ChatPanel({
   const membersProject = active?.kind === "project" ? active.projectId : projectId;
   const members = useAsync(
     (signal) =>
-      membersProject ? getAll<Member>(`/projects/${membersProject}/members`, signal) : Promise.resolve([]),
+      membersProject
+        ? getAll(apiRoutes.members.list, { params: { id: membersProject } }, { signal })
+        : Promise.resolve([]),
     [membersProject],
   );
   const people = useMemo(() => {
@@ -94,7 +96,7 @@ export function ChatPanel({
     onSelect?.(conversationId);
   };
   const start = useAction(async (userId: string) => {
-    const conversation = await api.post<Conversation>("/conversations", { userId });
+    const conversation = await call(apiRoutes.chat.openDirect, { body: { userId } });
     conversations.upsert(conversation);
     select(conversation.id);
   });

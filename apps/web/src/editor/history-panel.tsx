@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { api } from "../api/client.ts";
-import type { FileInfo, FileWithContent, Page, Version, VersionWithContent } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
+import type { FileInfo, Version, VersionWithContent } from "../api/types.ts";
 import { ConfirmDialog } from "../ui/dialog.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { formatBytes, formatDate } from "../ui/format.ts";
@@ -25,30 +25,43 @@ export function HistoryPanel({
   readOnly: boolean;
   onClose: () => void;
 }) {
-  const base = `/projects/${projectId}/files/${file.id}/versions`;
+  const fileId = file.id;
   const [versions, setVersions] = useState<Version[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [restoring, setRestoring] = useState<VersionWithContent | null>(null);
   const list = useAsync(
     async (signal) => {
-      const page = await api.get<Page<Version>>(`${base}?limit=50`, signal);
+      const page = await call(
+        apiRoutes.versions.list,
+        { params: { id: projectId, fileId }, query: { limit: 50 } },
+        { signal },
+      );
       setVersions(page.items);
       setCursor(page.nextCursor);
       return page;
     },
-    [base],
+    [projectId, fileId],
   );
   const more = useAction(async () => {
-    const page = await api.get<Page<Version>>(`${base}?limit=50&cursor=${encodeURIComponent(cursor!)}`);
+    const page = await call(apiRoutes.versions.list, {
+      params: { id: projectId, fileId },
+      query: { limit: 50, cursor: cursor! },
+    });
     setVersions((current) => [...current, ...page.items]);
     setCursor(page.nextCursor);
     return page;
   });
   const selected = useAsync(
     (signal) =>
-      selectedId ? api.get<VersionWithContent>(`${base}/${selectedId}`, signal) : Promise.resolve(undefined),
-    [base, selectedId],
+      selectedId
+        ? call(
+            apiRoutes.versions.get,
+            { params: { id: projectId, fileId, versionId: selectedId } },
+            { signal },
+          )
+        : Promise.resolve(undefined),
+    [projectId, fileId, selectedId],
   );
   return (
     <section className="history-panel" aria-labelledby="history-title">
@@ -58,7 +71,7 @@ export function HistoryPanel({
           Close
         </button>
       </div>
-      {!readOnly && <NameVersionForm base={base} onNamed={list.reload} />}
+      {!readOnly && <NameVersionForm projectId={projectId} fileId={fileId} onNamed={list.reload} />}
       {list.loading && <Spinner label="Loading versions…" />}
       <ErrorMessage error={list.error} />
       {!list.loading && versions.length === 0 && !list.error && (
@@ -127,7 +140,9 @@ export function HistoryPanel({
           }
           confirmLabel="Restore"
           onConfirm={async () => {
-            await api.post(`${base}/${restoring.id}/restore`);
+            await call(apiRoutes.versions.restore, {
+              params: { id: projectId, fileId, versionId: restoring.id },
+            });
             list.reload();
           }}
           onClose={() => setRestoring(null)}
@@ -148,7 +163,7 @@ function CurrentDiff({
 }) {
   // The live text when the file is open in a tab (VersionDiff follows it); otherwise the server's.
   const current = useAsync(
-    (signal) => api.get<FileWithContent>(`/projects/${projectId}/files/${file.id}`, signal),
+    (signal) => call(apiRoutes.files.get, { params: { id: projectId, fileId: file.id } }, { signal }),
     [projectId, file.id],
   );
   if (current.loading) return <Spinner label="Loading the current text…" />;
@@ -163,10 +178,21 @@ function CurrentDiff({
   );
 }
 
-function NameVersionForm({ base, onNamed }: { base: string; onNamed: () => void }) {
+function NameVersionForm({
+  projectId,
+  fileId,
+  onNamed,
+}: {
+  projectId: string;
+  fileId: string;
+  onNamed: () => void;
+}) {
   const [name, setName] = useState("");
   const save = useAction(async () => {
-    const version = await api.post<VersionWithContent>(base, { name });
+    const version = await call(apiRoutes.versions.create, {
+      params: { id: projectId, fileId },
+      body: { name },
+    });
     setName("");
     onNamed();
     return version;

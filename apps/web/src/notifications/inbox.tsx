@@ -1,6 +1,6 @@
 import { type MouseEvent, useEffect, useId, useRef, useState } from "react";
-import { api } from "../api/client.ts";
-import type { Notification, Page, UnreadCount } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
+import type { Notification } from "../api/types.ts";
 import type { AppSocket } from "../realtime/socket.ts";
 import { Link, navigate } from "../router.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
@@ -12,10 +12,10 @@ import { KIND_LABELS } from "./kinds.ts";
 import "../styles/notifications.css";
 
 type Filter = "all" | "unread" | "archived";
-const FILTERS: { id: Filter; label: string; query: string }[] = [
-  { id: "all", label: "All", query: "" },
-  { id: "unread", label: "Unread", query: "&unread=true" },
-  { id: "archived", label: "Archived", query: "&archived=true" },
+const FILTERS: { id: Filter; label: string; query: { unread?: "true"; archived?: "true" } }[] = [
+  { id: "all", label: "All", query: {} },
+  { id: "unread", label: "Unread", query: { unread: "true" } },
+  { id: "archived", label: "Archived", query: { archived: "true" } },
 ];
 const PAGE = 20;
 
@@ -43,7 +43,7 @@ export function Inbox({
 
   const list = useAsync(
     async (signal) => {
-      const page = await api.get<Page<Notification>>(`/notifications?limit=${PAGE}${query}`, signal);
+      const page = await call(apiRoutes.notifications.list, { query: { ...query, limit: PAGE } }, { signal });
       setItems(page.items);
       setCursor(page.nextCursor);
       return page;
@@ -51,9 +51,9 @@ export function Inbox({
     [query],
   );
   const more = useAction(async () => {
-    const page = await api.get<Page<Notification>>(
-      `/notifications?limit=${PAGE}${query}&cursor=${encodeURIComponent(cursor!)}`,
-    );
+    const page = await call(apiRoutes.notifications.list, {
+      query: { ...query, limit: PAGE, cursor: cursor! },
+    });
     setItems((current) => [
       ...current,
       ...page.items.filter((item) => !current.some((known) => known.id === item.id)),
@@ -61,8 +61,12 @@ export function Inbox({
     setCursor(page.nextCursor);
   });
   const act = useAction(async (action: "read" | "archive" | "read-all", ids: string[] = []) => {
-    const path = action === "read-all" ? "/notifications/read-all" : `/notifications/${action}`;
-    const result = await api.post<UnreadCount>(path, action === "read-all" ? undefined : { ids });
+    const result =
+      action === "read-all"
+        ? await call(apiRoutes.notifications.markAllRead)
+        : await call(action === "read" ? apiRoutes.notifications.markRead : apiRoutes.notifications.archive, {
+            body: { ids },
+          });
     onUnread(result.unread);
     const now = new Date().toISOString();
     setItems((current) =>

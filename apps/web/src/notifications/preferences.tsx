@@ -1,5 +1,5 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import type { NotificationChannel, NotificationKind, NotificationPreferences } from "../api/types.ts";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { useAction, useAsync } from "../ui/use-async.ts";
@@ -29,10 +29,7 @@ export function NotificationSettings() {
 }
 
 function PreferencesSection() {
-  const saved = useAsync(
-    (signal) => api.get<NotificationPreferences>("/notification-preferences", signal),
-    [],
-  );
+  const saved = useAsync((signal) => call(apiRoutes.notifications.getPreferences, {}, { signal }), []);
   const [draft, setDraft] = useState<NotificationPreferences | null>(null);
   const [savedNow, setSavedNow] = useState(false);
   useEffect(() => {
@@ -40,9 +37,8 @@ function PreferencesSection() {
   }, [saved.data]);
   const save = useAction(async () => {
     if (!draft) return;
-    const result = await api.put<NotificationPreferences>("/notification-preferences", {
-      emailDigestMinutes: draft.emailDigestMinutes,
-      kinds: draft.kinds,
+    const result = await call(apiRoutes.notifications.updatePreferences, {
+      body: { emailDigestMinutes: draft.emailDigestMinutes, kinds: draft.kinds },
     });
     saved.setData(() => result);
     setSavedNow(true);
