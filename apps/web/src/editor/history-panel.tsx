@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { apiRoutes, call } from "../api/client.ts";
 import type { FileInfo, Version, VersionWithContent } from "../api/types.ts";
 import { ConfirmDialog } from "../ui/dialog.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { formatBytes, formatDate } from "../ui/format.ts";
 import { useAction, useAsync } from "../ui/use-async.ts";
+import { NameVersionForm } from "./name-version-form.tsx";
 import { VersionDiff } from "./version-diff.tsx";
 
 const KIND_LABELS = {
@@ -26,17 +27,16 @@ export function HistoryPanel({
   onClose: () => void;
 }) {
   const fileId = file.id;
+  const params = { id: projectId, fileId };
+  const fetchPage = (cursor?: string, signal?: AbortSignal) =>
+    call(apiRoutes.versions.list, { params, query: { limit: 50, cursor } }, { signal });
   const [versions, setVersions] = useState<Version[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [restoring, setRestoring] = useState<VersionWithContent | null>(null);
   const list = useAsync(
     async (signal) => {
-      const page = await call(
-        apiRoutes.versions.list,
-        { params: { id: projectId, fileId }, query: { limit: 50 } },
-        { signal },
-      );
+      const page = await fetchPage(undefined, signal);
       setVersions(page.items);
       setCursor(page.nextCursor);
       return page;
@@ -44,10 +44,7 @@ export function HistoryPanel({
     [projectId, fileId],
   );
   const more = useAction(async () => {
-    const page = await call(apiRoutes.versions.list, {
-      params: { id: projectId, fileId },
-      query: { limit: 50, cursor: cursor! },
-    });
+    const page = await fetchPage(cursor!);
     setVersions((current) => [...current, ...page.items]);
     setCursor(page.nextCursor);
     return page;
@@ -55,11 +52,7 @@ export function HistoryPanel({
   const selected = useAsync(
     (signal) =>
       selectedId
-        ? call(
-            apiRoutes.versions.get,
-            { params: { id: projectId, fileId, versionId: selectedId } },
-            { signal },
-          )
+        ? call(apiRoutes.versions.get, { params: { ...params, versionId: selectedId } }, { signal })
         : Promise.resolve(undefined),
     [projectId, fileId, selectedId],
   );
@@ -71,7 +64,7 @@ export function HistoryPanel({
           Close
         </button>
       </div>
-      {!readOnly && <NameVersionForm projectId={projectId} fileId={fileId} onNamed={list.reload} />}
+      {!readOnly && <NameVersionForm params={params} onNamed={list.reload} />}
       {list.loading && <Spinner label="Loading versions…" />}
       <ErrorMessage error={list.error} />
       {!list.loading && versions.length === 0 && !list.error && (
@@ -140,9 +133,7 @@ export function HistoryPanel({
           }
           confirmLabel="Restore"
           onConfirm={async () => {
-            await call(apiRoutes.versions.restore, {
-              params: { id: projectId, fileId, versionId: restoring.id },
-            });
+            await call(apiRoutes.versions.restore, { params: { ...params, versionId: restoring.id } });
             list.reload();
           }}
           onClose={() => setRestoring(null)}
@@ -175,49 +166,5 @@ function CurrentDiff({
       original={version.content}
       fallback={current.data.content}
     />
-  );
-}
-
-function NameVersionForm({
-  projectId,
-  fileId,
-  onNamed,
-}: {
-  projectId: string;
-  fileId: string;
-  onNamed: () => void;
-}) {
-  const [name, setName] = useState("");
-  const save = useAction(async () => {
-    const version = await call(apiRoutes.versions.create, {
-      params: { id: projectId, fileId },
-      body: { name },
-    });
-    setName("");
-    onNamed();
-    return version;
-  });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void save.run();
-  };
-  return (
-    <form className="name-version" onSubmit={submit}>
-      <label htmlFor="version-name">Name the current state</label>
-      <div className="form-row">
-        <input
-          id="version-name"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          placeholder="e.g. Before refactoring"
-          maxLength={200}
-          required
-        />
-        <button type="submit" disabled={save.busy || !name.trim()}>
-          {save.busy ? "Saving…" : "Save version"}
-        </button>
-      </div>
-      <ErrorMessage error={save.error} />
-    </form>
   );
 }

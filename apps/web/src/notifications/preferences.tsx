@@ -4,19 +4,18 @@ import type { NotificationChannel, NotificationKind, NotificationPreferences } f
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { useAction, useAsync } from "../ui/use-async.ts";
 import { KIND_LABELS, KINDS } from "./kinds.ts";
+import {
+  CHANNELS,
+  DIGESTS,
+  digestOptions,
+  isDirty,
+  isOn,
+  preferencesBody,
+  toggleChannel,
+  withDigest,
+} from "./preferences-model.ts";
 import { disablePush, enablePush, type PushState, pushState } from "./push.ts";
 import "../styles/notifications.css";
-
-const DIGESTS = [
-  { minutes: 0, label: "Off: one email per notification" },
-  { minutes: 15, label: "Every 15 minutes" },
-  { minutes: 60, label: "Hourly" },
-  { minutes: 1440, label: "Daily" },
-];
-const CHANNELS: { id: NotificationChannel; label: string }[] = [
-  { id: "email", label: "Email" },
-  { id: "push", label: "Browser" },
-];
 
 /** Settings → Notifications: which kinds reach you by email and push, the digest, this browser's push. */
 export function NotificationSettings() {
@@ -37,34 +36,21 @@ function PreferencesSection() {
   }, [saved.data]);
   const save = useAction(async () => {
     if (!draft) return;
-    const result = await call(apiRoutes.notifications.updatePreferences, {
-      body: { emailDigestMinutes: draft.emailDigestMinutes, kinds: draft.kinds },
-    });
+    const result = await call(apiRoutes.notifications.updatePreferences, { body: preferencesBody(draft) });
     saved.setData(() => result);
     setSavedNow(true);
   });
-  const dirty =
-    draft !== null && saved.data !== undefined && JSON.stringify(draft) !== JSON.stringify(saved.data);
+  const dirty = isDirty(draft, saved.data);
 
   const toggle = (kind: NotificationKind, channel: NotificationChannel, on: boolean) => {
     setSavedNow(false);
-    setDraft((current) => {
-      if (!current) return current;
-      const switches = current.kinds[kind] ?? { email: false, push: false };
-      return { ...current, kinds: { ...current.kinds, [kind]: { ...switches, [channel]: on } } };
-    });
+    setDraft((current) => current && toggleChannel(current, kind, channel, on));
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void save.run();
   };
-  const digestOptions =
-    draft && !DIGESTS.some((option) => option.minutes === draft.emailDigestMinutes)
-      ? [
-          ...DIGESTS,
-          { minutes: draft.emailDigestMinutes, label: `Every ${draft.emailDigestMinutes} minutes` },
-        ]
-      : DIGESTS;
+  const digests = draft ? digestOptions(draft.emailDigestMinutes) : DIGESTS;
 
   return (
     <section className="card" aria-labelledby="notification-prefs-title">
@@ -101,7 +87,7 @@ function PreferencesSection() {
                       <input
                         type="checkbox"
                         aria-label={`${channel.label}: ${KIND_LABELS[kind].label}`}
-                        checked={draft.kinds[kind]?.[channel.id] ?? false}
+                        checked={isOn(draft, kind, channel.id)}
                         onChange={(event) => toggle(kind, channel.id, event.target.checked)}
                       />
                     </td>
@@ -117,10 +103,10 @@ function PreferencesSection() {
               value={draft.emailDigestMinutes}
               onChange={(event) => {
                 setSavedNow(false);
-                setDraft({ ...draft, emailDigestMinutes: Number(event.target.value) });
+                setDraft(withDigest(draft, Number(event.target.value)));
               }}
             >
-              {digestOptions.map((option) => (
+              {digests.map((option) => (
                 <option key={option.minutes} value={option.minutes}>
                   {option.label}
                 </option>
