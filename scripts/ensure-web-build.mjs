@@ -16,9 +16,17 @@ function newestMtime(path) {
   );
 }
 
-const sources = ["src", "public", "index.html", "vite.config.ts", "precompress.ts", "package.json"].map(
-  (entry) => join(web, entry),
-);
+// The protocol too: the bundle carries its route table and event names.
+const sources = [
+  "src",
+  "public",
+  "index.html",
+  "vite.config.ts",
+  "precompress.ts",
+  "api-routes.ts",
+  "package.json",
+  "../../packages/protocol/src",
+].map((entry) => join(web, entry));
 const stale =
   !existsSync(built) ||
   sources.some((source) => existsSync(source) && newestMtime(source) > statSync(built).mtimeMs);

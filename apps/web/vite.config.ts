@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { apiRoutesTable } from "./api-routes.ts";
 import { precompress } from "./precompress.ts";
 
 export default defineConfig(({ command, mode }) => {
@@ -8,7 +9,7 @@ export default defineConfig(({ command, mode }) => {
   // development build: the server must always serve the production one.
   if (command === "build" && mode === "production") process.env.NODE_ENV = "production";
   return {
-    plugins: [react(), precompress(fileURLToPath(new URL("./dist", import.meta.url)))],
+    plugins: [apiRoutesTable(), react(), precompress(fileURLToPath(new URL("./dist", import.meta.url)))],
     resolve: {
       alias: [
         // y-monaco imports monaco's old entry point, which monaco ≥ 0.56 no longer exports.

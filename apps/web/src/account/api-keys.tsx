@@ -1,6 +1,6 @@
 import type { ApiKeyScope } from "@codepark/protocol";
 import { type FormEvent, useState } from "react";
-import { api, getAll } from "../api/client.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import type { ApiKey, ApiKeyCreated } from "../api/types.ts";
 import { ConfirmDialog } from "../ui/dialog.tsx";
 import { ErrorMessage, Notice, Spinner } from "../ui/feedback.tsx";
@@ -20,7 +20,7 @@ const apiKeyScopes = [
 ] as const satisfies readonly ApiKeyScope[];
 
 export function ApiKeysSection() {
-  const keys = useAsync((signal) => getAll<ApiKey>("/api-keys", signal), []);
+  const keys = useAsync((signal) => getAll(apiRoutes.apiKeys.list, {}, { signal }), []);
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   return (
@@ -79,7 +79,7 @@ export function ApiKeysSection() {
           message={<p>Anything using this key stops working at once.</p>}
           confirmLabel="Revoke key"
           onConfirm={async () => {
-            await api.delete(`/api-keys/${revoking.id}`);
+            await call(apiRoutes.apiKeys.revoke, { params: { id: revoking.id } });
             keys.setData((list) => list?.filter((item) => item.id !== revoking.id));
             if (created?.id === revoking.id) setCreated(null);
           }}
@@ -94,7 +94,7 @@ function CreateKeyForm({ onCreated }: { onCreated: (key: ApiKeyCreated) => void 
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<Scope[]>(["projects:read"]);
   const create = useAction(async () => {
-    const key = await api.post<ApiKeyCreated>("/api-keys", { name, scopes });
+    const key = await call(apiRoutes.apiKeys.create, { body: { name, scopes } });
     setName("");
     onCreated(key);
     return key;

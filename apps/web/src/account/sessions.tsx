@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { api, getAll } from "../api/client.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import type { Session } from "../api/types.ts";
 import { signedOut } from "../api/use-session.ts";
 import { ConfirmDialog } from "../ui/dialog.tsx";
@@ -8,7 +8,7 @@ import { formatDate } from "../ui/format.ts";
 import { useAsync } from "../ui/use-async.ts";
 
 export function SessionsSection() {
-  const sessions = useAsync((signal) => getAll<Session>("/sessions", signal), []);
+  const sessions = useAsync((signal) => getAll(apiRoutes.account.listSessions, {}, { signal }), []);
   const [revoking, setRevoking] = useState<Session | null>(null);
   return (
     <section className="card" aria-labelledby="sessions-title">
@@ -45,7 +45,7 @@ export function SessionsSection() {
           }
           confirmLabel="Sign out device"
           onConfirm={async () => {
-            await api.delete(`/sessions/${revoking.id}`);
+            await call(apiRoutes.account.revokeSession, { params: { id: revoking.id } });
             if (revoking.current) signedOut();
             else sessions.setData((list) => list?.filter((item) => item.id !== revoking.id));
           }}

@@ -1,7 +1,7 @@
 import { type FormEvent, useState } from "react";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { updateUser } from "../api/session.ts";
-import type { RecoveryCodes, TwoFactorSetup, User } from "../api/types.ts";
+import type { TwoFactorSetup } from "../api/types.ts";
 import { useSession } from "../api/use-session.ts";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
 import { useAction } from "../ui/use-async.ts";
@@ -12,12 +12,12 @@ export function TwoFactorSection() {
   const [setup, setSetup] = useState<TwoFactorSetup | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
   const begin = useAction(async () => {
-    const result = await api.post<TwoFactorSetup>("/auth/2fa/setup");
+    const result = await call(apiRoutes.auth.twoFactorSetup);
     setSetup(result);
     return result;
   });
 
-  const refreshUser = async () => updateUser(await api.get<User>("/me"));
+  const refreshUser = async () => updateUser(await call(apiRoutes.account.me));
 
   return (
     <section className="card" aria-labelledby="twofa-title">
@@ -63,7 +63,7 @@ function EnableForm({
 }) {
   const [code, setCode] = useState("");
   const enable = useAction(async () => {
-    const result = await api.post<RecoveryCodes>("/auth/2fa/enable", { code: code.replace(/\s/g, "") });
+    const result = await call(apiRoutes.auth.twoFactorEnable, { body: { code: code.replace(/\s/g, "") } });
     await onEnabled(result.recoveryCodes);
     return result;
   });
@@ -131,7 +131,7 @@ function RecoveryCodesView({ codes, onDone }: { codes: string[]; onDone: () => v
 function DisableForm({ onDisabled }: { onDisabled: () => Promise<void> }) {
   const [code, setCode] = useState("");
   const disable = useAction(async () => {
-    await api.post("/auth/2fa/disable", { code: code.trim() });
+    await call(apiRoutes.auth.twoFactorDisable, { body: { code: code.trim() } });
     setCode("");
     await onDisabled();
     return true;

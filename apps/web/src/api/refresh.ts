@@ -1,3 +1,4 @@
+import { apiRoutes, routeRequest } from "@codepark/protocol/api";
 import { ApiError, networkError, problemOf } from "./errors.ts";
 import {
   adoptStored,
@@ -42,18 +43,20 @@ async function rotate(failedToken: string): Promise<string | null> {
     adoptStored(stored);
     return stored.accessToken;
   }
+  // A raw fetch, not the client's call(): a refresh must not itself refresh and retry.
+  const refresh = routeRequest(apiRoutes.auth.refresh, { body: { refreshToken: stored.refreshToken } });
   let response: Response;
   try {
-    response = await fetch("/api/v1/auth/refresh", {
-      method: "POST",
+    response = await fetch(refresh.url, {
+      method: refresh.method,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ refreshToken: stored.refreshToken }),
+      body: JSON.stringify(refresh.body),
     });
   } catch {
     throw networkError();
   }
   if (response.ok) {
-    const result = (await response.json()) as AuthResult;
+    const result: AuthResult = await response.json();
     setSession(sessionFrom(result));
     return result.accessToken;
   }

@@ -48,12 +48,7 @@ export type {
   NotificationChannel,
   NotificationKind,
   NotificationPreferences,
+  PresenceState,
+  Problem,
   UnreadCount,
 };
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export type { PresenceState, Problem };

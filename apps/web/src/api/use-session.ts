@@ -1,6 +1,6 @@
 import { useSyncExternalStore } from "react";
 import { navigate } from "../router.tsx";
-import { request } from "./client.ts";
+import { apiRoutes, call } from "./client.ts";
 import { getSession, type StoredSession, setSession, subscribeSession } from "./session.ts";
 
 export function useSession(): StoredSession | null {
@@ -18,7 +18,7 @@ export async function signOut(): Promise<void> {
     );
   }
   try {
-    await request("POST", "/auth/logout", { body: {} });
+    await call(apiRoutes.auth.logout);
   } catch {
     // Already expired or unreachable: forgetting the tokens here is what matters.
   }

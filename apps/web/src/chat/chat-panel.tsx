@@ -1,12 +1,22 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { api, getAll } from "../api/client.ts";
-import type { Conversation, Member } from "../api/types.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import { type AppSocket, useRealtime } from "../realtime/socket.ts";
-import { colorFor } from "../ui/colors.ts";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { Icon } from "../ui/icons.tsx";
 import { useAction, useAsync } from "../ui/use-async.ts";
+import {
+  activeConversation,
+  channelRoomToLeave,
+  conversationPeople,
+  conversationTitle,
+  membersProjectOf,
+  noConversationText,
+  otherMembers,
+  postingDisabledReason,
+} from "./chat-panel-model.ts";
+import { ConversationList } from "./conversation-list.tsx";
 import { ConversationView } from "./conversation-view.tsx";
+import { MemberPicker } from "./member-picker.tsx";
 import type { ConversationsState } from "./use-conversations.ts";
 import "../styles/chat.css";
 
@@ -24,13 +34,6 @@ export interface ChatPanelProps {
   onClose?: () => void;
   /** false for someone reading a public project's channel without being a member. */
   canPostInChannel?: boolean;
-}
-
-export function conversationTitle(conversation: Conversation, projectNames: Map<string, string>): string {
-  if (conversation.kind === "project") {
-    return `#${(conversation.projectId && projectNames.get(conversation.projectId)) || "project"}`;
-  }
-  return conversation.participants.map((person) => person.name).join(", ") || "Direct conversation";
 }
 
 /**
@@ -55,7 +58,7 @@ export function ChatPanel({
     if (selectedId) setChosen(selectedId);
   }, [selectedId]);
   const items = conversations.items;
-  const active = items.find((item) => item.id === chosen) ?? (chosen ? undefined : items[0]);
+  const active = activeConversation(items, chosen);
 
   const { setViewing } = conversations;
   useEffect(() => {
@@ -65,7 +68,7 @@ export function ChatPanel({
 
   // Outside the workspace, opening a channel joined its project's room (for its messages): leave
   // it again when done, so the project's presence does not show this tab.
-  const channelProject = projectId === null && active?.kind === "project" ? active.projectId : null;
+  const channelProject = channelRoomToLeave(projectId, active);
   useEffect(() => {
     if (!socket || !channelProject) return;
     return () => {
@@ -74,19 +77,15 @@ export function ChatPanel({
   }, [socket, channelProject]);
 
   // People of the open conversation: the project's members for a channel, the two for a direct one.
-  const membersProject = active?.kind === "project" ? active.projectId : projectId;
+  const membersProject = membersProjectOf(active, projectId);
   const members = useAsync(
     (signal) =>
-      membersProject ? getAll<Member>(`/projects/${membersProject}/members`, signal) : Promise.resolve([]),
+      membersProject
+        ? getAll(apiRoutes.members.list, { params: { id: membersProject } }, { signal })
+        : Promise.resolve([]),
     [membersProject],
   );
-  const people = useMemo(() => {
-    const list =
-      active?.kind === "direct"
-        ? active.participants
-        : (members.data ?? []).map((member) => ({ id: member.userId, name: member.name }));
-    return list.some((person) => person.id === self.id) ? list : [...list, self];
-  }, [active, members.data, self]);
+  const people = useMemo(() => conversationPeople(active, members.data, self), [active, members.data, self]);
 
   const select = (conversationId: string) => {
     setChosen(conversationId);
@@ -94,7 +93,7 @@ export function ChatPanel({
     onSelect?.(conversationId);
   };
   const start = useAction(async (userId: string) => {
-    const conversation = await api.post<Conversation>("/conversations", { userId });
+    const conversation = await call(apiRoutes.chat.openDirect, { body: { userId } });
     conversations.upsert(conversation);
     select(conversation.id);
   });
@@ -108,7 +107,7 @@ export function ChatPanel({
     [activeId, markedRead],
   );
 
-  const others = (members.data ?? []).filter((member) => member.userId !== self.id);
+  const others = otherMembers(members.data, self.id);
   const title = active ? conversationTitle(active, projectNames) : "";
 
   return (
@@ -137,35 +136,15 @@ export function ChatPanel({
           )}
         </div>
         {picking && (
-          <div className="member-picker" id="member-picker">
-            <p className="muted">Message someone in this project:</p>
-            {members.loading && <Spinner label="Loading members…" />}
-            <ErrorMessage error={members.error} />
-            <ErrorMessage error={start.error} onDismiss={start.clearError} />
-            {!members.loading && others.length === 0 && !members.error && (
-              <p className="muted">
-                Nobody else is in this project yet. Invite people in the project settings.
-              </p>
-            )}
-            <ul className="member-options">
-              {others.map((member) => (
-                <li key={member.userId}>
-                  <button type="button" onClick={() => void start.run(member.userId)} disabled={start.busy}>
-                    <span
-                      className="avatar small"
-                      style={{ backgroundColor: colorFor(member.userId) }}
-                      aria-hidden="true"
-                    >
-                      {member.name.slice(0, 1).toUpperCase()}
-                    </span>
-                    <span className="visually-hidden">Message </span>
-                    {member.name}
-                    <span className="muted"> · {member.role}</span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          </div>
+          <MemberPicker
+            others={others}
+            loading={members.loading}
+            loadError={members.error}
+            startError={start.error}
+            onDismissStartError={start.clearError}
+            busy={start.busy}
+            onStart={(userId) => void start.run(userId)}
+          />
         )}
         {conversations.loading && items.length === 0 && <Spinner label="Loading conversations…" />}
         {conversations.error ? (
@@ -176,50 +155,7 @@ export function ChatPanel({
             </button>
           </div>
         ) : null}
-        <ul className="conversation-list">
-          {items.map((conversation) => {
-            const name = conversationTitle(conversation, projectNames);
-            const current = conversation.id === active?.id;
-            return (
-              <li key={conversation.id}>
-                <button
-                  type="button"
-                  className="conversation-item"
-                  aria-current={current ? "true" : undefined}
-                  onClick={() => select(conversation.id)}
-                >
-                  {conversation.kind === "project" ? (
-                    <span className="conversation-icon" aria-hidden="true">
-                      #
-                    </span>
-                  ) : (
-                    <span
-                      className="avatar small"
-                      style={{
-                        backgroundColor: colorFor(conversation.participants[0]?.id ?? conversation.id),
-                      }}
-                      aria-hidden="true"
-                    >
-                      {name.slice(0, 1).toUpperCase()}
-                    </span>
-                  )}
-                  <span className="conversation-name">
-                    {conversation.kind === "project" ? name.slice(1) : name}
-                    {conversation.kind === "project" && (
-                      <span className="visually-hidden"> (project channel)</span>
-                    )}
-                  </span>
-                  {conversation.unread > 0 && (
-                    <span className="unread-badge" data-testid="unread-badge">
-                      {conversation.unread > 99 ? "99+" : conversation.unread}
-                      <span className="visually-hidden"> unread</span>
-                    </span>
-                  )}
-                </button>
-              </li>
-            );
-          })}
-        </ul>
+        <ConversationList items={items} activeId={active?.id} projectNames={projectNames} onSelect={select} />
       </nav>
       {!picking && members.error ? (
         <div className="chat-notice">
@@ -244,19 +180,11 @@ export function ChatPanel({
           selfId={self.id}
           people={people}
           onRead={onRead}
-          disabledReason={
-            active.kind === "project" && !canPostInChannel
-              ? "You can read this channel; only members of the project can post in it."
-              : null
-          }
+          disabledReason={postingDisabledReason(active, canPostInChannel)}
         />
       ) : (
         !conversations.loading &&
-        !conversations.error && (
-          <p className="chat-empty muted">
-            {chosen ? "This conversation is not available to you." : "No conversations yet."}
-          </p>
-        )
+        !conversations.error && <p className="chat-empty muted">{noConversationText(chosen)}</p>
       )}
     </section>
   );

@@ -1,16 +1,18 @@
 import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
-import { colorFor } from "../ui/colors.ts";
 import { ErrorMessage } from "../ui/feedback.tsx";
-import { filterPeople, mentionAt, mentionToken } from "./mentions.ts";
+import {
+  busyLabel,
+  type Candidate,
+  insertMention,
+  keyAction,
+  lengthCheck,
+  MAX_MESSAGE_LENGTH,
+  mentionMenu,
+  tooLongMessage,
+} from "./composer-model.ts";
+import { MentionList } from "./mention-list.tsx";
 
-/** The server's limit (MAX_MESSAGE_LENGTH in the protocol; not imported, which would bring zod). */
-export const MAX_MESSAGE_LENGTH = 4000;
-
-export interface Candidate {
-  id: string;
-  name: string;
-  detail?: string;
-}
+export type { Candidate } from "./composer-model.ts";
 
 /**
  * A message box: Enter sends, Shift+Enter starts a new line, the length limit is shown, and typing
@@ -53,12 +55,8 @@ export function Composer({
   const listId = `${id}-mentions`;
   const hintId = `${id}-hint`;
 
-  const mention = mentionAt(text, caret);
-  const matches = mention ? filterPeople(people, mention.query) : [];
-  const open = mention !== null && matches.length > 0 && dismissedAt !== mention.start;
-  const selected = open ? Math.min(active, matches.length - 1) : 0;
-  const length = text.trim().length;
-  const over = length > MAX_MESSAGE_LENGTH;
+  const { mention, matches, open, selected } = mentionMenu(text, caret, people, dismissedAt, active);
+  const { length, over, level } = lengthCheck(text);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus once, when opened for editing
   useEffect(() => {
@@ -82,12 +80,10 @@ export function Composer({
 
   const pick = (person: Candidate) => {
     if (!mention) return;
-    const token = `${mentionToken(person.name)} `;
-    const next = text.slice(0, mention.start) + token + text.slice(caret);
-    const at = mention.start + token.length;
-    setText(next);
-    setCaret(at);
-    pendingCaret.current = at;
+    const next = insertMention(text, caret, mention, person.name);
+    setText(next.text);
+    setCaret(next.caret);
+    pendingCaret.current = next.caret;
     setActive(0);
     box.current?.focus();
   };
@@ -96,11 +92,7 @@ export function Composer({
     const body = text.trim();
     if (!body || busy) return;
     if (over) {
-      setError(
-        new Error(
-          `A message holds at most ${MAX_MESSAGE_LENGTH} characters; this one has ${length}. Shorten it or split it in two.`,
-        ),
-      );
+      setError(new Error(tooLongMessage(length)));
       return;
     }
     setBusy(true);
@@ -119,36 +111,26 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.nativeEvent.isComposing) return;
-    if (open) {
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        const step = event.key === "ArrowDown" ? 1 : -1;
-        setActive((selected + step + matches.length) % matches.length);
-        return;
-      }
-      if (event.key === "Enter" || event.key === "Tab") {
-        event.preventDefault();
-        pick(matches[selected]!);
-        return;
-      }
-      if (event.key === "Escape") {
-        event.preventDefault();
-        event.stopPropagation();
-        setDismissedAt(mention!.start);
-        return;
-      }
-    }
-    if (event.key === "Escape" && onCancel) {
-      event.preventDefault();
-      event.stopPropagation();
-      onCancel();
-      return;
-    }
-    if (event.key === "Enter" && !event.shiftKey && !event.altKey && !event.ctrlKey && !event.metaKey) {
-      event.preventDefault();
-      void submit();
-    }
+    const action = keyAction(
+      {
+        key: event.key,
+        shiftKey: event.shiftKey,
+        altKey: event.altKey,
+        ctrlKey: event.ctrlKey,
+        metaKey: event.metaKey,
+        isComposing: event.nativeEvent.isComposing,
+      },
+      { open, selected, count: matches.length },
+      onCancel !== undefined,
+    );
+    if (action.kind === "none") return;
+    event.preventDefault();
+    if (action.kind === "dismiss" || action.kind === "cancel") event.stopPropagation();
+    if (action.kind === "highlight") setActive(action.index);
+    else if (action.kind === "pick") pick(matches[action.index]!);
+    else if (action.kind === "dismiss") setDismissedAt(mention!.start);
+    else if (action.kind === "cancel") onCancel?.();
+    else void submit();
   };
 
   if (disabledReason) {
@@ -167,34 +149,7 @@ export function Composer({
         void submit();
       }}
     >
-      {open && (
-        <div className="mention-list" id={listId} role="listbox" aria-label="People to mention">
-          {matches.map((person, index) => (
-            // The list is driven from the message box (aria-activedescendant): options take no focus.
-            <div
-              key={person.id}
-              id={`${listId}-${index}`}
-              role="option"
-              tabIndex={-1}
-              aria-selected={index === selected}
-              className={index === selected ? "active" : undefined}
-              onMouseDown={(event) => event.preventDefault()}
-              onClick={() => pick(person)}
-              onKeyDown={() => undefined}
-            >
-              <span
-                className="avatar small"
-                style={{ backgroundColor: colorFor(person.id) }}
-                aria-hidden="true"
-              >
-                {person.name.slice(0, 1).toUpperCase()}
-              </span>
-              <span className="mention-name">{person.name}</span>
-              <span className="mention-token muted">{mentionToken(person.name)}</span>
-            </div>
-          ))}
-        </div>
-      )}
+      {open && <MentionList listId={listId} matches={matches} selected={selected} onPick={pick} />}
       <textarea
         ref={box}
         className="composer-input"
@@ -223,7 +178,7 @@ export function Composer({
           Enter to {submitLabel.toLowerCase()}, Shift+Enter for a new line
           {onCancel ? ", Escape to cancel" : ""}. Type @ to mention someone.
         </span>
-        <span className={`char-count${over ? " over" : length > MAX_MESSAGE_LENGTH - 200 ? " near" : ""}`}>
+        <span className={`char-count${level === "ok" ? "" : ` ${level}`}`}>
           <span className="visually-hidden">Characters used: </span>
           {length}/{MAX_MESSAGE_LENGTH}
         </span>
@@ -233,7 +188,7 @@ export function Composer({
           </button>
         )}
         <button type="submit" className="primary" disabled={busy || !text.trim() || over}>
-          {busy ? `${submitLabel === "Send" ? "Sending" : "Saving"}…` : submitLabel}
+          {busy ? busyLabel(submitLabel) : submitLabel}
         </button>
       </div>
       <ErrorMessage error={error} onDismiss={() => setError(null)} />

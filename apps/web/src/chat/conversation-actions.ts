@@ -1,5 +1,4 @@
-import { api, request } from "../api/client.ts";
-import type { ChatMessage, Page } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { type AppSocket, ackError, withTimeout } from "../realtime/socket.ts";
 
 /**
@@ -10,22 +9,29 @@ import { type AppSocket, ackError, withTimeout } from "../realtime/socket.ts";
 export const PAGE = 50;
 
 export function fetchNewestPage(conversationId: string, signal: AbortSignal) {
-  return api.get<Page<ChatMessage>>(`/conversations/${conversationId}/messages?limit=${PAGE}`, signal);
+  return call(
+    apiRoutes.chat.listMessages,
+    { params: { id: conversationId }, query: { limit: PAGE } },
+    { signal },
+  );
 }
 
 export function fetchPageBefore(conversationId: string, seq: number) {
-  return api.get<Page<ChatMessage>>(`/conversations/${conversationId}/messages?limit=${PAGE}&cursor=${seq}`);
+  return call(apiRoutes.chat.listMessages, {
+    params: { id: conversationId },
+    query: { limit: PAGE, cursor: String(seq) },
+  });
 }
 
 export async function sendMessage(live: AppSocket | null, conversationId: string, body: string) {
-  if (!live) return api.post<ChatMessage>(`/conversations/${conversationId}/messages`, { body });
+  if (!live) return call(apiRoutes.chat.postMessage, { params: { id: conversationId }, body: { body } });
   const ack = await withTimeout(live.emitWithAck("chat:send", { conversationId, body }));
   if (!ack.ok) throw ackError(ack.error);
   return ack.message;
 }
 
 export async function editMessage(live: AppSocket | null, messageId: string, body: string) {
-  if (!live) return api.patch<ChatMessage>(`/messages/${messageId}`, { body });
+  if (!live) return call(apiRoutes.chat.editMessage, { params: { id: messageId }, body: { body } });
   const ack = await withTimeout(live.emitWithAck("chat:edit", { messageId, body }));
   if (!ack.ok) throw ackError(ack.error);
   return ack.message;
@@ -33,7 +39,7 @@ export async function editMessage(live: AppSocket | null, messageId: string, bod
 
 export async function deleteMessage(live: AppSocket | null, messageId: string): Promise<void> {
   if (!live) {
-    await api.delete(`/messages/${messageId}`);
+    await call(apiRoutes.chat.deleteMessage, { params: { id: messageId } });
     return;
   }
   const ack = await withTimeout(live.emitWithAck("chat:delete", { messageId }));
@@ -46,10 +52,9 @@ export async function reactTo(live: AppSocket | null, messageId: string, emoji: 
     if (!ack.ok) throw ackError(ack.error);
     return ack.message;
   }
-  const path = `/messages/${messageId}/reactions`;
   return on
-    ? api.post<ChatMessage>(path, { emoji })
-    : request<ChatMessage>("DELETE", `${path}/${encodeURIComponent(emoji)}`);
+    ? call(apiRoutes.chat.react, { params: { id: messageId }, body: { emoji } })
+    : call(apiRoutes.chat.unreact, { params: { id: messageId, emoji } });
 }
 
 /** Moves the read pointer to `seq`; answers the server's pointer and unread count. */
@@ -58,7 +63,7 @@ export async function markConversationRead(
   conversationId: string,
   seq: number,
 ): Promise<{ lastReadSeq: number; unread: number }> {
-  if (!live) return api.post(`/conversations/${conversationId}/read`, { seq });
+  if (!live) return call(apiRoutes.chat.markRead, { params: { id: conversationId }, body: { seq } });
   const ack = await withTimeout(live.emitWithAck("chat:read", { conversationId, seq }));
   if (!ack.ok) throw ackError(ack.error);
   return { lastReadSeq: ack.lastReadSeq, unread: ack.unread };

@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useState } from "react";
-import { api, getAll } from "../api/client.ts";
-import type { Conversation, Project } from "../api/types.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import { useSession } from "../api/use-session.ts";
 import { useRealtime } from "../realtime/socket.ts";
 import { navigate } from "../router.tsx";
@@ -21,7 +20,7 @@ export function MessagesPage({ conversationId }: { conversationId: string | null
   );
   const { socket } = useRealtime();
   const conversations = useConversations(socket, self.id, null);
-  const projects = useAsync((signal) => getAll<Project>("/projects", signal), []);
+  const projects = useAsync((signal) => getAll(apiRoutes.projects.list, {}, { signal }), []);
   const projectNames = useMemo(
     () => new Map((projects.data ?? []).map((project) => [project.id, project.name])),
     [projects.data],
@@ -33,11 +32,13 @@ export function MessagesPage({ conversationId }: { conversationId: string | null
   useEffect(() => {
     if (!conversationId || loading || items.some((item) => item.id === conversationId)) return;
     const controller = new AbortController();
-    api
-      .get<Conversation>(`/conversations/${conversationId}`, controller.signal)
-      .then(upsert, (failure: unknown) => {
-        if (!controller.signal.aborted) setMissing(failure);
-      });
+    call(
+      apiRoutes.chat.getConversation,
+      { params: { id: conversationId } },
+      { signal: controller.signal },
+    ).then(upsert, (failure: unknown) => {
+      if (!controller.signal.aborted) setMissing(failure);
+    });
     return () => controller.abort();
   }, [conversationId, loading, items, upsert]);
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api } from "../api/client.ts";
-import type { ChatMessage, Conversation, Page } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
+import type { ChatMessage, Conversation } from "../api/types.ts";
 import type { AppSocket } from "../realtime/socket.ts";
 
 export interface ConversationsState {
@@ -47,10 +47,14 @@ export function useConversations(
     const controller = new AbortController();
     setLoading(true);
     const load = async () => {
-      const all = await api.get<Page<Conversation>>("/conversations", controller.signal);
+      const all = await call(apiRoutes.chat.listConversations, {}, { signal: controller.signal });
       if (!projectId) return all.items;
       // Asking for the channel creates it the first time.
-      const channel = await api.get<Conversation>(`/projects/${projectId}/conversation`, controller.signal);
+      const channel = await call(
+        apiRoutes.chat.projectChannel,
+        { params: { id: projectId } },
+        { signal: controller.signal },
+      );
       return [channel, ...all.items.filter((item) => item.kind === "direct")];
     };
     load().then(
@@ -71,7 +75,7 @@ export function useConversations(
   }, [projectId, generation]);
 
   const refreshOne = useCallback((conversationId: string) => {
-    api.get<Conversation>(`/conversations/${conversationId}`).then(
+    call(apiRoutes.chat.getConversation, { params: { id: conversationId } }).then(
       (fresh) => setItems((list) => list.map((item) => (item.id === fresh.id ? fresh : item))),
       () => undefined,
     );

@@ -1,7 +1,7 @@
 import { MonacoBinding } from "y-monaco";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { currentAccessToken } from "../api/refresh.ts";
 import { getSession, subscribeSession } from "../api/session.ts";
 import type { FileInfo } from "../api/types.ts";
@@ -103,7 +103,7 @@ export class FileSession {
       // a failure ask the API (which refreshes an expired token, or signs out when the session is gone).
       void currentAccessToken().catch(() => undefined);
       if (this.#failedAttempts === 1 || this.#failedAttempts % 5 === 0) {
-        void api.get("/me").catch(() => undefined);
+        void call(apiRoutes.account.me).catch(() => undefined);
       }
     });
     provider.on("sync", (synced) => {
@@ -114,7 +114,7 @@ export class FileSession {
         kind: "closed",
         detail: CLOSE_REASONS[event.code] ?? `Closed by the server (${event.code}).`,
       };
-      if (event.code === 4401) void api.get("/me").catch(() => undefined);
+      if (event.code === 4401) void call(apiRoutes.account.me).catch(() => undefined);
       update();
     });
     const onOffline = () => {

@@ -1,10 +1,11 @@
-import { type FormEvent, useState } from "react";
-import { api } from "../api/client.ts";
-import type { FileInfo, FileWithContent, Page, Version, VersionWithContent } from "../api/types.ts";
+import { useState } from "react";
+import { apiRoutes, call } from "../api/client.ts";
+import type { FileInfo, Version, VersionWithContent } from "../api/types.ts";
 import { ConfirmDialog } from "../ui/dialog.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { formatBytes, formatDate } from "../ui/format.ts";
 import { useAction, useAsync } from "../ui/use-async.ts";
+import { NameVersionForm } from "./name-version-form.tsx";
 import { VersionDiff } from "./version-diff.tsx";
 
 const KIND_LABELS = {
@@ -25,30 +26,35 @@ export function HistoryPanel({
   readOnly: boolean;
   onClose: () => void;
 }) {
-  const base = `/projects/${projectId}/files/${file.id}/versions`;
+  const fileId = file.id;
+  const params = { id: projectId, fileId };
+  const fetchPage = (cursor?: string, signal?: AbortSignal) =>
+    call(apiRoutes.versions.list, { params, query: { limit: 50, cursor } }, { signal });
   const [versions, setVersions] = useState<Version[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [restoring, setRestoring] = useState<VersionWithContent | null>(null);
   const list = useAsync(
     async (signal) => {
-      const page = await api.get<Page<Version>>(`${base}?limit=50`, signal);
+      const page = await fetchPage(undefined, signal);
       setVersions(page.items);
       setCursor(page.nextCursor);
       return page;
     },
-    [base],
+    [projectId, fileId],
   );
   const more = useAction(async () => {
-    const page = await api.get<Page<Version>>(`${base}?limit=50&cursor=${encodeURIComponent(cursor!)}`);
+    const page = await fetchPage(cursor!);
     setVersions((current) => [...current, ...page.items]);
     setCursor(page.nextCursor);
     return page;
   });
   const selected = useAsync(
     (signal) =>
-      selectedId ? api.get<VersionWithContent>(`${base}/${selectedId}`, signal) : Promise.resolve(undefined),
-    [base, selectedId],
+      selectedId
+        ? call(apiRoutes.versions.get, { params: { ...params, versionId: selectedId } }, { signal })
+        : Promise.resolve(undefined),
+    [projectId, fileId, selectedId],
   );
   return (
     <section className="history-panel" aria-labelledby="history-title">
@@ -58,7 +64,7 @@ export function HistoryPanel({
           Close
         </button>
       </div>
-      {!readOnly && <NameVersionForm base={base} onNamed={list.reload} />}
+      {!readOnly && <NameVersionForm params={params} onNamed={list.reload} />}
       {list.loading && <Spinner label="Loading versions…" />}
       <ErrorMessage error={list.error} />
       {!list.loading && versions.length === 0 && !list.error && (
@@ -127,7 +133,7 @@ export function HistoryPanel({
           }
           confirmLabel="Restore"
           onConfirm={async () => {
-            await api.post(`${base}/${restoring.id}/restore`);
+            await call(apiRoutes.versions.restore, { params: { ...params, versionId: restoring.id } });
             list.reload();
           }}
           onClose={() => setRestoring(null)}
@@ -148,7 +154,7 @@ function CurrentDiff({
 }) {
   // The live text when the file is open in a tab (VersionDiff follows it); otherwise the server's.
   const current = useAsync(
-    (signal) => api.get<FileWithContent>(`/projects/${projectId}/files/${file.id}`, signal),
+    (signal) => call(apiRoutes.files.get, { params: { id: projectId, fileId: file.id } }, { signal }),
     [projectId, file.id],
   );
   if (current.loading) return <Spinner label="Loading the current text…" />;
@@ -160,38 +166,5 @@ function CurrentDiff({
       original={version.content}
       fallback={current.data.content}
     />
-  );
-}
-
-function NameVersionForm({ base, onNamed }: { base: string; onNamed: () => void }) {
-  const [name, setName] = useState("");
-  const save = useAction(async () => {
-    const version = await api.post<VersionWithContent>(base, { name });
-    setName("");
-    onNamed();
-    return version;
-  });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void save.run();
-  };
-  return (
-    <form className="name-version" onSubmit={submit}>
-      <label htmlFor="version-name">Name the current state</label>
-      <div className="form-row">
-        <input
-          id="version-name"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-          placeholder="e.g. Before refactoring"
-          maxLength={200}
-          required
-        />
-        <button type="submit" disabled={save.busy || !name.trim()}>
-          {save.busy ? "Saving…" : "Save version"}
-        </button>
-      </div>
-      <ErrorMessage error={save.error} />
-    </form>
   );
 }

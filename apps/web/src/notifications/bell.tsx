@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from "react";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { describeError } from "../api/errors.ts";
 import type { UnreadCount } from "../api/types.ts";
 import { onEveryConnect, useRealtime } from "../realtime/socket.ts";
@@ -23,7 +23,7 @@ export function NotificationBell() {
   const wrapper = useRef<HTMLDivElement>(null);
 
   const load = useCallback(() => {
-    api.get<UnreadCount>("/notifications/unread-count").then(
+    call(apiRoutes.notifications.unreadCount).then(
       (count) => {
         setUnread(count.unread);
         setError(null);

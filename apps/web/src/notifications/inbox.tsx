@@ -1,22 +1,26 @@
 import { type MouseEvent, useEffect, useId, useRef, useState } from "react";
-import { api } from "../api/client.ts";
-import type { Notification, Page, UnreadCount } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
+import type { Notification } from "../api/types.ts";
 import type { AppSocket } from "../realtime/socket.ts";
 import { Link, navigate } from "../router.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
-import { formatDate, formatRelative } from "../ui/format.ts";
 import { Icon } from "../ui/icons.tsx";
-import { resolveAppLink } from "../ui/links.ts";
 import { useAction, useAsync } from "../ui/use-async.ts";
-import { KIND_LABELS } from "./kinds.ts";
+import {
+  addArrived,
+  afterAction,
+  appendOlder,
+  emptyText,
+  FILTERS,
+  type Filter,
+  filterQuery,
+  type InboxAction,
+  opensInApp,
+  showsArrivals,
+} from "./inbox-model.ts";
+import { NotificationItem } from "./notification-item.tsx";
 import "../styles/notifications.css";
 
-type Filter = "all" | "unread" | "archived";
-const FILTERS: { id: Filter; label: string; query: string }[] = [
-  { id: "all", label: "All", query: "" },
-  { id: "unread", label: "Unread", query: "&unread=true" },
-  { id: "archived", label: "Archived", query: "&archived=true" },
-];
 const PAGE = 20;
 
 /**
@@ -39,11 +43,11 @@ export function Inbox({
   const [cursor, setCursor] = useState<string | null>(null);
   const titleId = useId();
   const heading = useRef<HTMLHeadingElement>(null);
-  const query = FILTERS.find((candidate) => candidate.id === filter)!.query;
+  const query = filterQuery(filter);
 
   const list = useAsync(
     async (signal) => {
-      const page = await api.get<Page<Notification>>(`/notifications?limit=${PAGE}${query}`, signal);
+      const page = await call(apiRoutes.notifications.list, { query: { ...query, limit: PAGE } }, { signal });
       setItems(page.items);
       setCursor(page.nextCursor);
       return page;
@@ -51,39 +55,31 @@ export function Inbox({
     [query],
   );
   const more = useAction(async () => {
-    const page = await api.get<Page<Notification>>(
-      `/notifications?limit=${PAGE}${query}&cursor=${encodeURIComponent(cursor!)}`,
-    );
-    setItems((current) => [
-      ...current,
-      ...page.items.filter((item) => !current.some((known) => known.id === item.id)),
-    ]);
+    const page = await call(apiRoutes.notifications.list, {
+      query: { ...query, limit: PAGE, cursor: cursor! },
+    });
+    setItems((current) => appendOlder(current, page.items));
     setCursor(page.nextCursor);
   });
-  const act = useAction(async (action: "read" | "archive" | "read-all", ids: string[] = []) => {
-    const path = action === "read-all" ? "/notifications/read-all" : `/notifications/${action}`;
-    const result = await api.post<UnreadCount>(path, action === "read-all" ? undefined : { ids });
+  const act = useAction(async (action: InboxAction, ids: string[] = []) => {
+    const result =
+      action === "read-all"
+        ? await call(apiRoutes.notifications.markAllRead)
+        : await call(action === "read" ? apiRoutes.notifications.markRead : apiRoutes.notifications.archive, {
+            body: { ids },
+          });
     onUnread(result.unread);
     const now = new Date().toISOString();
-    setItems((current) =>
-      current.flatMap((item) => {
-        const affected = action === "read-all" || ids.includes(item.id);
-        if (!affected) return [item];
-        if (action === "archive") return filter === "archived" ? [item] : [];
-        return [{ ...item, readAt: item.readAt ?? now }];
-      }),
-    );
+    setItems((current) => afterAction(current, action, ids, filter, now));
   });
 
   useEffect(() => heading.current?.focus(), []);
 
   // New ones arrive at the top (not in the archived view).
   useEffect(() => {
-    if (!socket || filter === "archived") return;
+    if (!socket || !showsArrivals(filter)) return;
     const onNotification = (notification: Notification) =>
-      setItems((current) =>
-        current.some((item) => item.id === notification.id) ? current : [notification, ...current],
-      );
+      setItems((current) => addArrived(current, notification));
     socket.on("notification", onNotification);
     return () => {
       socket.off("notification", onNotification);
@@ -97,7 +93,7 @@ export function Inbox({
     href: string,
   ) => {
     if (!item.readAt) void act.run("read", [item.id]);
-    if (!internal || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    if (!opensInApp(event, internal)) return;
     event.preventDefault();
     onClose(false);
     navigate(href);
@@ -145,75 +141,19 @@ export function Inbox({
       <ErrorMessage error={list.error} />
       {list.loading && <Spinner label="Loading notifications…" />}
       {!list.loading && !list.error && items.length === 0 && (
-        <p className="inbox-empty muted">
-          {filter === "unread"
-            ? "You are all caught up."
-            : filter === "archived"
-              ? "Nothing archived."
-              : "No notifications yet. You will hear here when someone mentions you or adds you to a project."}
-        </p>
+        <p className="inbox-empty muted">{emptyText(filter)}</p>
       )}
       <ul className="notification-list" aria-label="Notifications, newest first">
-        {items.map((item) => {
-          const link = resolveAppLink(item.url);
-          const kind = KIND_LABELS[item.kind]?.label ?? item.kind;
-          return (
-            <li key={item.id} className={`notification${item.readAt ? "" : " unread"}`} data-kind={item.kind}>
-              <span className="notification-dot" aria-hidden="true" />
-              <div className="notification-main">
-                {link ? (
-                  <a
-                    href={link.href}
-                    className="notification-title"
-                    onClick={(event) => open(event, item, link.internal, link.href)}
-                    {...(link.internal ? {} : { rel: "noopener noreferrer", target: "_blank" })}
-                  >
-                    {!item.readAt && <span className="visually-hidden">Unread: </span>}
-                    {item.title}
-                  </a>
-                ) : (
-                  <span className="notification-title">
-                    {!item.readAt && <span className="visually-hidden">Unread: </span>}
-                    {item.title}
-                  </span>
-                )}
-                {item.body && <p className="notification-body">{item.body}</p>}
-                <p className="notification-meta">
-                  <time dateTime={item.createdAt} title={formatDate(item.createdAt)}>
-                    {formatRelative(item.createdAt)}
-                  </time>{" "}
-                  · {kind}
-                </p>
-              </div>
-              <div className="notification-actions">
-                {!item.readAt && (
-                  <button
-                    type="button"
-                    className="icon-button"
-                    onClick={() => void act.run("read", [item.id])}
-                    disabled={act.busy}
-                    title="Mark read"
-                  >
-                    <Icon name="check" />
-                    <span className="visually-hidden">Mark read: {item.title}</span>
-                  </button>
-                )}
-                {!item.archivedAt && (
-                  <button
-                    type="button"
-                    className="icon-button"
-                    onClick={() => void act.run("archive", [item.id])}
-                    disabled={act.busy}
-                    title="Archive"
-                  >
-                    <Icon name="archive" />
-                    <span className="visually-hidden">Archive: {item.title}</span>
-                  </button>
-                )}
-              </div>
-            </li>
-          );
-        })}
+        {items.map((item) => (
+          <NotificationItem
+            key={item.id}
+            item={item}
+            busy={act.busy}
+            onOpen={(event, internal, href) => open(event, item, internal, href)}
+            onRead={() => void act.run("read", [item.id])}
+            onArchive={() => void act.run("archive", [item.id])}
+          />
+        ))}
       </ul>
       <ErrorMessage error={more.error} onDismiss={more.clearError} />
       {cursor && !list.loading && (

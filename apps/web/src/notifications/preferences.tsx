@@ -1,22 +1,21 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import type { NotificationChannel, NotificationKind, NotificationPreferences } from "../api/types.ts";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { useAction, useAsync } from "../ui/use-async.ts";
 import { KIND_LABELS, KINDS } from "./kinds.ts";
+import {
+  CHANNELS,
+  DIGESTS,
+  digestOptions,
+  isDirty,
+  isOn,
+  preferencesBody,
+  toggleChannel,
+  withDigest,
+} from "./preferences-model.ts";
 import { disablePush, enablePush, type PushState, pushState } from "./push.ts";
 import "../styles/notifications.css";
-
-const DIGESTS = [
-  { minutes: 0, label: "Off: one email per notification" },
-  { minutes: 15, label: "Every 15 minutes" },
-  { minutes: 60, label: "Hourly" },
-  { minutes: 1440, label: "Daily" },
-];
-const CHANNELS: { id: NotificationChannel; label: string }[] = [
-  { id: "email", label: "Email" },
-  { id: "push", label: "Browser" },
-];
 
 /** Settings → Notifications: which kinds reach you by email and push, the digest, this browser's push. */
 export function NotificationSettings() {
@@ -29,10 +28,7 @@ export function NotificationSettings() {
 }
 
 function PreferencesSection() {
-  const saved = useAsync(
-    (signal) => api.get<NotificationPreferences>("/notification-preferences", signal),
-    [],
-  );
+  const saved = useAsync((signal) => call(apiRoutes.notifications.getPreferences, {}, { signal }), []);
   const [draft, setDraft] = useState<NotificationPreferences | null>(null);
   const [savedNow, setSavedNow] = useState(false);
   useEffect(() => {
@@ -40,35 +36,21 @@ function PreferencesSection() {
   }, [saved.data]);
   const save = useAction(async () => {
     if (!draft) return;
-    const result = await api.put<NotificationPreferences>("/notification-preferences", {
-      emailDigestMinutes: draft.emailDigestMinutes,
-      kinds: draft.kinds,
-    });
+    const result = await call(apiRoutes.notifications.updatePreferences, { body: preferencesBody(draft) });
     saved.setData(() => result);
     setSavedNow(true);
   });
-  const dirty =
-    draft !== null && saved.data !== undefined && JSON.stringify(draft) !== JSON.stringify(saved.data);
+  const dirty = isDirty(draft, saved.data);
 
   const toggle = (kind: NotificationKind, channel: NotificationChannel, on: boolean) => {
     setSavedNow(false);
-    setDraft((current) => {
-      if (!current) return current;
-      const switches = current.kinds[kind] ?? { email: false, push: false };
-      return { ...current, kinds: { ...current.kinds, [kind]: { ...switches, [channel]: on } } };
-    });
+    setDraft((current) => current && toggleChannel(current, kind, channel, on));
   };
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void save.run();
   };
-  const digestOptions =
-    draft && !DIGESTS.some((option) => option.minutes === draft.emailDigestMinutes)
-      ? [
-          ...DIGESTS,
-          { minutes: draft.emailDigestMinutes, label: `Every ${draft.emailDigestMinutes} minutes` },
-        ]
-      : DIGESTS;
+  const digests = draft ? digestOptions(draft.emailDigestMinutes) : DIGESTS;
 
   return (
     <section className="card" aria-labelledby="notification-prefs-title">
@@ -105,7 +87,7 @@ function PreferencesSection() {
                       <input
                         type="checkbox"
                         aria-label={`${channel.label}: ${KIND_LABELS[kind].label}`}
-                        checked={draft.kinds[kind]?.[channel.id] ?? false}
+                        checked={isOn(draft, kind, channel.id)}
                         onChange={(event) => toggle(kind, channel.id, event.target.checked)}
                       />
                     </td>
@@ -121,10 +103,10 @@ function PreferencesSection() {
               value={draft.emailDigestMinutes}
               onChange={(event) => {
                 setSavedNow(false);
-                setDraft({ ...draft, emailDigestMinutes: Number(event.target.value) });
+                setDraft(withDigest(draft, Number(event.target.value)));
               }}
             >
-              {digestOptions.map((option) => (
+              {digests.map((option) => (
                 <option key={option.minutes} value={option.minutes}>
                   {option.label}
                 </option>

@@ -1,7 +1,6 @@
-import { api, getAll } from "../api/client.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { getSession } from "../api/session.ts";
-import type { PushSubscriptionInfo } from "../api/types.ts";
 
 /**
  * Web Push for this browser: the service worker (/sw.js) shows what the server pushes; the
@@ -67,7 +66,7 @@ export async function enablePush(): Promise<void> {
       `The service worker that shows notifications could not be installed (${message(error)}).`,
     );
   }
-  const { publicKey } = await api.get<{ publicKey: string }>("/push/vapid-public-key");
+  const { publicKey } = await call(apiRoutes.push.vapidPublicKey);
   const key = base64UrlToBytes(publicKey);
   let subscription = await registration.pushManager.getSubscription();
   // A subscription made with another server key (the keys were changed) can never be delivered to.
@@ -85,7 +84,7 @@ export async function enablePush(): Promise<void> {
       throw new Error(`This browser's push service refused the subscription (${message(error)}).`);
     }
   }
-  const saved = await api.post<PushSubscriptionInfo>("/push-subscriptions", subscription.toJSON());
+  const saved = await call(apiRoutes.push.subscribe, { body: subscriptionBody(subscription) });
   remember({ id: saved.id, endpoint: subscription.endpoint, userId: getSession()?.user.id ?? "" });
 }
 
@@ -96,12 +95,12 @@ export async function disablePush(): Promise<void> {
   let id =
     remembered && (!subscription || remembered.endpoint === subscription.endpoint) ? remembered.id : null;
   if (!id && subscription) {
-    const mine = await getAll<PushSubscriptionInfo>("/push-subscriptions");
+    const mine = await getAll(apiRoutes.push.list);
     id = mine.find((item) => item.endpoint === subscription.endpoint)?.id ?? null;
   }
   if (id) {
     try {
-      await api.delete(`/push-subscriptions/${id}`);
+      await call(apiRoutes.push.unsubscribe, { params: { id } });
     } catch (error) {
       // Already gone on the server: what matters is that it is gone.
       if (!(error instanceof ApiError && error.status === 404)) throw error;
@@ -161,4 +160,14 @@ function sameBytes(current: ArrayBuffer | null, wanted: Uint8Array): boolean {
   if (!current) return false;
   const have = new Uint8Array(current);
   return have.length === wanted.length && have.every((byte, index) => byte === wanted[index]);
+}
+
+/** PushSubscription.toJSON(), with the fields the API requires typed as present (browsers always give them). */
+function subscriptionBody(subscription: PushSubscription) {
+  const json = subscription.toJSON();
+  return {
+    ...json,
+    endpoint: json.endpoint ?? subscription.endpoint,
+    keys: { p256dh: json.keys?.p256dh ?? "", auth: json.keys?.auth ?? "" },
+  };
 }

@@ -1,8 +1,7 @@
 import { type FormEvent, useState } from "react";
-import { request } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { sessionFrom, setSession, takeEndedNotice } from "../api/session.ts";
-import type { AuthResult } from "../api/types.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
 
@@ -23,11 +22,14 @@ export function SignInPage() {
     event.preventDefault();
     setBusy(true);
     setError(null);
-    const body: Record<string, string> = { email, password };
+    const body: { email: string; password: string; otp?: string; recoveryCode?: string } = {
+      email,
+      password,
+    };
     if (step === "otp") body.otp = code.replace(/\s/g, "");
     if (step === "recovery") body.recoveryCode = code.trim();
     try {
-      const result = await request<AuthResult>("POST", "/auth/login", { body, auth: false });
+      const result = await call(apiRoutes.auth.login, { body });
       setSession(sessionFrom(result)); // the app then returns to `next`
     } catch (failure) {
       if (failure instanceof ApiError && failure.code === "mfa_required" && step === "password") {

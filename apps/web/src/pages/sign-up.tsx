@@ -1,7 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { request } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { sessionFrom, setSession } from "../api/session.ts";
-import type { AuthResult } from "../api/types.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage } from "../ui/feedback.tsx";
 
@@ -19,10 +18,7 @@ export function SignUpPage() {
     setBusy(true);
     setError(null);
     try {
-      const result = await request<AuthResult>("POST", "/auth/register", {
-        body: { name, email, password },
-        auth: false,
-      });
+      const result = await call(apiRoutes.auth.register, { body: { name, email, password } });
       setSession(sessionFrom(result));
     } catch (failure) {
       setError(failure);

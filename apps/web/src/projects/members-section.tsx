@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from "react";
-import { api, getAll } from "../api/client.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import type { Member, ProjectRole } from "../api/types.ts";
 import { useSession } from "../api/use-session.ts";
 import { ConfirmDialog } from "../ui/dialog.tsx";
@@ -10,10 +10,16 @@ const ROLES: ProjectRole[] = ["viewer", "editor", "owner"];
 
 export function MembersSection({ projectId, canManage }: { projectId: string; canManage: boolean }) {
   const session = useSession();
-  const members = useAsync((signal) => getAll<Member>(`/projects/${projectId}/members`, signal), [projectId]);
+  const members = useAsync(
+    (signal) => getAll(apiRoutes.members.list, { params: { id: projectId } }, { signal }),
+    [projectId],
+  );
   const [removing, setRemoving] = useState<Member | null>(null);
   const change = useAction(async (member: Member, role: ProjectRole) => {
-    const updated = await api.patch<Member>(`/projects/${projectId}/members/${member.userId}`, { role });
+    const updated = await call(apiRoutes.members.changeRole, {
+      params: { id: projectId, userId: member.userId },
+      body: { role },
+    });
     members.setData((list) => list?.map((item) => (item.userId === updated.userId ? updated : item)));
     return updated;
   });
@@ -82,7 +88,7 @@ export function MembersSection({ projectId, canManage }: { projectId: string; ca
           message={<p>{removing.name} will lose access to this project at once, including open editors.</p>}
           confirmLabel="Remove member"
           onConfirm={async () => {
-            await api.delete(`/projects/${projectId}/members/${removing.userId}`);
+            await call(apiRoutes.members.remove, { params: { id: projectId, userId: removing.userId } });
             members.setData((list) => list?.filter((item) => item.userId !== removing.userId));
           }}
           onClose={() => setRemoving(null)}
@@ -96,7 +102,7 @@ function InviteForm({ projectId, onAdded }: { projectId: string; onAdded: (membe
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<ProjectRole>("editor");
   const invite = useAction(async () => {
-    const member = await api.post<Member>(`/projects/${projectId}/members`, { email, role });
+    const member = await call(apiRoutes.members.add, { params: { id: projectId }, body: { email, role } });
     onAdded(member);
     setEmail("");
     return member;

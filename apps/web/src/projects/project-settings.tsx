@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import type { Project } from "../api/types.ts";
 import { Link, navigate } from "../router.tsx";
 import { ConfirmDialog } from "../ui/dialog.tsx";
@@ -8,7 +8,10 @@ import { useAction, useAsync } from "../ui/use-async.ts";
 import { MembersSection } from "./members-section.tsx";
 
 export function ProjectSettingsPage({ projectId }: { projectId: string }) {
-  const project = useAsync((signal) => api.get<Project>(`/projects/${projectId}`, signal), [projectId]);
+  const project = useAsync(
+    (signal) => call(apiRoutes.projects.get, { params: { id: projectId } }, { signal }),
+    [projectId],
+  );
   if (project.loading && !project.data) return <Spinner label="Loading project…" />;
   if (!project.data) return <ErrorMessage error={project.error} />;
   const isOwner = project.data.role === "owner";
@@ -51,7 +54,10 @@ function DetailsForm({
     setVisibility(project.visibility);
   }, [project]);
   const save = useAction(async () => {
-    const updated = await api.patch<Project>(`/projects/${project.id}`, { name, description, visibility });
+    const updated = await call(apiRoutes.projects.update, {
+      params: { id: project.id },
+      body: { name, description, visibility },
+    });
     onSaved(updated);
     setSaved(true);
     return updated;
@@ -124,7 +130,7 @@ function DangerZone({ project }: { project: Project }) {
           }
           confirmLabel="Delete project"
           onConfirm={async () => {
-            await api.delete(`/projects/${project.id}`);
+            await call(apiRoutes.projects.delete, { params: { id: project.id } });
             navigate("/", { replace: true });
           }}
           onClose={() => setConfirming(false)}

@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { api } from "../api/client.ts";
-import type { Page, Project } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
+import type { Project } from "../api/types.ts";
 import { Link, navigate } from "../router.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
 import { useAction, useAsync } from "../ui/use-async.ts";
@@ -9,13 +9,13 @@ export function ProjectsPage() {
   const [pages, setPages] = useState<Project[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const first = useAsync(async (signal) => {
-    const page = await api.get<Page<Project>>("/projects?limit=50", signal);
+    const page = await call(apiRoutes.projects.list, { query: { limit: 50 } }, { signal });
     setPages(page.items);
     setCursor(page.nextCursor);
     return page;
   }, []);
   const more = useAction(async () => {
-    const page = await api.get<Page<Project>>(`/projects?limit=50&cursor=${encodeURIComponent(cursor!)}`);
+    const page = await call(apiRoutes.projects.list, { query: { limit: 50, cursor: cursor! } });
     setPages((current) => [...current, ...page.items]);
     setCursor(page.nextCursor);
   });
@@ -61,7 +61,7 @@ function CreateProject() {
   const [description, setDescription] = useState("");
   const [visibility, setVisibility] = useState<"private" | "public">("private");
   const create = useAction(async () => {
-    const project = await api.post<Project>("/projects", { name, description, visibility });
+    const project = await call(apiRoutes.projects.create, { body: { name, description, visibility } });
     navigate(`/projects/${project.id}`);
     return project;
   });

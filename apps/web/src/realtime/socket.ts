@@ -1,7 +1,7 @@
 import type { ClientToServerEvents, RealtimeError, ServerToClientEvents } from "@codepark/protocol";
 import { useEffect, useSyncExternalStore } from "react";
 import type { Socket } from "socket.io-client";
-import { api } from "../api/client.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import { currentAccessToken, refreshAccessToken } from "../api/refresh.ts";
 import { getSession, subscribeSession } from "../api/session.ts";
@@ -82,7 +82,7 @@ function connect(io: typeof import("socket.io-client").io): void {
     update({ status: "offline" });
     // The server ends sockets whose session was revoked: find out (the API signs out if so).
     if (reason === "io server disconnect") {
-      void api.get("/me").then(
+      void call(apiRoutes.account.me).then(
         () => socket.connect(),
         () => undefined,
       );
@@ -99,7 +99,7 @@ function connect(io: typeof import("socket.io-client").io): void {
         () => undefined,
       );
     } else {
-      void api.get("/me").then(
+      void call(apiRoutes.account.me).then(
         () => authRetries <= 2 && socket.connect(),
         () => undefined,
       );

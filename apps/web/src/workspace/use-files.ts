@@ -1,5 +1,5 @@
 import { useCallback, useState } from "react";
-import { api, getAll } from "../api/client.ts";
+import { apiRoutes, call, getAll } from "../api/client.ts";
 import { ApiError } from "../api/errors.ts";
 import type { FileInfo, FileWithContent } from "../api/types.ts";
 import { useAsync } from "../ui/use-async.ts";
@@ -20,7 +20,10 @@ function upsert(list: FileInfo[], file: FileInfo): FileInfo[] {
 
 /** The project's files: loaded once, changed through the API here, kept current by project events. */
 export function useFiles(projectId: string) {
-  const loaded = useAsync((signal) => getAll<FileInfo>(`/projects/${projectId}/files`, signal), [projectId]);
+  const loaded = useAsync(
+    (signal) => getAll(apiRoutes.files.list, { params: { id: projectId } }, { signal }),
+    [projectId],
+  );
   const files = loaded.data ?? [];
   const setFiles = loaded.setData;
   /** Folders created here that hold no file yet. */
@@ -45,7 +48,10 @@ export function useFiles(projectId: string) {
 
   const createFile = async (input: string): Promise<FileInfo> => {
     const path = normalisePath(input);
-    const file = await api.post<FileInfo>(`/projects/${projectId}/files`, { path, content: "" });
+    const file = await call(apiRoutes.files.create, {
+      params: { id: projectId },
+      body: { path, content: "" },
+    });
     applyFile(file);
     return file;
   };
@@ -64,7 +70,9 @@ export function useFiles(projectId: string) {
   const renameFile = async (file: FileInfo, input: string): Promise<void> => {
     const path = normalisePath(input);
     if (path === file.path) return;
-    applyFile(await api.patch<FileWithContent>(`/projects/${projectId}/files/${file.id}`, { path }));
+    applyFile(
+      await call(apiRoutes.files.update, { params: { id: projectId, fileId: file.id }, body: { path } }),
+    );
   };
 
   /** Moves every file under a folder; stops at the first failure and says how far it got. */
@@ -79,7 +87,9 @@ export function useFiles(projectId: string) {
     for (const file of moving) {
       const path = `${target}${file.path.slice(folder.length)}`;
       try {
-        applyFile(await api.patch<FileWithContent>(`/projects/${projectId}/files/${file.id}`, { path }));
+        applyFile(
+          await call(apiRoutes.files.update, { params: { id: projectId, fileId: file.id }, body: { path } }),
+        );
         moved += 1;
       } catch (error) {
         throw partial(error, `Moved ${moved} of ${moving.length} files`);
@@ -93,7 +103,7 @@ export function useFiles(projectId: string) {
   };
 
   const deleteFile = async (file: FileInfo): Promise<void> => {
-    await api.delete(`/projects/${projectId}/files/${file.id}`);
+    await call(apiRoutes.files.delete, { params: { id: projectId, fileId: file.id } });
     removeFile(file.id);
   };
 
@@ -103,7 +113,7 @@ export function useFiles(projectId: string) {
     let deleted = 0;
     for (const file of doomed) {
       try {
-        await api.delete(`/projects/${projectId}/files/${file.id}`);
+        await call(apiRoutes.files.delete, { params: { id: projectId, fileId: file.id } });
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) {
           throw partial(error, `Deleted ${deleted} of ${doomed.length} files`);

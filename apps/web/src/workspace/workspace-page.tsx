@@ -1,7 +1,6 @@
 import type { ProjectEventName, ProjectLeftEvent, RealtimeProjectEvent } from "@codepark/protocol";
 import { lazy, useCallback, useEffect, useMemo, useState } from "react";
-import { api } from "../api/client.ts";
-import type { Project } from "../api/types.ts";
+import { apiRoutes, call } from "../api/client.ts";
 import { useSession } from "../api/use-session.ts";
 import { useConversations } from "../chat/use-conversations.ts";
 import { Link, navigate, useLocation } from "../router.tsx";
@@ -31,7 +30,10 @@ const HistoryPanel = lazy(() =>
 export function WorkspacePage({ projectId }: { projectId: string }) {
   const session = useSession();
   const { query } = useLocation();
-  const project = useAsync((signal) => api.get<Project>(`/projects/${projectId}`, signal), [projectId]);
+  const project = useAsync(
+    (signal) => call(apiRoutes.projects.get, { params: { id: projectId } }, { signal }),
+    [projectId],
+  );
   const files = useFiles(projectId);
   const tabs = useTabs(projectId, files.files, !files.loading && !files.error, query.get("file"));
   const [states, setStates] = useState<Record<string, ConnectionState>>({});

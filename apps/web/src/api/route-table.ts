@@ -1,0 +1,24 @@
+import type { ApiRoutes, RouteContract } from "@codepark/protocol/api";
+
+/**
+ * The route contracts as the web bundle carries them (see apps/web/api-routes.ts, the build plugin
+ * that makes the table): no schemas, which would bring zod into the first download.
+ */
+
+/** What the web client reads of a route at run time: where it is, who may call it, whether it takes a body. */
+export type RouteTableEntry = Pick<RouteContract, "method" | "path" | "auth"> & { body?: true };
+
+/** The route contracts without their schemas. */
+export function routeTable(routes: ApiRoutes): Record<string, Record<string, RouteTableEntry>> {
+  return Object.fromEntries(
+    Object.entries(routes).map(([group, members]) => [
+      group,
+      Object.fromEntries(
+        Object.entries(members as Record<string, RouteContract>).map(([name, route]) => [
+          name,
+          { method: route.method, path: route.path, auth: route.auth, ...(route.body ? { body: true } : {}) },
+        ]),
+      ),
+    ]),
+  );
+}
