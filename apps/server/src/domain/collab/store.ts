@@ -64,22 +64,41 @@ export class DocumentStore {
 
   async load(fileId: string): Promise<StoredDocument> {
     await this.log.settle();
-    const [snapshot] = await this.db.select().from(docSnapshots).where(eq(docSnapshots.fileId, fileId));
-    if (!snapshot) {
-      // A file from before collaboration existed: seed its document from files.content, once.
-      const [file] = await this.db.select({ content: files.content }).from(files).where(eq(files.id, fileId));
-      if (!file) return { snapshot: null, updates: [], bytes: 0 };
-      await this.createSnapshot(this.db, fileId, file.content);
-      return this.load(fileId);
+    const stored = await this.#readSnapshotAndLog(fileId);
+    if (stored) {
+      const bytes = stored.updates.reduce(
+        (total, update) => total + update.byteLength,
+        stored.state.byteLength,
+      );
+      return { snapshot: stored.state, updates: stored.updates, bytes };
     }
-    const rows = await this.db
-      .select({ update: docUpdates.update })
-      .from(docUpdates)
-      .where(eq(docUpdates.fileId, fileId))
-      .orderBy(asc(docUpdates.seq));
-    const updates = rows.map((row) => row.update);
-    const bytes = updates.reduce((total, update) => total + update.byteLength, snapshot.state.byteLength);
-    return { snapshot: snapshot.state, updates, bytes };
+    // A file from before collaboration existed: seed its document from files.content, once.
+    const [file] = await this.db.select({ content: files.content }).from(files).where(eq(files.id, fileId));
+    if (!file) return { snapshot: null, updates: [], bytes: 0 };
+    await this.createSnapshot(this.db, fileId, file.content);
+    return this.load(fileId);
+  }
+
+  /**
+   * The snapshot and the log entries not merged into it, as one consistent pair: under the shared
+   * side of the document's compaction lock, so a compaction (here or on another node) cannot commit
+   * between the two reads and leave an old snapshot without the entries it deleted.
+   */
+  async #readSnapshotAndLog(fileId: string): Promise<{ state: Uint8Array; updates: Uint8Array[] } | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock_shared(hashtext(${`doc:${fileId}`}))`);
+      const [snapshot] = await tx
+        .select({ state: docSnapshots.state })
+        .from(docSnapshots)
+        .where(eq(docSnapshots.fileId, fileId));
+      if (!snapshot) return null;
+      const rows = await tx
+        .select({ update: docUpdates.update })
+        .from(docUpdates)
+        .where(eq(docUpdates.fileId, fileId))
+        .orderBy(asc(docUpdates.seq));
+      return { state: snapshot.state, updates: rows.map((row) => row.update) };
+    });
   }
 
   /** Makes one group commit's updates durable (resolves before anything is broadcast). */
