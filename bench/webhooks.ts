@@ -41,7 +41,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { createApp } from "../apps/server/src/app.ts";
 import { loadConfig } from "../apps/server/src/config.ts";
-import { rowsOf } from "../apps/server/src/domain/ports/database.ts";
+import { rowsOf } from "../apps/server/src/infra/db/rows.ts";
 import { createBenchProject } from "./lib/bench-project.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
 import { listFromEnv, numberFromEnv } from "./lib/env.ts";

@@ -5,10 +5,11 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { MERGE_RUN } from "../src/domain/collab/merge-runs.ts";
-import { type Database, rowsOf } from "../src/domain/ports/database.ts";
+import type { Database } from "../src/domain/ports/database.ts";
 import { systemClock } from "../src/infra/clock.ts";
 import { encodeRecords, JournaledLog } from "../src/infra/collab/journal.ts";
 import { openDatabase } from "../src/infra/db/database.ts";
+import { rowsOf } from "../src/infra/db/rows.ts";
 
 /** The embedded store's write-ahead journal, on a real file-backed PGlite and real files. */
 describe("update journal (embedded storage)", () => {

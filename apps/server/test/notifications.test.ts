@@ -16,7 +16,7 @@ import { sql } from "drizzle-orm";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { notify } from "../src/domain/notifications/notify.ts";
-import { rowsOf } from "../src/domain/ports/database.ts";
+import { rowsOf } from "../src/infra/db/rows.ts";
 
 /**
  * A TCP relay in front of the SMTP receivers, so a test can switch the server's one SMTP_URL

@@ -7,11 +7,12 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { PendingUpdate, UpdateLog } from "../src/domain/collab/update-log.ts";
-import { type Database, rowsOf } from "../src/domain/ports/database.ts";
+import type { Database } from "../src/domain/ports/database.ts";
 import { systemClock } from "../src/infra/clock.ts";
 import { JournaledLog } from "../src/infra/collab/journal.ts";
 import { TableLog } from "../src/infra/collab/table-log.ts";
 import { openDatabase } from "../src/infra/db/database.ts";
+import { rowsOf } from "../src/infra/db/rows.ts";
 
 /** An update log over fresh storage that holds one project with the files fa, fb and fc. */
 interface UpdateLogUnderTest {

@@ -1,10 +1,12 @@
-import { sql } from "drizzle-orm";
+import { and, eq, lt, or } from "drizzle-orm";
+import { sessions } from "./auth/schema.ts";
+import { docUpdates } from "./collab/schema.ts";
 import type { CollabService } from "./collab/service.ts";
 import type { Schedule } from "./jobs/job-type.ts";
 import { jobType, Priority } from "./jobs/job-type.ts";
+import { jobs } from "./jobs/schema.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Db } from "./ports/database.ts";
-import { rowsOf } from "./ports/database.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -25,30 +27,36 @@ export const maintenanceSchedules: Schedule[] = [
 /** Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation. */
 export async function purgeSessions(db: Db, clock: Clock): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - DAY_MS);
-  const result = await db.execute(
-    sql`DELETE FROM sessions WHERE expires_at < ${cutoff} OR revoked_at < ${cutoff} RETURNING id`,
-  );
-  return rowsOf(result).length;
+  const purged = await db
+    .delete(sessions)
+    .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
+    .returning({ id: sessions.id });
+  return purged.length;
 }
 
 /** Completed jobs after a day; dead ones after 30 (long enough to look at and retry). */
 export async function purgeJobs(db: Db, clock: Clock): Promise<number> {
   const now = clock.now().getTime();
-  const result = await db.execute(sql`
-    DELETE FROM jobs
-    WHERE (state = 'completed' AND finished_at < ${new Date(now - DAY_MS)})
-       OR (state = 'dead' AND finished_at < ${new Date(now - 30 * DAY_MS)})
-    RETURNING id`);
-  return rowsOf(result).length;
+  const purged = await db
+    .delete(jobs)
+    .where(
+      or(
+        and(eq(jobs.state, "completed"), lt(jobs.finishedAt, new Date(now - DAY_MS))),
+        and(eq(jobs.state, "dead"), lt(jobs.finishedAt, new Date(now - 30 * DAY_MS))),
+      ),
+    )
+    .returning({ id: jobs.id });
+  return purged.length;
 }
 
 /** Documents whose log has entries older than ten minutes: merged so loads stay short. */
 export async function compactDocuments(db: Db, clock: Clock, collab: CollabService): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - 10 * 60_000);
-  const rows = rowsOf<{ file_id: string }>(
-    await db.execute(sql`
-      SELECT DISTINCT file_id FROM doc_updates WHERE created_at < ${cutoff} LIMIT 100`),
-  );
-  for (const { file_id } of rows) await collab.store.compact(file_id);
+  const rows = await db
+    .selectDistinct({ fileId: docUpdates.fileId })
+    .from(docUpdates)
+    .where(lt(docUpdates.createdAt, cutoff))
+    .limit(100);
+  for (const { fileId } of rows) await collab.store.compact(fileId);
   return rows.length;
 }

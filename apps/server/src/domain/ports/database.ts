@@ -25,11 +25,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Rows of a raw `db.execute(sql…)`: node-postgres and PGlite both answer `{ rows }`. */
-export function rowsOf<Row>(result: unknown): Row[] {
-  return (result as { rows: Row[] }).rows;
-}
-
 /** True when a driver error (pg or PGlite, possibly wrapped by drizzle) is a unique-constraint violation. */
 export function isUniqueViolation(error: unknown): boolean {
   let current: unknown = error;

@@ -15,7 +15,7 @@ import { inMergeRuns } from "../../domain/collab/merge-runs.ts";
 import type { PendingUpdate, UpdateLog } from "../../domain/collab/update-log.ts";
 import type { Clock } from "../../domain/ports/clock.ts";
 import type { Database } from "../../domain/ports/database.ts";
-import { rowsOf } from "../../domain/ports/database.ts";
+import { rowsOf } from "../db/rows.ts";
 import { APPEND_UPDATES_SQL, appendParams } from "./table-log.ts";
 
 const SEGMENT_FILE = /^(\d{12})\.log$/;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Db } from "../../domain/ports/database.ts";
-import { rowsOf } from "../../domain/ports/database.ts";
+import { rowsOf } from "../db/rows.ts";
 
 export interface JobMetrics {
   duration: Histogram<"queue" | "name" | "outcome">;

@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { type JobType, PermanentFailure, RetryAt } from "../../domain/jobs/job-type.ts";
 import type { Clock } from "../../domain/ports/clock.ts";
 import type { Db } from "../../domain/ports/database.ts";
-import { rowsOf } from "../../domain/ports/database.ts";
+import { rowsOf } from "../db/rows.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import type { JobMetrics } from "./metrics.ts";
 

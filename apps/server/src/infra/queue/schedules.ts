@@ -4,7 +4,7 @@ import { enqueueJob } from "../../domain/jobs/enqueue.ts";
 import type { Schedule } from "../../domain/jobs/job-type.ts";
 import type { Clock } from "../../domain/ports/clock.ts";
 import type { Db } from "../../domain/ports/database.ts";
-import { rowsOf } from "../../domain/ports/database.ts";
+import { rowsOf } from "../db/rows.ts";
 
 export function nextRun(cron: string, after: Date): Date {
   return CronExpressionParser.parse(cron, { currentDate: after, tz: "UTC" }).next().toDate();
