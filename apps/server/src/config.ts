@@ -19,6 +19,14 @@ const configSchema = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+      .optional(),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _ . : - only, at most 64")
+      .default("codepark:"),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     CORS_ORIGINS: z
       .string()
@@ -136,10 +144,18 @@ const configSchema = z
       .regex(/^[A-Za-z0-9_-]{43}$/, "must be a 32-byte P-256 private key, base64url without padding")
       .optional(),
   })
+  .refine((config) => config.REDIS_URL === undefined || config.DATABASE_URL !== undefined, {
+    message:
+      "REDIS_URL joins a cluster, and the embedded store (PGlite) is single-node: set DATABASE_URL to a PostgreSQL database the nodes share",
+    path: ["DATABASE_URL"],
+  })
   .refine((config) => (config.VAPID_PUBLIC_KEY === undefined) === (config.VAPID_PRIVATE_KEY === undefined), {
     message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",
     path: ["VAPID_PRIVATE_KEY"],
   });
+
+/** The environment variables CodePark reads (the deploy files and README must list each). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);
 
 export type Config = z.infer<typeof configSchema> & { dataDir: string };
 

@@ -28,6 +28,20 @@ describe("configuration", () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`\\b${name}\\b`));
   });
 
+  it("joins a cluster only on a shared PostgreSQL: REDIS_URL without DATABASE_URL is refused, saying why", () => {
+    expect(() => loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" })).toThrow(
+      /DATABASE_URL[\s\S]*single-node/,
+    );
+    const clustered = loadConfig({
+      REDIS_URL: "redis://127.0.0.1:6379",
+      DATABASE_URL: "postgres://postgres@127.0.0.1/test",
+      REDIS_PREFIX: "tenant-a:",
+    });
+    expect(clustered).toMatchObject({ REDIS_URL: "redis://127.0.0.1:6379", REDIS_PREFIX: "tenant-a:" });
+    expect(loadConfig({}).REDIS_PREFIX).toBe("codepark:");
+    expect(() => loadConfig({ REDIS_URL: "http://x", DATABASE_URL: "postgres://x/y" })).toThrow(/REDIS_URL/);
+  });
+
   it("parses lists and booleans", () => {
     const config = loadConfig({ CORS_ORIGINS: "https://a.example, https://b.example", TRUST_PROXY: "true" });
     expect(config.CORS_ORIGINS).toEqual(["https://a.example", "https://b.example"]);
