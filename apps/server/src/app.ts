@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { startBackground } from "./background.ts";
+import { type ClusterLinks, joinCluster } from "./cluster.ts";
 import type { Config } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
@@ -36,6 +37,8 @@ import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
 
 export interface App {
   http: FastifyInstance;
+  /** Set when REDIS_URL is: this node's links to the others. */
+  cluster: ClusterLinks | null;
   ctx: Services;
   database: Database;
   jobs: JobRunner;
@@ -66,7 +69,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(options.database ?? databaseOptionsFrom(config));
   let eventLog: FastifyBaseLogger | undefined;
+  let cluster: ClusterLinks | null = null;
   try {
+    const redisUrl = config.REDIS_URL;
+    if (redisUrl) {
+      if (database.kind === "pglite") {
+        throw new Error(
+          "REDIS_URL joins a cluster, which needs a shared PostgreSQL (DATABASE_URL), not PGlite",
+        );
+      }
+      cluster = await joinCluster({ ...config, REDIS_URL: redisUrl }, database.db, clock, () => eventLog);
+    }
     const now = clock.now();
     const signingKey = config.JWT_SECRET
       ? new TextEncoder().encode(config.JWT_SECRET)
@@ -95,9 +108,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       error: (details, message) => eventLog?.error(details, message),
       warn: (details, message) => eventLog?.warn(details, message),
     };
-    const events = new LocalEventBus((error, event) =>
-      eventLog?.error({ err: error, event: event.type }, "domain event handler failed"),
-    );
+    const events =
+      cluster?.events ??
+      new LocalEventBus((error, event) =>
+        eventLog?.error({ err: error, event: event.type }, "domain event handler failed"),
+      );
     const collabMetrics = createCollabMetrics(metrics.registry);
     const collab = new CollabService({
       db: database.db,
@@ -114,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       metrics: collabMetrics,
       log: collabLog,
       checkpoint: checkpointWith({ db: database.db, clock, events }),
+      ...(cluster ? { fanout: cluster.fanout } : {}),
     });
     const ctx: Services = {
       db: database.db,
@@ -130,7 +146,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         rotationOverlapMs: 24 * 60 * 60 * 1000,
       },
       // Its live channel is attached by the realtime gateway below.
-      notifications: new NotificationHub(clock, { publicUrl: config.PUBLIC_URL }),
+      // Several nodes change a person's unread count: no node may answer from its own memory then.
+      notifications: new NotificationHub(
+        clock,
+        { publicUrl: config.PUBLIC_URL },
+        { shared: cluster !== null },
+      ),
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
     };
     const http = await buildHttpServer({
@@ -148,6 +169,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       registry: metrics.registry,
       log: http.log,
       corsOrigins: config.CORS_ORIGINS,
+      ...(cluster ? { adapter: cluster.socketAdapter } : {}),
     });
     const collabEndpoint = attachCollabEndpoint({
       httpServer: http.server,
@@ -177,9 +199,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         jobs.stop(drainDeadlineMs(config)),
       ]);
     });
-    http.addHook("onClose", async () => Promise.all([database.close(), mailer.close()]));
+    http.addHook("onClose", async () => {
+      // Off the cluster first (nothing more arrives), then storage.
+      await cluster?.close();
+      await Promise.all([database.close(), mailer.close()]);
+    });
     return {
       http,
+      cluster,
       ctx,
       database,
       jobs,
@@ -188,6 +215,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       close: () => closeWithDeadline(http, drainDeadlineMs(config)),
     };
   } catch (error) {
+    await cluster?.close();
     await database.close();
     throw error;
   }

@@ -23,5 +23,6 @@ export {
   type TestSubscription,
   type VapidClaims,
 } from "./push-service.ts";
+export { testRedisPrefix, testRedisUrl } from "./redis.ts";
 export { authenticatorCode } from "./totp-authenticator.ts";
 export { waitFor } from "./wait.ts";

@@ -39,7 +39,7 @@ export function handleFrame(
       case "awareness": {
         const forward = doc.awareness.apply(peer, message.payload);
         // To everyone, the sender included: it keeps a lone client's connection from looking idle.
-        if (forward) doc.broadcast(forward);
+        if (forward) manager.shareAwareness(doc, forward);
         return;
       }
       case "queryAwareness": {

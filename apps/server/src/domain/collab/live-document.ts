@@ -20,6 +20,8 @@ export class LiveDocument {
   editors = new Set<string>();
   lastCheckpointAt: number;
   compacting: Promise<void> | null = null;
+  /** A catch-up from the log in progress (messages from other nodes may have been missed). */
+  resyncing: Promise<void> | null = null;
   unloadTimer: NodeJS.Timeout | null = null;
   closed = false;
 

@@ -1,11 +1,18 @@
 import * as Y from "yjs";
 import type { Clock } from "../ports/clock.ts";
 import { applySafely } from "./apply.ts";
+import { type CollabFanout, singleNode } from "./fanout.ts";
 import { LiveDocument } from "./live-document.ts";
 import { inMergeRuns } from "./merge-runs.ts";
 import type { CollabMetrics } from "./metrics.ts";
 import type { Peer } from "./peer.ts";
-import { CollabCloseCode, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from "./protocol.ts";
+import {
+  CollabCloseCode,
+  decodeMessage,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeUpdate,
+} from "./protocol.ts";
 import type { DocumentStore } from "./store.ts";
 
 export interface CollabLimits {
@@ -31,6 +38,8 @@ interface Queued {
 
 /** Origin of updates the manager applies after they are durable. */
 const DURABLE = Symbol("durable");
+/** Origin of updates another node made durable (or the log held when this node resynced). */
+const REMOTE = Symbol("remote");
 
 export class DocumentTooLargeError extends Error {}
 
@@ -56,6 +65,7 @@ export class DocumentManager {
     private readonly metrics: CollabMetrics,
     private readonly log: CollabLogger,
     checkpoint: (doc: LiveDocument) => Promise<void>,
+    private readonly fanout: CollabFanout = singleNode,
   ) {
     this.#checkpoint = checkpoint;
   }
@@ -97,8 +107,27 @@ export class DocumentManager {
   }
 
   async #load(fileId: string, projectId: string): Promise<LiveDocument> {
-    const stored = await this.store.load(fileId);
-    const doc = new LiveDocument(fileId, projectId, this.clock.now().getTime());
+    // Subscribed before reading: whatever another node commits from here on either is in what we
+    // read or arrives as a message (held until the document exists).
+    let doc: LiveDocument | null = null;
+    const early: (() => void)[] = [];
+    const whenLoaded = (work: (loaded: LiveDocument) => void) => {
+      if (doc) work(doc);
+      else early.push(() => work(doc!));
+    };
+    await this.fanout.open(fileId, {
+      update: (update) => whenLoaded((loaded) => this.#applyRemote(loaded, update)),
+      awareness: (node, frame) => whenLoaded((loaded) => this.#remoteAwareness(loaded, node, frame)),
+      resync: () => whenLoaded((loaded) => void this.resync(loaded)),
+    });
+    let stored: Awaited<ReturnType<DocumentStore["load"]>>;
+    try {
+      stored = await this.store.load(fileId);
+    } catch (error) {
+      this.fanout.close(fileId);
+      throw error;
+    }
+    doc = new LiveDocument(fileId, projectId, this.clock.now().getTime());
     doc.ydoc.transact(() => {
       if (stored.snapshot) Y.applyUpdate(doc.ydoc, stored.snapshot);
       for (const update of stored.updates) {
@@ -111,7 +140,78 @@ export class DocumentManager {
     doc.compactAfter = this.#compactionThreshold();
     this.#docs.set(fileId, doc);
     this.metrics.documents.set(this.#docs.size);
+    for (const work of early) work();
     return doc;
+  }
+
+  /** Another node's durable update: into memory and out to this node's connections. */
+  #applyRemote(doc: LiveDocument, update: Uint8Array): void {
+    if (doc.closed) return;
+    if (!applySafely(doc.ydoc, update, REMOTE)) {
+      this.log.error({ fileId: doc.fileId }, "an update from another node could not be applied; resyncing");
+      void this.resync(doc);
+      return;
+    }
+    doc.bytes += update.byteLength;
+    this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(update)));
+  }
+
+  /** Another node's awareness frame (as its connections were sent it): to this node's connections. */
+  #remoteAwareness(doc: LiveDocument, node: string, frame: Uint8Array): void {
+    if (doc.closed) return;
+    try {
+      const message = decodeMessage(frame);
+      if (message.type !== "awareness") return;
+      const forward = doc.awareness.applyRemote(node, message.payload, this.clock.now().getTime());
+      if (forward) doc.broadcast(forward);
+    } catch (error) {
+      this.log.warn({ err: error, fileId: doc.fileId }, "ignored a malformed awareness frame from another node");
+    }
+  }
+
+  /** A connection's awareness change: to this node's connections (the sender too) and the others. */
+  shareAwareness(doc: LiveDocument, frame: Uint8Array): void {
+    doc.broadcast(frame);
+    this.fanout.publishAwareness(doc.fileId, frame);
+  }
+
+  /**
+   * Catches a document up with the durable log after messages from other nodes may have been lost:
+   * what the log holds that memory lacks (a state-vector diff) is applied and sent to the
+   * connections here. One at a time per document.
+   */
+  resync(doc: LiveDocument): Promise<void> {
+    doc.resyncing ??= (async () => {
+      try {
+        const stored = await this.store.load(doc.fileId);
+        if (doc.closed) return;
+        const scratch = new Y.Doc({ gc: true });
+        try {
+          scratch.transact(() => {
+            if (stored.snapshot) applySafely(scratch, stored.snapshot);
+            for (const update of stored.updates) applySafely(scratch, update);
+          });
+          const missing = Y.encodeStateAsUpdate(scratch, Y.encodeStateVector(doc.ydoc));
+          const before = Y.encodeStateVector(doc.ydoc);
+          applySafely(doc.ydoc, missing, REMOTE);
+          if (!sameBytes(before, Y.encodeStateVector(doc.ydoc))) {
+            doc.bytes += missing.byteLength;
+            this.metrics.resyncs.inc({ result: "repaired" });
+            this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(missing)));
+          } else {
+            this.metrics.resyncs.inc({ result: "in_sync" });
+          }
+        } finally {
+          scratch.destroy();
+        }
+      } catch (error) {
+        this.metrics.resyncs.inc({ result: "failed" });
+        this.log.warn({ err: error, fileId: doc.fileId }, "resync from the log failed");
+      } finally {
+        doc.resyncing = null;
+      }
+    })();
+    return doc.resyncing;
   }
 
   /** A peer joins: it gets our state vector (sync step 1) and everyone's awareness. */
@@ -120,7 +220,7 @@ export class DocumentManager {
     this.#cancelUnload(doc);
     this.metrics.connections.inc();
     peer.send(encodeSyncStep1(Y.encodeStateVector(doc.ydoc)));
-    const awareness = doc.awareness.snapshot();
+    const awareness = doc.awareness.snapshot(this.clock.now().getTime());
     if (awareness) peer.send(awareness);
   }
 
@@ -128,7 +228,7 @@ export class DocumentManager {
     if (!doc.peers.delete(peer)) return;
     this.metrics.connections.dec();
     const removal = doc.awareness.removePeer(peer);
-    if (removal) doc.broadcast(removal);
+    if (removal) this.shareAwareness(doc, removal);
     this.#scheduleUnload(doc);
   }
 
@@ -233,6 +333,7 @@ export class DocumentManager {
     const sender = items[0]!.peer;
     const soleSender = sender && items.every((item) => item.peer === sender) ? sender : null;
     this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(merged), soleSender));
+    this.fanout.publishUpdate(doc.fileId, merged);
     if (doc.updatesSinceCompaction >= doc.compactAfter) void this.compact(doc);
     if (this.clock.now().getTime() - doc.lastCheckpointAt >= this.limits.checkpointIntervalMs) {
       void this.#runCheckpoint(doc);
@@ -319,6 +420,7 @@ export class DocumentManager {
   async unload(doc: LiveDocument): Promise<void> {
     if (doc.closed) return;
     doc.closed = true;
+    this.fanout.close(doc.fileId);
     this.#docs.delete(doc.fileId);
     this.metrics.documents.set(this.#docs.size);
     await this.drain();
@@ -333,6 +435,7 @@ export class DocumentManager {
     const doc = this.#docs.get(fileId);
     if (!doc) return;
     doc.closed = true;
+    this.fanout.close(fileId);
     this.#cancelUnload(doc);
     this.#docs.delete(fileId);
     this.metrics.documents.set(this.#docs.size);
@@ -350,6 +453,10 @@ export class DocumentManager {
     await this.drain();
     await Promise.all(docs.map((doc) => this.unload(doc)));
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && a.every((byte, index) => byte === b[index]);
 }
 
 function groupByDocument(batch: Queued[]): Map<LiveDocument, Queued[]> {

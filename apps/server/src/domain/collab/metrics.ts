@@ -30,4 +30,6 @@ export interface CollabMetrics {
   journalFlushSize: Histogram;
   compactionSeconds: Histogram;
   compactions: LabelledCounter<"result">;
+  /** Catch-ups from the log after cross-node messages may have been missed. */
+  resyncs: LabelledCounter<"result">;
 }

@@ -8,6 +8,7 @@ import type { Db, Executor } from "../ports/database.ts";
 import type { EventBus } from "../ports/event-bus.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
+import type { CollabFanout } from "./fanout.ts";
 import type { LiveDocument } from "./live-document.ts";
 import { type CollabLimits, type CollabLogger, DocumentManager } from "./manager.ts";
 import type { CollabMetrics } from "./metrics.ts";
@@ -38,6 +39,8 @@ export class CollabService {
     metrics: CollabMetrics;
     log: CollabLogger;
     checkpoint: Checkpoint;
+    /** The other nodes holding the same documents (none on a single node). */
+    fanout?: CollabFanout;
   }) {
     this.#db = deps.db;
     this.metrics = deps.metrics;
@@ -49,6 +52,7 @@ export class CollabService {
       deps.metrics,
       deps.log,
       deps.checkpoint,
+      deps.fanout,
     );
     deps.events.subscribe((event) => {
       this.#onEvent(event).catch((error) =>

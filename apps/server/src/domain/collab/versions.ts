@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -96,8 +96,46 @@ async function loadVersion(ctx: VersionsDeps, fileId: string, versionId: string)
 /** The automatic checkpoint the document manager takes every few minutes of activity and on unload. */
 export function checkpointWith(ctx: EventDeps) {
   return async (doc: LiveDocument): Promise<void> => {
-    await insertVersion(ctx, doc, doc.text.toString(), "auto", null, null);
+    await insertCheckpoint(ctx, doc, doc.text.toString());
   };
+}
+
+/**
+ * Several nodes may hold the same document and reach its checkpoint time together: they take the
+ * document's checkpoint lock one at a time, and a text the newest version already holds is not
+ * stored again, so the same state is never checkpointed twice.
+ */
+async function insertCheckpoint(
+  ctx: EventDeps,
+  { projectId, fileId }: { projectId: string; fileId: string },
+  content: string,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const id = newId("ver", now.getTime());
+  const size = Buffer.byteLength(content, "utf8");
+  await transact(ctx, async (tx, emit) => {
+    // Serialises the nodes' checkpoints of this document: the second one sees the first's version.
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`checkpoint:${fileId}`}))`);
+    const [newest] = await tx
+      .select({ same: sql<boolean>`${docVersions.content} = ${content}` })
+      .from(docVersions)
+      .where(eq(docVersions.fileId, fileId))
+      .orderBy(desc(docVersions.id))
+      .limit(1);
+    if (newest?.same) return;
+    await tx
+      .insert(docVersions)
+      .values({ id, fileId, name: null, kind: "auto", content, size, createdBy: null, createdAt: now });
+    emit({
+      type: "version.created",
+      actorId: null,
+      data: {
+        projectId,
+        fileId,
+        version: { id, fileId, name: null, kind: "auto", size, createdAt: now.toISOString() },
+      },
+    });
+  });
 }
 
 export async function listVersions(

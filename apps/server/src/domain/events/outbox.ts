@@ -34,8 +34,12 @@ function projectOf(event: DomainEvent): string | null {
  * Appends events to the log and enqueues their dispatch, inside the caller's transaction:
  * the events exist exactly when the change commits.
  */
-export async function recordEvents(tx: Executor, clock: Clock, events: readonly Emitted[]): Promise<void> {
-  if (events.length === 0) return;
+export async function recordEvents(
+  tx: Executor,
+  clock: Clock,
+  events: readonly Emitted[],
+): Promise<string[]> {
+  if (events.length === 0) return [];
   const now = clock.now();
   const rows = events.map(({ event, audience }) => ({
     id: newId("evt", now.getTime()),
@@ -47,7 +51,9 @@ export async function recordEvents(tx: Executor, clock: Clock, events: readonly 
     occurredAt: now,
   }));
   await tx.insert(domainEvents).values(rows);
-  await enqueueJob(tx, clock, dispatchEvents, { eventIds: rows.map((row) => row.id) });
+  const ids = rows.map((row) => row.id);
+  await enqueueJob(tx, clock, dispatchEvents, { eventIds: ids });
+  return ids;
 }
 
 /**
@@ -60,13 +66,14 @@ export async function transact<T>(
   work: (tx: Tx, emit: Emit) => Promise<T>,
 ): Promise<T> {
   const emitted: Emitted[] = [];
+  let ids: string[] = [];
   const result = await ctx.db.transaction(async (tx) => {
     const value = await work(tx, (event, options) => {
       emitted.push({ event, audience: options?.audience ?? null });
     });
-    await recordEvents(tx, ctx.clock, emitted);
+    ids = await recordEvents(tx, ctx.clock, emitted);
     return value;
   });
-  for (const { event } of emitted) ctx.events.publish(event);
+  for (const [index, { event }] of emitted.entries()) ctx.events.publish(event, ids[index]);
   return result;
 }

@@ -24,5 +24,7 @@ export const domainEvents = pgTable(
   (table) => [
     index("domain_events_project_idx").on(table.projectId, table.seq),
     index("domain_events_type_idx").on(table.type, table.seq),
+    // A node that lost its bus connection reads what it missed by time (events/since.ts).
+    index("domain_events_occurred_idx").on(table.occurredAt),
   ],
 );

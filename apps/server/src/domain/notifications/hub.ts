@@ -14,8 +14,10 @@ export class NotificationHub {
   constructor(
     clock: Clock,
     readonly links: Links,
+    options: { shared?: boolean } = {},
   ) {
-    this.unread = new UnreadCounts(clock);
+    // With several nodes a count may change elsewhere at any time: read it from the store each time.
+    this.unread = new UnreadCounts(clock, { maxAgeMs: options.shared ? 0 : 30_000, maxEntries: 100_000 });
   }
 
   /**

@@ -59,6 +59,12 @@ export function createCollabMetrics(registry: Registry) {
       labelNames: ["result"] as const,
       registers,
     }),
+    resyncs: new Counter({
+      name: "collab_resyncs_total",
+      help: "Catch-ups of a document from the durable log after cross-node messages may have been missed (result: repaired, in_sync, failed)",
+      labelNames: ["result"] as const,
+      registers,
+    }),
   };
 }
 

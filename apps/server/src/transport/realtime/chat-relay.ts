@@ -116,7 +116,8 @@ export class ChatRelay {
   ) {
     if (projectId) {
       // Through the project room, which skips sockets whose access is being re-checked.
-      const options = alsoUser ? { user: alsoUser } : {};
+      // Every node relays committed events to its own sockets (they reach each node on the bus).
+      const options = alsoUser ? { user: alsoUser, local: true } : { local: true };
       (this.rooms.emit as (id: string, e: string, p: unknown, o: object) => void)(
         projectId,
         event,
@@ -127,7 +128,7 @@ export class ChatRelay {
     }
     // One emit over several rooms: each socket receives it once.
     const rooms = alsoUser ? [...direct!, userRoom(alsoUser)] : direct!;
-    (this.io.to(rooms).emit as (event: string, payload: unknown) => boolean)(event, payload);
+    (this.io.local.to(rooms).emit as (event: string, payload: unknown) => boolean)(event, payload);
   }
 
   #inOrder(conversationId: string, seq: number, send: () => void): void {

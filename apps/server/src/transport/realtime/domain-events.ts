@@ -17,7 +17,12 @@ export function relayDomainEvent(rooms: ProjectRooms, event: DomainEvent): Promi
     // Membership events also reach the member's own room: a client learns it was added or removed
     // even where it has not joined (or can no longer join) the project.
     const user = "userId" in event.data ? event.data.userId : undefined;
-    rooms.emit(event.data.projectId, event.type, { ...event.data, actorId: event.actorId }, { user });
+    rooms.emit(
+      event.data.projectId,
+      event.type,
+      { ...event.data, actorId: event.actorId },
+      { user, local: true },
+    );
   }
   switch (event.type) {
     case "project.deleted": {

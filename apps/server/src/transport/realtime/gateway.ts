@@ -2,7 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
-import { Server } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { MemoryPresenceRegistry, type PresenceRegistry } from "../../domain/presence/registry.ts";
 import type { Services } from "../../services.ts";
 import { ChatRelay, isChatEvent } from "./chat-relay.ts";
@@ -22,6 +22,8 @@ export interface RealtimeDeps {
   presence?: PresenceRegistry;
   /** Browser origins allowed to use the HTTP long-polling transport (CORS_ORIGINS); none by default. */
   corsOrigins?: readonly string[];
+  /** Reaches the sockets of every node (the Redis streams adapter); this node only by default. */
+  adapter?: ServerOptions["adapter"];
 }
 
 export interface RealtimeGateway {
@@ -33,6 +35,11 @@ export interface RealtimeGateway {
 const MAX_MESSAGE_BYTES = 64 * 1024;
 /** An engine connection that has not authenticated within this long is dropped. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * A client that reconnects within this long (to any node, with the Redis adapter) gets the packets
+ * it missed and its rooms back, after authenticating again.
+ */
+const RECOVERY_WINDOW_MS = 2 * 60_000;
 
 /**
  * Socket.IO on the API's HTTP server at /socket.io: authenticated connections, project rooms
@@ -45,6 +52,7 @@ export function createRealtimeGateway({
   log,
   presence,
   corsOrigins = [],
+  adapter,
 }: RealtimeDeps): RealtimeGateway {
   let closing = false;
   const io: RealtimeServer = new Server(httpServer, {
@@ -56,6 +64,8 @@ export function createRealtimeGateway({
     // must not end upgrades it does not recognise.
     destroyUpgrade: false,
     allowRequest: (_request, answer) => answer(closing ? "shutting down" : null, !closing),
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false },
+    ...(adapter ? { adapter } : {}),
     ...(corsOrigins.length > 0
       ? { cors: { origin: corsOrigins.includes("*") ? true : [...corsOrigins] } }
       : {}),
@@ -99,6 +109,7 @@ export function createRealtimeGateway({
     socket.join(userRoom(socket.data.actor.userId));
     if (authEpochs.get(socket) !== rooms.accessEpoch) track(reauthenticate(socket));
     registerClientHandlers(socket, { ctx, rooms, metrics, log, track });
+    if (socket.recovered) track(rooms.restored(socket));
     socket.on("disconnect", () => track(rooms.disconnected(socket)));
     log.debug({ socketId: socket.id, userId: socket.data.actor.userId }, "realtime connected");
   });
@@ -129,6 +140,8 @@ export function createRealtimeGateway({
     // socket's disconnect handler, which empties presence.
     io.engine.close();
     while (pending.size > 0) await Promise.all([...pending]);
+    // The Redis adapter's readers stop with it.
+    await io.of("/").adapter.close();
     metrics.remove();
   };
   return { close: () => (closed ??= close()) };

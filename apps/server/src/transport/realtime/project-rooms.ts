@@ -6,7 +6,14 @@ import type { PresenceRegistry } from "../../domain/presence/registry.ts";
 import { loadProjectFor } from "../../domain/projects/access.ts";
 import type { Services } from "../../services.ts";
 import type { RealtimeMetrics } from "./metrics.ts";
-import { heldRoom, projectRoom, type RealtimeServer, type RealtimeSocket, userRoom } from "./types.ts";
+import {
+  heldRoom,
+  joinedProjectIds,
+  projectRoom,
+  type RealtimeServer,
+  type RealtimeSocket,
+  userRoom,
+} from "./types.ts";
 
 /** How often a join re-reads access when access changes keep landing during its check. */
 const JOIN_ATTEMPTS = 5;
@@ -71,18 +78,19 @@ export class ProjectRooms {
 
   /**
    * Emits to a project room (and, given `user`, that user's own room too: each socket gets it once),
-   * skipping sockets whose access is being re-checked (fail closed) and the `except` socket.
+   * skipping sockets whose access is being re-checked (fail closed) and the `except` socket. Reaches
+   * every node's sockets, unless `local`: committed domain events reach every node through the
+   * event bus, and each node relays them to its own sockets.
    */
   emit<E extends keyof ServerToClientEvents>(
     projectId: string,
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0],
-    options: { except?: RealtimeSocket; user?: string } = {},
+    options: { except?: RealtimeSocket; user?: string; local?: boolean } = {},
   ): void {
     const rooms = options.user ? [projectRoom(projectId), userRoom(options.user)] : projectRoom(projectId);
-    const target = (options.except ? options.except.to(rooms) : this.#io.to(rooms)).except(
-      heldRoom(projectId),
-    );
+    const origin = options.except ?? (options.local ? this.#io.local : this.#io);
+    const target = origin.to(rooms).except(heldRoom(projectId));
     (target.emit as (event: string, payload: unknown) => boolean)(event, payload);
     this.#metrics.events.inc({ direction: "out", event });
   }
@@ -136,6 +144,25 @@ export class ProjectRooms {
     this.#metrics.events.inc({ direction: "out", event: "project:left" });
     const state = await this.#presence.leave(projectId, socket.data.deviceId, this.#ctx.clock.now());
     if (state && reason !== "project_deleted") this.publishPresence(state);
+  }
+
+  /**
+   * A socket whose connection state was recovered (a reconnect within the recovery window, possibly
+   * to another node) is back in its project rooms: each is re-checked against the policy, and the
+   * device is present again where it may stay.
+   */
+  async restored(socket: RealtimeSocket): Promise<void> {
+    for (const projectId of joinedProjectIds(socket)) {
+      await this.recheck(projectId, [socket]);
+      if (!socket.connected || !socket.rooms.has(projectRoom(projectId))) continue;
+      const state = await this.#presence.join(
+        projectId,
+        socket.data.deviceId,
+        { userId: socket.data.actor.userId, name: socket.data.name },
+        this.#ctx.clock.now(),
+      );
+      this.publishPresence(state);
+    }
   }
 
   /** On disconnect: out of every project's presence, and the rooms are told. */

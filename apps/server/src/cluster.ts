@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
+import type { ServerOptions } from "socket.io";
+import type { Config } from "./config.ts";
+import { eventsSince } from "./domain/events/since.ts";
+import type { Clock } from "./domain/ports/clock.ts";
+import type { Db } from "./domain/ports/database.ts";
+import { RedisCollabFanout } from "./infra/collab/redis-fanout.ts";
+import { RedisEventBus } from "./infra/events/redis-bus.ts";
+import { openRedis, type RedisConnections } from "./infra/redis/connection.ts";
+
+export interface ClusterLog {
+  error(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+/** What a node needs to be one of several: built only when REDIS_URL is set. */
+export interface ClusterLinks {
+  nodeId: string;
+  redis: RedisConnections;
+  events: RedisEventBus;
+  fanout: RedisCollabFanout;
+  /** Socket.IO's Redis streams adapter: room emits reach every node's sockets. */
+  socketAdapter: ServerOptions["adapter"];
+  close(): Promise<void>;
+}
+
+/** This node's name in the cluster: readable in logs, unique across restarts. */
+export function newNodeId(): string {
+  return `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Joins the cluster through Redis: the domain event bus, the collaboration fan-out and the Socket.IO
+ * adapter all ride on this node's Redis connections, and all repair from PostgreSQL what Redis loses.
+ */
+export async function joinCluster(
+  config: Config & { REDIS_URL: string },
+  db: Db,
+  clock: Clock,
+  log: () => ClusterLog | undefined,
+): Promise<ClusterLinks> {
+  const nodeId = newNodeId();
+  const prefix = config.REDIS_PREFIX;
+  let lastErrorLogged = 0;
+  const redis = await openRedis({
+    url: config.REDIS_URL,
+    prefix,
+    name: `${prefix}${nodeId}`,
+    onError: (error) => {
+      // ioredis reports every failed reconnect attempt: one line a few seconds is enough.
+      if (Date.now() - lastErrorLogged < 5_000) return;
+      lastErrorLogged = Date.now();
+      log()?.warn(
+        { err: error },
+        "Redis connection problem; reconnecting (nothing is lost: repaired from PostgreSQL)",
+      );
+    },
+  });
+  const events = new RedisEventBus({
+    publisher: redis.commands,
+    channels: redis.channels,
+    channel: `${prefix}events`,
+    nodeId,
+    clock,
+    eventsSince: (since) => eventsSince(db, since),
+    onError: (error, context) => log()?.error({ err: error }, `event bus: ${context}`),
+    onHandlerError: (error, event) =>
+      log()?.error({ err: error, event: event.type }, "domain event handler failed"),
+  });
+  await events.start();
+  const fanout = new RedisCollabFanout({
+    publisher: redis.commands,
+    channels: redis.channels,
+    prefix,
+    nodeId,
+    onError: (error, context) => log()?.error({ err: error }, `collaboration fan-out: ${context}`),
+  });
+  const socketAdapter = createAdapter(redis.commands, {
+    streamName: `${prefix}socket.io`,
+    channelPrefix: `${prefix}socket.io`,
+    sessionKeyPrefix: `${prefix}sio:session:`,
+    // Room emits are small JSON; enough history to recover a client that was away a while.
+    maxLen: 100_000,
+  });
+  return {
+    nodeId,
+    redis,
+    events,
+    fanout,
+    socketAdapter,
+    close: async () => {
+      fanout.stop();
+      await events.stop();
+      await redis.close();
+    },
+  };
+}

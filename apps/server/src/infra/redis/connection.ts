@@ -1,0 +1,71 @@
+import { Redis } from "ioredis";
+import { RedisChannels } from "./channels.ts";
+
+export interface RedisConnections {
+  /** Commands and publishes. Waits out a Redis restart (commands queue) rather than failing them. */
+  commands: Redis;
+  /** Pub/sub over one subscriber connection, resubscribed after every reconnect. */
+  channels: RedisChannels;
+  /** Keys and channels of this deployment start with it (REDIS_PREFIX). */
+  prefix: string;
+  close(): Promise<void>;
+}
+
+export interface RedisConnectionOptions {
+  url: string;
+  prefix: string;
+  /** Shown in CLIENT LIST, so an operator (or a test) can find this node's connections. */
+  name: string;
+  /** Told about connection errors (ioredis reconnects by itself; this is for the log). */
+  onError?: (error: Error) => void;
+}
+
+/**
+ * Opens this node's connections to Redis. Commands are never dropped while Redis restarts: ioredis
+ * queues them and sends them once it is back (maxRetriesPerRequest: null), so a publish made during
+ * a blip arrives late rather than never. What a restart loses (messages in flight, pub/sub) the
+ * users of these connections repair from PostgreSQL (see RedisChannels.onReconnect).
+ */
+export async function openRedis(options: RedisConnectionOptions): Promise<RedisConnections> {
+  const make = (role: string) => {
+    const client = new Redis(options.url, {
+      connectionName: `${options.name}:${role}`,
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+      // Back off up to 1 s between attempts: a restarted Redis is found again quickly.
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
+    });
+    client.on("error", (error: Error) => options.onError?.(error));
+    return client;
+  };
+  const commands = make("commands");
+  const subscriber = make("subscriber");
+  try {
+    await Promise.all([commands.connect(), subscriber.connect()]);
+  } catch (error) {
+    commands.disconnect();
+    subscriber.disconnect();
+    throw new Error(`Redis at ${redactUrl(options.url)} did not answer: ${(error as Error).message}`);
+  }
+  const channels = new RedisChannels(subscriber, (error) => options.onError?.(error as Error));
+  return {
+    commands,
+    channels,
+    prefix: options.prefix,
+    close: async () => {
+      channels.close();
+      await Promise.allSettled([commands.quit(), subscriber.quit()]);
+    },
+  };
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

@@ -1,0 +1,173 @@
+import { registerUser, type TestUser, testStores, waitFor } from "@codepark/testing";
+import { type Cluster, type ClusterNode, startCluster } from "@codepark/testing/cluster";
+import { type Editor, openEditor } from "@codepark/testing/collab";
+import { Client, type ClientSocket } from "@codepark/testing/realtime";
+import { io as connectSocket } from "socket.io-client";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
+
+/**
+ * The real topology: two server processes on one PostgreSQL database and one Redis prefix, nginx in
+ * front, driven by the unmodified y-websocket provider and socket.io-client, through nginx and
+ * straight to each node.
+ */
+const clustered = testStores().includes("postgres");
+
+describe.skipIf(!clustered)("two nodes behind nginx", () => {
+  let cluster: Cluster;
+  let a: ClusterNode;
+  let b: ClusterNode;
+  let owner: TestUser;
+  let member: TestUser;
+  const editors: Editor[] = [];
+  const sockets: Client[] = [];
+
+  beforeAll(async () => {
+    cluster = await startCluster();
+    [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    owner = await registerUser(a.api, "Olga Owner");
+    member = await registerUser(b.api, "Mo Member");
+  }, 120_000);
+  beforeEach(() => {
+    // A failure is easier to read with what the nodes said.
+    onTestFailed(() => {
+      for (const node of cluster.nodes)
+        console.log(`--- node ${node.name}\n${node.process.output().slice(-6_000)}`);
+    });
+  });
+  afterEach(() => {
+    for (const editor of editors.splice(0)) editor.destroy();
+    for (const client of sockets.splice(0)) client.socket.disconnect();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const edit = (baseUrl: string, fileId: string, user: TestUser) => {
+    const editor = openEditor(baseUrl, fileId, user.accessToken);
+    editors.push(editor);
+    return editor;
+  };
+
+  async function connect(baseUrl: string, user: TestUser): Promise<Client> {
+    const socket: ClientSocket = connectSocket(baseUrl, {
+      path: "/socket.io",
+      auth: { token: user.accessToken },
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    });
+    const client = new Client(socket);
+    sockets.push(client);
+    await waitFor(() => socket.connected, 10_000, "socket connected");
+    return client;
+  }
+
+  async function sharedProject(name: string) {
+    const project = await a.api.post("/api/v1/projects", { name }, owner.accessToken);
+    expect(project.status).toBe(201);
+    const base = `/api/v1/projects/${project.body.id}`;
+    const added = await a.api.post(
+      `${base}/members`,
+      { email: member.email, role: "editor" },
+      owner.accessToken,
+    );
+    expect(added.status).toBe(201);
+    const file = await a.api.post(`${base}/files`, { path: "main.ts", content: "" }, owner.accessToken);
+    expect(file.status).toBe(201);
+    return { projectId: project.body.id as string, fileId: file.body.id as string, base };
+  }
+
+  it("clients on A and B edit one file concurrently and converge, and see each other's cursors", async () => {
+    const { fileId, base } = await sharedProject("Converge");
+    const onA = [edit(a.url, fileId, owner), edit(a.url, fileId, member)];
+    const onB = [edit(b.url, fileId, member), edit(b.url, fileId, owner)];
+    const viaLb = edit(cluster.lb.url, fileId, owner);
+    const all = [...onA, ...onB, viaLb];
+    await Promise.all(all.map((editor) => editor.synced()));
+
+    for (let round = 0; round < 30; round++) {
+      for (const [index, editor] of all.entries()) editor.text.insert(0, `[${index}:${round}]`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const expected = all.length * 30;
+    await waitFor(
+      () => all.every((editor) => (editor.text.toString().match(/\[/g) ?? []).length === expected),
+      10_000,
+      "every editor has every insert",
+    );
+    expect(new Set(all.map((editor) => editor.text.toString())).size).toBe(1);
+
+    // Awareness crosses nodes: A's client sees B's cursor with the name the server stamped.
+    onB[0]!.provider.awareness.setLocalStateField("cursor", { anchor: 1, head: 1 });
+    await waitFor(
+      () =>
+        [...onA[0]!.provider.awareness.getStates().values()].some(
+          (state) => state.user?.name === "Mo Member" && state.cursor?.anchor === 1,
+        ),
+      5_000,
+      "B's cursor on A",
+    );
+    // And it is removed when that connection closes on B.
+    const clientIdOnB = onB[0]!.doc.clientID;
+    onB[0]!.provider.disconnect();
+    await waitFor(
+      () => !onA[0]!.provider.awareness.getStates().has(clientIdOnB),
+      5_000,
+      "cursor removed on A",
+    );
+
+    // The stored file holds it all (read through the other node).
+    await waitFor(
+      async () => {
+        const file = await b.api.get(`${base}/files/${fileId}`, owner.accessToken);
+        return file.body.content === onA[0]!.text.toString();
+      },
+      10_000,
+      "stored content",
+    );
+  });
+
+  it("a chat message sent through A arrives live on B in seq order; notifications reach B; presence spans both", async () => {
+    const { projectId } = await sharedProject("Chat");
+    const onB = await connect(b.url, member);
+    const memberOnA = await connect(a.url, member);
+    const ownerOnA = await connect(a.url, owner);
+    expect((await onB.join(projectId)).ok).toBe(true);
+    const joined = await ownerOnA.join(projectId);
+    expect(joined.ok).toBe(true);
+
+    for (let n = 1; n <= 10; n++) {
+      const sent = await a.api.post(
+        `/api/v1/projects/${projectId}/messages`,
+        { body: `m${n}` },
+        owner.accessToken,
+      );
+      expect(sent.status).toBe(201);
+    }
+    const seqs: number[] = [];
+    for (let n = 1; n <= 10; n++) seqs.push((await onB.next("chat:message")).seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(onB.seen("chat:message").map((m: { body: string }) => m.body)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `m${i + 1}`),
+    );
+
+    // A notification, made by whichever node's job runner consumed the event, reaches the person's
+    // sockets on both nodes: one of them is on the other node.
+    const other = await a.api.post("/api/v1/projects", { name: "Invite" }, owner.accessToken);
+    await a.api.post(
+      `/api/v1/projects/${other.body.id}/members`,
+      { email: member.email, role: "viewer" },
+      owner.accessToken,
+    );
+    for (const client of [onB, memberOnA]) {
+      expect(await client.next("notification", (n) => n.kind === "member_added")).toMatchObject({
+        kind: "member_added",
+      });
+    }
+
+    // Presence lists people on both nodes.
+    expect(joined.presence.map((p: { userId: string }) => p.userId).sort()).toEqual(
+      [owner.id, member.id].sort(),
+    );
+  });
+});

@@ -1,0 +1,270 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type ApiClient, createTestDatabase } from "./harness.ts";
+import { type Running, startProcess } from "./processes.ts";
+
+/** A port nobody listens on right now (the kernel picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Resolves once something accepts TCP connections on the port. */
+export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+      socket.connect(port, "127.0.0.1");
+    });
+    if (open) return;
+    if (Date.now() > until) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function need(binary: string, paths: string[]): string {
+  const found = paths.find((path) => existsSync(path));
+  if (!found) {
+    throw new Error(
+      `${binary} is not installed (looked in ${paths.join(", ")}); .ci/run installs it from Debian`,
+    );
+  }
+  return found;
+}
+
+function exitOf(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+/** A Redis server of the test's own, which it may restart (the machine's Redis is shared). */
+export interface RedisServer {
+  url: string;
+  /** Stops it hard (its data goes with it, as with `--save ""`) and starts it again on the same port. */
+  restart(downMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedisServer(): Promise<RedisServer> {
+  const binary = need("redis-server", ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]);
+  const port = await freePort();
+  let child: ChildProcess;
+  const start = async () => {
+    child = spawn(
+      binary,
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+      ],
+      { stdio: "ignore" },
+    );
+    await waitForPort(port);
+  };
+  const stop = async () => {
+    child.kill("SIGKILL");
+    await exitOf(child);
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    restart: async (downMs = 300) => {
+      await stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await start();
+    },
+    stop,
+  };
+}
+
+/** Debian's nginx in front of the nodes, as deploy/nginx.conf configures it (round robin, no stickiness). */
+export interface LoadBalancer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startNginx(upstreamPorts: number[]): Promise<LoadBalancer> {
+  const binary = need("nginx", ["/usr/sbin/nginx", "/usr/bin/nginx"]);
+  const dir = await mkdtemp(join(tmpdir(), "codepark-nginx-"));
+  const port = await freePort();
+  const servers = upstreamPorts.map(
+    (upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`,
+  );
+  const conf = `
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' close;
+  }
+  upstream codepark {
+${servers.join("\n")}
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://codepark;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+      proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream_tries 3;
+    }
+  }
+}
+`;
+  await writeFile(join(dir, "nginx.conf"), conf);
+  const test = spawnSync(binary, ["-t", "-p", dir, "-c", join(dir, "nginx.conf")], { encoding: "utf8" });
+  if (test.status !== 0) throw new Error(`nginx refused its configuration:\n${test.stderr}`);
+  const child = spawn(binary, ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], {
+    stdio: "ignore",
+  });
+  await waitForPort(port);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill("SIGQUIT");
+      await Promise.race([exitOf(child), new Promise((resolve) => setTimeout(resolve, 3_000))]);
+      child.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One CodePark server process of the cluster, on a fixed port so it can be restarted behind nginx. */
+export interface ClusterNode {
+  name: string;
+  port: number;
+  url: string;
+  api: ApiClient;
+  process: Running;
+  /** Starts the process again (after stop/kill) on the same port. */
+  start(): Promise<void>;
+  /** SIGTERM and wait for the exit code (a graceful shutdown). */
+  stop(): Promise<number | null>;
+  /** SIGKILL: the process dies mid-whatever. */
+  kill(): Promise<void>;
+}
+
+export interface Cluster {
+  nodes: ClusterNode[];
+  lb: LoadBalancer;
+  redis: RedisServer;
+  databaseUrl: string;
+  /** REDIS_PREFIX the nodes share. */
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real topology: `nodes` server processes sharing one PostgreSQL database and one Redis prefix,
+ * with nginx in front. Needs TEST_DATABASE_URL, redis-server and nginx.
+ */
+export async function startCluster(
+  options: { nodes?: number; env?: Record<string, string> } = {},
+): Promise<Cluster> {
+  const database = await createTestDatabase();
+  const redis = await startRedisServer();
+  const prefix = `${process.env.TEST_REDIS_PREFIX ?? "cp_test:"}cluster_${randomBytes(3).toString("hex")}:`;
+  const dataRoot = await mkdtemp(join(tmpdir(), "codepark-cluster-"));
+  const shared = {
+    DATABASE_URL: database.url,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: prefix,
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+    TRUST_PROXY: "true",
+    COLLAB_UNLOAD_GRACE_MS: "500",
+    SHUTDOWN_TIMEOUT_MS: "8000",
+    JOBS_POLL_INTERVAL_MS: "100",
+    LOG_LEVEL: "warn",
+    ...options.env,
+  };
+  const nodes: ClusterNode[] = [];
+  const count = options.nodes ?? 2;
+  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+  for (let index = 0; index < count; index++) {
+    const name = String.fromCharCode(65 + index);
+    const port = ports[index]!;
+    const env = { ...shared, PORT: String(port), DATA_DIR: join(dataRoot, name), LOG_LEVEL: "info" };
+    const node: ClusterNode = {
+      name,
+      port,
+      url: `http://127.0.0.1:${port}`,
+      api: undefined as unknown as ApiClient,
+      process: undefined as unknown as Running,
+      start: async () => {
+        node.process = await startProcess(env);
+        node.api = node.process.api;
+      },
+      stop: async () => {
+        node.process.child.kill("SIGTERM");
+        return node.process.exited;
+      },
+      kill: async () => {
+        node.process.child.kill("SIGKILL");
+        await node.process.exited;
+      },
+    };
+    nodes.push(node);
+  }
+  // One at a time: both would wait on the migration lock anyway.
+  for (const node of nodes) await node.start();
+  const lb = await startNginx(ports);
+  return {
+    nodes,
+    lb,
+    redis,
+    databaseUrl: database.url,
+    prefix,
+    stop: async () => {
+      await lb.stop();
+      for (const node of nodes) {
+        if (node.process.child.exitCode === null && node.process.child.signalCode === null) await node.kill();
+      }
+      await redis.stop();
+      await database.drop();
+      await rm(dataRoot, { recursive: true, force: true });
+    },
+  };
+}
