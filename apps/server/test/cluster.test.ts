@@ -2,6 +2,7 @@ import { registerUser, type TestUser, testStores, waitFor } from "@codepark/test
 import { type Cluster, type ClusterNode, startCluster } from "@codepark/testing/cluster";
 import { type Editor, openEditor } from "@codepark/testing/collab";
 import { Client, type ClientSocket } from "@codepark/testing/realtime";
+import { Redis } from "ioredis";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 
@@ -169,5 +170,135 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
     expect(joined.presence.map((p: { userId: string }) => p.userId).sort()).toEqual(
       [owner.id, member.id].sort(),
     );
+  });
+
+  it("a removed member is cut off on both nodes at once, and a warm cache never lets them back", async () => {
+    const { projectId, fileId, base } = await sharedProject("Revoke");
+    const editorOnA = edit(a.url, fileId, member);
+    const editorOnB = edit(b.url, fileId, member);
+    await Promise.all([editorOnA.synced(), editorOnB.synced()]);
+    const socketOnA = await connect(a.url, member);
+    const socketOnB = await connect(b.url, member);
+    expect((await socketOnA.join(projectId)).ok).toBe(true);
+    expect((await socketOnB.join(projectId)).ok).toBe(true);
+    // Warm every per-request read on both nodes.
+    for (const node of [a, b]) {
+      for (let i = 0; i < 3; i++) expect((await node.api.get(base, member.accessToken)).status).toBe(200);
+    }
+
+    // Downgraded to viewer on A: B's connection turns read-only too.
+    const downgraded = await a.api.patch(
+      `${base}/members/${member.id}`,
+      { role: "viewer" },
+      owner.accessToken,
+    );
+    expect(downgraded.status).toBe(200);
+    await waitFor(
+      () => {
+        editorOnB.text.insert(0, "x");
+        return editorOnB.denied.length > 0;
+      },
+      5_000,
+      "B refuses the viewer's edit",
+    );
+
+    const removedAt = performance.now();
+    expect((await a.api.delete(`${base}/members/${member.id}`, owner.accessToken)).status).toBe(204);
+    await Promise.all([
+      waitFor(() => editorOnA.closes.some((c) => c.code === 4403), 5_000, "A closes the collab connection"),
+      waitFor(() => editorOnB.closes.some((c) => c.code === 4403), 5_000, "B closes the collab connection"),
+      socketOnA.next("project:left", (left) => left.reason === "access_revoked"),
+      socketOnB.next("project:left", (left) => left.reason === "access_revoked"),
+    ]);
+    console.log(`cut off on both nodes ${Math.round(performance.now() - removedAt)} ms after the removal`);
+    for (const node of [a, b]) {
+      expect((await node.api.get(base, member.accessToken)).status).toBe(404);
+      expect((await socketOnB.join(projectId)).ok).toBe(false);
+    }
+  });
+
+  /** Each editor appends numbered tokens every few ms: what it typed is recorded, to find later. */
+  function startTyping(editors: Editor[], label: string, everyMs = 20) {
+    const typed: string[] = [];
+    let round = 0;
+    const timer = setInterval(() => {
+      for (const [index, editor] of editors.entries()) {
+        const token = `<${label}${index}.${round}>`;
+        editor.text.insert(editor.text.length, token);
+        typed.push(token);
+      }
+      round++;
+    }, everyMs);
+    return {
+      typed,
+      stop: () => clearInterval(timer),
+    };
+  }
+
+  /**
+   * Every editor holds every token anyone typed, and they agree; then so does the stored file. The
+   * deadline is the issue's "converge within 5 s" with room for a slow machine; it is well short of
+   * the 15 s awareness renewal that would otherwise reveal a lost message by accident.
+   */
+  async function expectNothingLost(editors: Editor[], typed: string[], base: string, fileId: string) {
+    const started = performance.now();
+    await waitFor(
+      () =>
+        new Set(editors.map((editor) => editor.text.toString())).size === 1 &&
+        typed.every((token) => editors[0]!.text.toString().includes(token)),
+      10_000,
+      "every editor converged on every typed token",
+    );
+    const convergedMs = Math.round(performance.now() - started);
+    const text = editors[0]!.text.toString();
+    for (const editor of editors) editor.destroy();
+    editors.length = 0;
+    for (const node of cluster.nodes) {
+      const stored = await node.api.get(`${base}/files/${fileId}`, owner.accessToken);
+      expect(stored.status).toBe(200);
+      const missing = typed.filter((token) => !stored.body.content.includes(token));
+      expect(missing).toEqual([]);
+      expect(stored.body.content).toBe(text);
+    }
+    return convergedMs;
+  }
+
+  it("Redis restarted while clients edit on both nodes: all converge and the store holds every edit", async () => {
+    const { fileId, base } = await sharedProject("Redis restart");
+    const clients = [
+      edit(a.url, fileId, owner),
+      edit(a.url, fileId, member),
+      edit(b.url, fileId, owner),
+      edit(b.url, fileId, member),
+    ];
+    await Promise.all(clients.map((editor) => editor.synced()));
+    const typing = startTyping(clients, "r");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await cluster.redis.restart(500);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    typing.stop();
+    const convergedMs = await expectNothingLost(editors, typing.typed, base, fileId);
+    console.log(
+      `after a Redis restart: ${typing.typed.length} edits, converged ${convergedMs} ms after typing stopped`,
+    );
+  });
+
+  it("updates published while the nodes' subscribers were cut off are repaired from the log, with no later edit to reveal the gap", async () => {
+    const { fileId, base } = await sharedProject("Lost in transit");
+    const onA = edit(a.url, fileId, owner);
+    const onB = edit(b.url, fileId, member);
+    await Promise.all([onA.synced(), onB.synced()]);
+    onA.text.insert(0, "<before>");
+    await waitFor(() => onB.text.toString().includes("<before>"), 5_000, "a first edit crosses");
+    const admin = new Redis(cluster.redis.url);
+    try {
+      // Every pub/sub connection drops (as on an overflowing output buffer); publishers stay.
+      await admin.client("KILL", "TYPE", "pubsub");
+      onA.text.insert(onA.text.length, "<lost-from-A>");
+      onB.text.insert(0, "<lost-from-B>");
+    } finally {
+      admin.disconnect();
+    }
+    await expectNothingLost([onA, onB], ["<before>", "<lost-from-A>", "<lost-from-B>"], base, fileId);
   });
 });
