@@ -24,6 +24,7 @@ import { type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
 import { createOutboundHttp } from "./infra/http/outbound.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
+import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
 import type { JobRunner } from "./infra/queue/runner.ts";
@@ -168,6 +169,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ctx,
       registry: metrics.registry,
       log: http.log,
+      // This node's presence; a cluster's lives in Redis (infra/presence/redis-registry.ts).
+      presence: cluster?.presence ?? new MemoryPresenceRegistry(),
       corsOrigins: config.CORS_ORIGINS,
       ...(cluster ? { adapter: cluster.socketAdapter } : {}),
     });

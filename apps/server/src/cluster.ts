@@ -8,6 +8,7 @@ import type { Clock } from "./domain/ports/clock.ts";
 import type { Db } from "./domain/ports/database.ts";
 import { RedisCollabFanout } from "./infra/collab/redis-fanout.ts";
 import { RedisEventBus } from "./infra/events/redis-bus.ts";
+import { RedisPresenceRegistry } from "./infra/presence/redis-registry.ts";
 import { openRedis, type RedisConnections } from "./infra/redis/connection.ts";
 
 export interface ClusterLog {
@@ -21,6 +22,8 @@ export interface ClusterLinks {
   redis: RedisConnections;
   events: RedisEventBus;
   fanout: RedisCollabFanout;
+  /** Who is online where, across nodes; a dead node's devices expire. */
+  presence: RedisPresenceRegistry;
   /** Socket.IO's Redis streams adapter: room emits reach every node's sockets. */
   socketAdapter: ServerOptions["adapter"];
   close(): Promise<void>;
@@ -77,6 +80,14 @@ export async function joinCluster(
     nodeId,
     onError: (error, context) => log()?.error({ err: error }, `collaboration fan-out: ${context}`),
   });
+  const presence = new RedisPresenceRegistry({
+    redis: redis.commands,
+    prefix: `${prefix}presence:`,
+    nodeId,
+    clock,
+    onError: (error) => log()?.warn({ err: error }, "presence heartbeat failed"),
+  });
+  presence.start();
   const socketAdapter = createAdapter(redis.commands, {
     streamName: `${prefix}socket.io`,
     channelPrefix: `${prefix}socket.io`,
@@ -89,8 +100,10 @@ export async function joinCluster(
     redis,
     events,
     fanout,
+    presence,
     socketAdapter,
     close: async () => {
+      presence.stop();
       fanout.stop();
       await events.stop();
       await redis.close();

@@ -293,7 +293,7 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
     const admin = new Redis(cluster.redis.url);
     try {
       // Every pub/sub connection drops (as on an overflowing output buffer); publishers stay.
-      await admin.client("KILL", "TYPE", "pubsub");
+      await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
       onA.text.insert(onA.text.length, "<lost-from-A>");
       onB.text.insert(0, "<lost-from-B>");
     } finally {

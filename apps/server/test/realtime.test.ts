@@ -6,6 +6,7 @@ import { Client, type ClientSocket, within } from "@codepark/testing/realtime";
 import { Registry } from "prom-client";
 import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { MemoryPresenceRegistry } from "../src/infra/presence/memory-registry.ts";
 import { createRealtimeGateway } from "../src/transport/realtime/gateway.ts";
 
 describe.each(testStores())("realtime gateway on %s", (store) => {
@@ -534,6 +535,38 @@ describe.each(testStores())("realtime gateway on %s", (store) => {
     expect(await metric('realtime_events_total{direction="in",event="project:join"}')).toBeGreaterThan(30);
   });
 
+  it("announces a dead node's users as offline when their presence expires", async () => {
+    const http = createServer();
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    const presence = new MemoryPresenceRegistry({ ttlMs: 60_000, clock: server.app.ctx.clock });
+    const gateway = createRealtimeGateway({
+      httpServer: http,
+      ctx: server.app.ctx,
+      registry: new Registry(),
+      log: server.app.http.log,
+      presence,
+      presenceSweepMs: 20,
+    });
+    try {
+      const projectId = await newProject();
+      await addMember(projectId, bob);
+      const observer = await connect(owner.accessToken, baseUrl);
+      await observer.join(projectId);
+      // Bob on a node that was killed: its last heartbeat was two minutes ago.
+      const killedAt = new Date(server.app.ctx.clock.now().getTime() - 120_000);
+      await presence.join(projectId, "dev_on_dead_node", { userId: bob.id, name: "Bob" }, killedAt);
+      const offline = await observer.next("presence:update", (p) => p.userId === bob.id);
+      expect(offline).toMatchObject({ projectId, status: "offline", devices: [] });
+      expect((await observer.join(projectId)).presence.map((p: PresenceState) => p.userId)).toEqual([
+        owner.id,
+      ]);
+    } finally {
+      await gateway.close();
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+
   it("close() ends every connection but leaves the HTTP server serving", async () => {
     const http = createServer((_request, response) => response.end("still here"));
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
@@ -543,6 +576,7 @@ describe.each(testStores())("realtime gateway on %s", (store) => {
       ctx: server.app.ctx,
       registry: new Registry(),
       log: server.app.http.log,
+      presence: new MemoryPresenceRegistry(),
     });
     try {
       const client = await connect(owner.accessToken, baseUrl);

@@ -165,7 +165,10 @@ export class DocumentManager {
       const forward = doc.awareness.applyRemote(node, message.payload, this.clock.now().getTime());
       if (forward) doc.broadcast(forward);
     } catch (error) {
-      this.log.warn({ err: error, fileId: doc.fileId }, "ignored a malformed awareness frame from another node");
+      this.log.warn(
+        { err: error, fileId: doc.fileId },
+        "ignored a malformed awareness frame from another node",
+      );
     }
   }
 

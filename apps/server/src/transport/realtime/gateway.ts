@@ -3,7 +3,7 @@ import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
 import { Server, type ServerOptions } from "socket.io";
-import { MemoryPresenceRegistry, type PresenceRegistry } from "../../domain/presence/registry.ts";
+import type { PresenceRegistry } from "../../domain/presence/registry.ts";
 import type { Services } from "../../services.ts";
 import { ChatRelay, isChatEvent } from "./chat-relay.ts";
 import { relayDomainEvent } from "./domain-events.ts";
@@ -18,8 +18,10 @@ export interface RealtimeDeps {
   ctx: Services;
   registry: Registry;
   log: FastifyBaseLogger;
-  /** Defaults to this node's in-memory registry. */
-  presence?: PresenceRegistry;
+  /** Who is where: this node's (memory) or the cluster's (Redis); app.ts chooses. */
+  presence: PresenceRegistry;
+  /** How often expired presence (a dead node's devices) is swept and announced; default 5 s. */
+  presenceSweepMs?: number;
   /** Browser origins allowed to use the HTTP long-polling transport (CORS_ORIGINS); none by default. */
   corsOrigins?: readonly string[];
   /** Reaches the sockets of every node (the Redis streams adapter); this node only by default. */
@@ -40,6 +42,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * it missed and its rooms back, after authenticating again.
  */
 const RECOVERY_WINDOW_MS = 2 * 60_000;
+/** A dead node's users go offline within the registry's TTL plus this. */
+const PRESENCE_SWEEP_MS = 5_000;
 
 /**
  * Socket.IO on the API's HTTP server at /socket.io: authenticated connections, project rooms
@@ -51,6 +55,7 @@ export function createRealtimeGateway({
   registry,
   log,
   presence,
+  presenceSweepMs = PRESENCE_SWEEP_MS,
   corsOrigins = [],
   adapter,
 }: RealtimeDeps): RealtimeGateway {
@@ -70,9 +75,8 @@ export function createRealtimeGateway({
       ? { cors: { origin: corsOrigins.includes("*") ? true : [...corsOrigins] } }
       : {}),
   });
-  const presenceRegistry = presence ?? new MemoryPresenceRegistry();
-  const metrics = createRealtimeMetrics(registry, io, presenceRegistry);
-  const rooms = new ProjectRooms(io, ctx, presenceRegistry, metrics, log);
+  const metrics = createRealtimeMetrics(registry, io, presence);
+  const rooms = new ProjectRooms(io, ctx, presence, metrics, log);
 
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<unknown>): void => {
@@ -130,9 +134,20 @@ export function createRealtimeGateway({
     if (work) track(work);
   });
 
+  // Devices whose node stopped keeping them alive (killed): every node sweeps, each change is
+  // announced by the one node the registry hands it to. One sweep at a time per node.
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (closing || sweeping) return;
+    sweeping = true;
+    track(rooms.sweepExpired().finally(() => (sweeping = false)));
+  }, presenceSweepMs);
+  sweeper.unref();
+
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
     closing = true;
+    clearInterval(sweeper);
     unsubscribe();
     ctx.notifications.channel.attach(null);
     // Not io.close(): that also closes the HTTP server, which Fastify owns. Closing the engine ends

@@ -27,7 +27,7 @@ export function createRealtimeMetrics(
   });
   new Gauge({
     name: "presence_members",
-    help: "Users present in projects on this node, by merged status (one per project and user)",
+    help: "Users present in projects, by merged status (one per project and user): this node's, or the cluster's when presence is in Redis",
     labelNames: ["status"] as const,
     registers: [registry],
     async collect() {
@@ -38,7 +38,7 @@ export function createRealtimeMetrics(
   });
   new Gauge({
     name: "presence_devices",
-    help: "Connections present in project rooms on this node (one per project and connection)",
+    help: "Connections present in project rooms (one per project and connection): this node's, or the cluster's when presence is in Redis",
     registers: [registry],
     async collect() {
       this.set((await presence.stats()).devices);

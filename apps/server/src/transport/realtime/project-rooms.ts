@@ -171,6 +171,12 @@ export class ProjectRooms {
     for (const state of states) this.publishPresence(state);
   }
 
+  /** Devices that expired (their node died) leave presence, and the rooms are told, as on a leave. */
+  async sweepExpired(): Promise<void> {
+    const states = await this.#presence.sweep(this.#ctx.clock.now());
+    for (const state of states) this.publishPresence(state);
+  }
+
   /**
    * Re-asks the policy whether these sockets may still read the project and evicts those that may
    * not. Until the answer, the sockets are held: project broadcasts skip them (fail closed).
