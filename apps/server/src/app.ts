@@ -194,18 +194,24 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     // Close order: live connections first (pending updates written), then HTTP (in-flight requests
     // finish), then storage.
+    /** Each shutdown step says how long it took: a slow shutdown names its culprit. */
+    const step = async (name: string, work: Promise<unknown> | undefined) => {
+      const started = performance.now();
+      await work;
+      http.log.info({ step: name, ms: Math.round(performance.now() - started) }, "shutdown step done");
+    };
     http.addHook("preClose", async () => {
       await Promise.all([
-        realtime.close(),
-        collabEndpoint.close(),
+        step("realtime connections closed", realtime.close()),
+        step("collaboration documents written", collabEndpoint.close()),
         // Running jobs get the drain window; what is still running then is handed back.
-        jobs.stop(drainDeadlineMs(config)),
+        step("jobs stopped", jobs.stop(drainDeadlineMs(config))),
       ]);
     });
     http.addHook("onClose", async () => {
       // Off the cluster first (nothing more arrives), then storage.
-      await cluster?.close();
-      await Promise.all([database.close(), mailer.close()]);
+      await step("left the cluster", cluster?.close());
+      await step("storage closed", Promise.all([database.close(), mailer.close()]));
     });
     return {
       http,

@@ -85,6 +85,8 @@ export async function joinCluster(
     prefix: `${prefix}presence:`,
     nodeId,
     clock,
+    // A node that dies stops showing its users this long after its last heartbeat.
+    ttlMs: config.PRESENCE_TTL_SECONDS * 1000,
     onError: (error) => log()?.warn({ err: error }, "presence heartbeat failed"),
   });
   presence.start();

@@ -253,7 +253,10 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
     const text = editors[0]!.text.toString();
     for (const editor of editors) editor.destroy();
     editors.length = 0;
-    for (const node of cluster.nodes) {
+    const alive = cluster.nodes.filter(
+      (node) => node.process.child.exitCode === null && !node.process.child.signalCode,
+    );
+    for (const node of alive) {
       const stored = await node.api.get(`${base}/files/${fileId}`, owner.accessToken);
       expect(stored.status).toBe(200);
       const missing = typed.filter((token) => !stored.body.content.includes(token));
@@ -300,5 +303,119 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
       admin.disconnect();
     }
     await expectNothingLost([onA, onB], ["<before>", "<lost-from-A>", "<lost-from-B>"], base, fileId);
+  });
+
+  it("kill -9 of node A while 10 clients type: they move to B through nginx and lose nothing; A's presence goes", async () => {
+    const { projectId, fileId, base } = await sharedProject("Kill");
+    const clients = Array.from({ length: 10 }, (_, i) =>
+      edit(cluster.lb.url, fileId, i % 2 ? member : owner),
+    );
+    await Promise.all(clients.map((editor) => editor.synced()));
+    const memberOnA = await connect(a.url, member);
+    const ownerOnB = await connect(b.url, owner);
+    expect((await memberOnA.join(projectId)).ok).toBe(true);
+    expect((await ownerOnB.join(projectId)).ok).toBe(true);
+    const present = async () =>
+      (await ownerOnB.join(projectId)).presence.map((p: { userId: string }) => p.userId) as string[];
+    expect(await present()).toContain(member.id);
+
+    const typing = startTyping(clients, "k");
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await a.kill();
+    const killedAt = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    typing.stop();
+    await expectNothingLost(editors, typing.typed, base, fileId);
+
+    // The killed node's devices leave the presence list once their heartbeat expires (TTL 3 s here,
+    // 30 s by default), and the room is told.
+    await waitFor(async () => !(await present()).includes(member.id), 20_000, "A's presence gone");
+    console.log(`A's presence gone ${Math.round(performance.now() - killedAt)} ms after kill -9 (TTL 3 s)`);
+    await ownerOnB.next(
+      "presence:update",
+      (state) => state.userId === member.id && state.status === "offline",
+    );
+    await a.start();
+  });
+
+  it("a SIGTERM rolling restart of both nodes while clients type: no lost update, no failed REST call", async () => {
+    const { projectId, fileId, base } = await sharedProject("Rolling");
+    const clients = Array.from({ length: 6 }, (_, i) => edit(cluster.lb.url, fileId, i % 2 ? member : owner));
+    await Promise.all(clients.map((editor) => editor.synced()));
+    const typing = startTyping(clients, "s", 30);
+
+    // A client of the API through nginx, which retries once on 502/503 or a dropped connection (as
+    // the SDK and the web app do); what still fails after that is counted.
+    const failures: string[] = [];
+    let posted = 0;
+    let calling = true;
+    let phase = "before";
+    const retrying = async (call: () => Promise<{ status: number }>, expected: number, what: string) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const response = await call();
+          if (response.status === expected) return;
+          if (attempt < 3 && (response.status === 502 || response.status === 503)) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            continue;
+          }
+          failures.push(
+            `${what}: ${response.status} ${phase} ${JSON.stringify((response as { body?: unknown }).body).slice(0, 200)}`,
+          );
+          return;
+        } catch (error) {
+          if (attempt < 3) {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            continue;
+          }
+          failures.push(`${what}: ${(error as Error).message}`);
+          return;
+        }
+      }
+    };
+    const api = new (a.api.constructor as new (url: string) => typeof a.api)(cluster.lb.url);
+    const traffic = (async () => {
+      while (calling) {
+        await retrying(() => api.get(base, member.accessToken), 200, "GET project");
+        await retrying(
+          () =>
+            api.post(`/api/v1/projects/${projectId}/messages`, { body: `r${posted}` }, member.accessToken),
+          201,
+          "POST message",
+        );
+        posted++;
+      }
+    })();
+
+    for (const node of [a, b]) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      phase = `stopping ${node.name}`;
+      const exitCode = await node.stop();
+      // What each shutdown step took, for the CI log (a slow drain names its culprit).
+      const steps = node.process
+        .output()
+        .split("\n")
+        .filter((line) => line.includes("shutdown step") || line.includes("took too long"))
+        .map((line) => {
+          const entry = JSON.parse(line) as { step?: string; ms?: number; msg: string };
+          return entry.step ? `${entry.step} ${entry.ms} ms` : entry.msg;
+        });
+      console.log(`node ${node.name} SIGTERM: ${steps.join("; ")}`);
+      expect(exitCode).toBe(0);
+      phase = `${node.name} down`;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      phase = `starting ${node.name}`;
+      await node.start();
+      phase = `${node.name} back`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    typing.stop();
+    calling = false;
+    await traffic;
+    await expectNothingLost(editors, typing.typed, base, fileId);
+    expect(failures).toEqual([]);
+    const listed = await a.api.get(`/api/v1/projects/${projectId}/messages?limit=100`, member.accessToken);
+    expect(listed.body.items.length).toBeGreaterThanOrEqual(Math.min(posted, 100));
+    console.log(`rolling restart: ${typing.typed.length} edits, ${posted} messages posted, 0 failed calls`);
   });
 });

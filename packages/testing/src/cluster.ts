@@ -113,7 +113,11 @@ export async function startNginx(upstreamPorts: number[]): Promise<LoadBalancer>
   const dir = await mkdtemp(join(tmpdir(), "codepark-nginx-"));
   const port = await freePort();
   const servers = upstreamPorts.map(
-    (upstream) => `    server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`,
+    // max_fails=0: a node is never taken out of rotation for a while; each request that finds it
+    // restarting (refused, or 503 while it drains) moves on to the next one at once. Marking nodes
+    // down would leave no live upstream when the second node of a rolling restart starts draining
+    // within fail_timeout of the first one's return.
+    (upstream) => `    server 127.0.0.1:${upstream} max_fails=0;`,
   );
   const conf = `
 worker_processes 1;
@@ -144,7 +148,7 @@ ${servers.join("\n")}
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_connect_timeout 2s;
+      proxy_connect_timeout 1s;
       proxy_read_timeout 1h;
       proxy_send_timeout 1h;
       proxy_next_upstream error timeout http_502 http_503;
@@ -166,7 +170,7 @@ ${servers.join("\n")}
       child.kill("SIGQUIT");
       await Promise.race([exitOf(child), new Promise((resolve) => setTimeout(resolve, 3_000))]);
       child.kill("SIGKILL");
-      await rm(dir, { recursive: true, force: true });
+      if (!process.env.KEEP_NGINX) await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -217,6 +221,7 @@ export async function startCluster(
     COLLAB_UNLOAD_GRACE_MS: "500",
     SHUTDOWN_TIMEOUT_MS: "8000",
     JOBS_POLL_INTERVAL_MS: "100",
+    PRESENCE_TTL_SECONDS: "3",
     LOG_LEVEL: "warn",
     ...options.env,
   };
