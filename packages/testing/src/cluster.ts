@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type ApiClient, createTestDatabase } from "./harness.ts";
 import { type Running, startProcess } from "./processes.ts";
 
@@ -102,7 +103,46 @@ export async function startRedisServer(): Promise<RedisServer> {
   };
 }
 
-/** Debian's nginx in front of the nodes, as deploy/nginx.conf configures it (round robin, no stickiness). */
+/** The file compose mounts into its nginx: the tests run the same configuration. */
+const deployNginxConf = fileURLToPath(new URL("../../../deploy/nginx.conf", import.meta.url));
+
+/**
+ * deploy/nginx.conf made runnable by an unprivileged test: its upstream servers become the nodes'
+ * ports, it listens on `port`, and its pid, logs and temp files live in `dir`. Everything else
+ * (round robin, WebSocket upgrades, retries, timeouts) is the shipped configuration.
+ */
+export function renderDeployNginxConf(
+  conf: string,
+  dir: string,
+  port: number,
+  upstreamPorts: number[],
+): string {
+  const upstreams = /^(\s*)server codepark-\d+:3000 ([^;]*);\n/gm;
+  const options = [...conf.matchAll(upstreams)];
+  if (options.length === 0)
+    throw new Error("deploy/nginx.conf has no `server codepark-N:3000 …;` upstream lines");
+  const [, indent, settings] = options[0]!;
+  let rendered = conf.replace(upstreams, "");
+  rendered = rendered.replace(
+    /upstream codepark \{\n/,
+    `upstream codepark {\n${upstreamPorts.map((p) => `${indent}server 127.0.0.1:${p} ${settings};\n`).join("")}`,
+  );
+  const replaced = (pattern: RegExp, replacement: string) => {
+    if (!pattern.test(rendered)) throw new Error(`deploy/nginx.conf no longer matches ${pattern}`);
+    rendered = rendered.replace(pattern, replacement);
+  };
+  replaced(/^worker_processes [^;]+;/m, `worker_processes 1;\npid ${dir}/nginx.pid;`);
+  replaced(/listen 80;/, `listen 127.0.0.1:${port};`);
+  replaced(/access_log [^;]+;/, "access_log off;");
+  replaced(/error_log [^;]+;/, `error_log ${dir}/error.log warn;`);
+  replaced(
+    /^http \{\n/m,
+    `http {\n  client_body_temp_path ${dir}/body;\n  proxy_temp_path ${dir}/proxy;\n  fastcgi_temp_path ${dir}/fastcgi;\n  uwsgi_temp_path ${dir}/uwsgi;\n  scgi_temp_path ${dir}/scgi;\n`,
+  );
+  return rendered;
+}
+
+/** Debian's nginx in front of the nodes, running deploy/nginx.conf (round robin, no stickiness). */
 export interface LoadBalancer {
   url: string;
   stop(): Promise<void>;
@@ -112,51 +152,7 @@ export async function startNginx(upstreamPorts: number[]): Promise<LoadBalancer>
   const binary = need("nginx", ["/usr/sbin/nginx", "/usr/bin/nginx"]);
   const dir = await mkdtemp(join(tmpdir(), "codepark-nginx-"));
   const port = await freePort();
-  const servers = upstreamPorts.map(
-    // max_fails=0: a node is never taken out of rotation for a while; each request that finds it
-    // restarting (refused, or 503 while it drains) moves on to the next one at once. Marking nodes
-    // down would leave no live upstream when the second node of a rolling restart starts draining
-    // within fail_timeout of the first one's return.
-    (upstream) => `    server 127.0.0.1:${upstream} max_fails=0;`,
-  );
-  const conf = `
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade {
-    default upgrade;
-    '' close;
-  }
-  upstream codepark {
-${servers.join("\n")}
-  }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://codepark;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_connect_timeout 1s;
-      proxy_read_timeout 1h;
-      proxy_send_timeout 1h;
-      proxy_next_upstream error timeout http_502 http_503;
-      proxy_next_upstream_tries 3;
-    }
-  }
-}
-`;
+  const conf = renderDeployNginxConf(await readFile(deployNginxConf, "utf8"), dir, port, upstreamPorts);
   await writeFile(join(dir, "nginx.conf"), conf);
   const test = spawnSync(binary, ["-t", "-p", dir, "-c", join(dir, "nginx.conf")], { encoding: "utf8" });
   if (test.status !== 0) throw new Error(`nginx refused its configuration:\n${test.stderr}`);

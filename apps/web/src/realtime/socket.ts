@@ -64,6 +64,9 @@ function connect(io: typeof import("socket.io-client").io): void {
   let handshakeToken = "";
   const socket: AppSocket = io({
     path: "/socket.io",
+    // WebSocket only: long-polling needs every request of a session on the same node, and CodePark's
+    // nodes sit behind a plain round-robin balancer (no sticky sessions).
+    transports: ["websocket"],
     auth: (callback) => {
       const send = (token: string | null | undefined) => {
         handshakeToken = token ?? "";
