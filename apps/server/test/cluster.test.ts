@@ -137,6 +137,10 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
     const joined = await ownerOnA.join(projectId);
     expect(joined.ok).toBe(true);
 
+    // Typing goes straight from socket to room: through the Socket.IO Redis adapter.
+    expect(await ownerOnA.ack("typing", { projectId, fileId: "fil_1" })).toEqual({ ok: true });
+    expect(await onB.next("typing")).toMatchObject({ projectId, userId: owner.id });
+
     for (let n = 1; n <= 10; n++) {
       const sent = await a.api.post(
         `/api/v1/projects/${projectId}/messages`,
@@ -215,6 +219,34 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
       expect((await node.api.get(base, member.accessToken)).status).toBe(404);
       expect((await socketOnB.join(projectId)).ok).toBe(false);
     }
+  });
+
+  it("a revoked session is signed out on both nodes: its collab and Socket.IO connections close", async () => {
+    const { projectId, fileId } = await sharedProject("Sessions");
+    const login = await b.api.post("/api/v1/auth/login", { email: member.email, password: member.password });
+    expect(login.status).toBe(200);
+    const laptop = { ...member, accessToken: login.body.accessToken as string };
+    const editors = [edit(a.url, fileId, laptop), edit(b.url, fileId, laptop)];
+    await Promise.all(editors.map((editor) => editor.synced()));
+    const sockets = [await connect(a.url, laptop), await connect(b.url, laptop)];
+    for (const socket of sockets) expect((await socket.join(projectId)).ok).toBe(true);
+    const bystander = edit(b.url, fileId, member);
+    await bystander.synced();
+
+    const sessions = await a.api.get("/api/v1/sessions", member.accessToken);
+    const laptopSession = sessions.body.items.find((session: { current: boolean }) => !session.current);
+    expect(laptopSession).toBeDefined();
+    // Revoked from the first session, through node A.
+    expect((await a.api.delete(`/api/v1/sessions/${laptopSession.id}`, member.accessToken)).status).toBe(204);
+    await Promise.all([
+      ...editors.map((editor, i) =>
+        waitFor(() => editor.closes.some((c) => c.code === 4401), 5_000, `collab on ${i ? "B" : "A"} closed`),
+      ),
+      ...sockets.map((socket) => socket.next("disconnect")),
+    ]);
+    // The member's other session is untouched.
+    expect(bystander.closes).toEqual([]);
+    expect((await b.api.get("/api/v1/me", laptop.accessToken)).status).toBe(401);
   });
 
   /** Each editor appends numbered tokens every few ms: what it typed is recorded, to find later. */
