@@ -51,7 +51,14 @@ import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { killAllNow, machineBusyUs, stopAll } from "./collab/processes.ts";
-import { type IdleScenario, type LoadScenario, round, runIdle, runLoad } from "./collab/scenario.ts";
+import {
+  type IdleScenario,
+  type LoadScenario,
+  loadShape,
+  round,
+  runIdle,
+  runLoad,
+} from "./collab/scenario.ts";
 import { PEER_TARGETS, type PeerTarget } from "./collab/shared.ts";
 import {
   removeDataDirsNow,
@@ -104,11 +111,11 @@ function scenariosFromEnv(): Scenario[] {
         idle: { connections: idleConnections, docs: idleDocs, settleMs: 3_000 },
       };
     }
-    const match = /^(\d+)x(\d+)$/.exec(name);
-    if (!match || Number(match[1]) < 1 || Number(match[2]) < 2) {
+    const load = loadShape(name);
+    if (!load) {
       throw new Error(`BENCH_COLLAB_SCENARIOS: "${name}" is neither "idle" nor DOCSxCLIENTS (clients >= 2)`);
     }
-    return { kind: "load", load: { docs: Number(match[1]), clientsPerDoc: Number(match[2]) } };
+    return { kind: "load", load };
   });
 }
 

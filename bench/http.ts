@@ -12,89 +12,43 @@
  *      loop, which then steals time from the server it measures).
  * Run alone: `npm run bench:http`; with every bench: `npm run bench`.
  */
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import fastify, { type FastifyInstance } from "fastify";
-import pg from "pg";
 import { createApp } from "../apps/server/src/app.ts";
 import { loadConfig } from "../apps/server/src/config.ts";
-import { createBenchProject } from "./lib/bench-project.ts";
-import { requestJson } from "./lib/request-json.ts";
+import {
+  assertClean,
+  httpLoadFromEnv,
+  type LoadTarget,
+  projectGetTarget,
+  resultFigures,
+  runAutocannon,
+} from "./lib/http-load.ts";
+import { round } from "./lib/stats.ts";
+import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
 type Target = "codepark-pglite" | "codepark-postgres" | "fastify-hello";
 
-function numberFromEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min)
-    throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
-
-const durationS = numberFromEnv("BENCH_DURATION", 10, 1);
-const connections = Math.floor(numberFromEnv("BENCH_CONNECTIONS", 50, 1));
-const warmupS = numberFromEnv("BENCH_WARMUP", 1, 0);
-const workers = Math.floor(numberFromEnv("BENCH_WORKERS", 1, 0));
+const load = httpLoadFromEnv();
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
 
 const note =
   `server, load generator${adminUrl ? " and PostgreSQL" : ""} share ${availableParallelism()} cores; ` +
-  (workers > 0
-    ? `autocannon runs in ${workers} worker thread(s) of the server process`
+  (load.workers > 0
+    ? `autocannon runs in ${load.workers} worker thread(s) of the server process`
     : "autocannon runs on the server's own event loop (same process, same thread)") +
-  `; ${warmupS}s unrecorded warm-up before each run`;
-
-interface LoadTarget {
-  url: string;
-  headers?: Record<string, string>;
-}
-
-function runAutocannon(target: LoadTarget, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: target.url,
-    headers: target.headers ?? {},
-    connections,
-    duration: seconds,
-    workers: workers > 0 ? workers : undefined,
-  });
-}
+  `; ${load.warmupS}s unrecorded warm-up before each run`;
 
 /** Warm-up (discarded), then the measured run. Any non-2xx or socket error is a bench failure. */
 async function measure(name: Target, target: LoadTarget): Promise<number> {
-  if (warmupS > 0) assertClean(name, "warm-up", await runAutocannon(target, warmupS));
-  const result = await runAutocannon(target, durationS);
+  if (load.warmupS > 0) assertClean(name, "warm-up", await runAutocannon(target, load.warmupS, load));
+  const result = await runAutocannon(target, load.durationS, load);
   assertClean(name, "run", result);
-  const line = {
-    bench: "http",
-    target: name,
-    requestsPerSec: round(result.requests.average, 1),
-    latencyP50Ms: round(result.latency.p50, 2),
-    latencyP99Ms: round(result.latency.p99, 2),
-    non2xx: result.non2xx,
-    errors: result.errors,
-    durationS: round(result.duration, 2),
-    connections: result.connections,
-    note,
-  };
+  const line = { bench: "http", target: name, ...resultFigures(result), note };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   return result.requests.average;
-}
-
-function assertClean(name: Target, phase: string, result: autocannon.Result): void {
-  if (result.non2xx === 0 && result.errors === 0 && result.requests.total > 0) return;
-  throw new Error(
-    `${name} ${phase}: ${result.requests.total} requests, ${result.non2xx} non-2xx, ` +
-      `${result.errors} errors (${result.timeouts} timeouts), status codes ${JSON.stringify(result.statusCodeStats)}`,
-  );
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }
 
 function baseUrlOf(http: FastifyInstance): string {
@@ -122,16 +76,8 @@ async function benchCodePark(name: Target, env: Record<string, string> = {}): Pr
     );
     try {
       await app.http.listen({ host: "127.0.0.1", port: 0 });
-      const api = `${baseUrlOf(app.http)}/api/v1`;
-      const { token, projectId } = await createBenchProject(api, {
-        name: "bench project",
-        description: "autocannon target",
-      });
-      const project = { id: projectId };
-      const url = `${api}/projects/${project.id}`;
-      const fetched = await requestJson<{ id: string }>(url, { token }, 200);
-      if (fetched.id !== project.id) throw new Error(`GET ${url} returned project ${fetched.id}`);
-      return await measure(name, { url, headers: { authorization: `Bearer ${token}` } });
+      const target = await projectGetTarget(`${baseUrlOf(app.http)}/api/v1`, "autocannon target");
+      return await measure(name, target);
     } finally {
       await app.close();
     }
@@ -140,28 +86,9 @@ async function benchCodePark(name: Target, env: Record<string, string> = {}): Pr
   }
 }
 
-/** One statement on a short-lived admin connection (nothing held open while the load runs). */
-async function adminQuery(admin: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A throwaway database created from the admin URL, dropped afterwards (even on failure). */
-async function benchPostgres(admin: string): Promise<number> {
-  const name = `cp_bench_${randomBytes(6).toString("hex")}`;
-  await adminQuery(admin, `CREATE DATABASE ${name}`);
-  try {
-    const url = new URL(admin);
-    url.pathname = `/${name}`;
-    return await benchCodePark("codepark-postgres", { DATABASE_URL: url.toString() });
-  } finally {
-    await adminQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
+function benchPostgres(admin: string): Promise<number> {
+  return withThrowawayDatabase(admin, (url) => benchCodePark("codepark-postgres", { DATABASE_URL: url }));
 }
 
 async function benchHello(): Promise<number> {

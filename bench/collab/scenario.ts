@@ -19,12 +19,24 @@ import {
 } from "./processes.ts";
 import type { ClientSpec, FromProbe, FromWorker, WorkerReport, WorkerStats } from "./shared.ts";
 import { nowUs } from "./shared.ts";
-import type { Target } from "./targets.ts";
+import type { MeasuredProcess, Target } from "./targets.ts";
 
 export interface LoadScenario {
   docs: number;
   clientsPerDoc: number;
   seconds: number;
+  /**
+   * Where clients connect (y-websocket server URLs): client c of every document connects to
+   * serverUrls[c % length], e.g. the nodes of a cluster in turn. Default: the URL prepare() gave.
+   */
+  serverUrls?: string[];
+}
+
+/** "DOCSxCLIENTS" (e.g. "50x4", clients per document >= 2) as a load scenario's shape. */
+export function loadShape(name: string): { docs: number; clientsPerDoc: number } | undefined {
+  const match = /^(\d+)x(\d+)$/.exec(name.trim());
+  if (!match || Number(match[1]) < 1 || Number(match[2]) < 2) return undefined;
+  return { docs: Number(match[1]), clientsPerDoc: Number(match[2]) };
 }
 
 export interface RunSettings {
@@ -81,17 +93,25 @@ async function closeWorkers(workers: Child[]): Promise<void> {
   );
 }
 
-/** Client specs for `docs` × `clientsPerDoc`, dealt round-robin so every document spans every worker. */
+/**
+ * Client specs for `docs` × `clientsPerDoc`, dealt round-robin so every document spans every worker
+ * (client c of document d goes to worker (c + d) % workers: by the running count alone, an even
+ * number of documents on two workers would put each document's clients all in one), and client c
+ * of every document to serverUrls[c % length] when given.
+ */
 function deal(
   docs: Omit<ClientSpec, "tag" | "doc">[],
   clientsPerDoc: number,
   workers: number,
+  serverUrls?: string[],
 ): ClientSpec[][] {
   const dealt: ClientSpec[][] = Array.from({ length: workers }, () => []);
   let n = 0;
   for (let c = 0; c < clientsPerDoc; c++) {
     for (let d = 0; d < docs.length; d++) {
-      dealt[n % workers]!.push({ ...docs[d]!, tag: n.toString(36), doc: d });
+      const spec: ClientSpec = { ...docs[d]!, tag: n.toString(36), doc: d };
+      if (serverUrls && serverUrls.length > 0) spec.serverUrl = serverUrls[c % serverUrls.length]!;
+      dealt[(c + d) % workers]!.push(spec);
       n++;
     }
   }
@@ -129,8 +149,8 @@ async function openClients(
   }
 }
 
-function cpuOf(children: Child[]): number {
-  return children.reduce((total, child) => total + cpuUs(child.pid), 0);
+function cpuOf(processes: MeasuredProcess[]): number {
+  return processes.reduce((total, process) => total + cpuUs(process.pid), 0);
 }
 
 async function statsOf(workers: Child[]): Promise<WorkerStats[]> {
@@ -207,6 +227,11 @@ function fromCounters(
     framesSent: delta("collab_updates_broadcast_total"),
     framesSentPerDelivery: round(delivered > 0 ? delta("collab_updates_broadcast_total") / delivered : 0, 3),
     compactions: delta('collab_compactions_total{result="compacted"}'),
+    // Catch-ups from the durable log after cross-node messages may have been missed (clusters only).
+    resyncs:
+      delta('collab_resyncs_total{result="repaired"}') +
+      delta('collab_resyncs_total{result="in_sync"}') +
+      delta('collab_resyncs_total{result="failed"}'),
     compactionMsMean: round(
       delta("collab_compaction_seconds_count") > 0
         ? (delta("collab_compaction_seconds_sum") * 1000) / delta("collab_compaction_seconds_count")
@@ -234,7 +259,7 @@ export async function runLoad(
     startWorkers(settings.clientProcs, label),
   ]);
   try {
-    const dealt = deal(docs, scenario.clientsPerDoc, workers.length);
+    const dealt = deal(docs, scenario.clientsPerDoc, workers.length, scenario.serverUrls);
     await openClients(target, workers, dealt, 60_000);
     await sleep(500);
 
@@ -248,11 +273,13 @@ export async function runLoad(
     await sleep(Math.max(0, (windowStartUs - nowUs()) / 1000));
     const counters0 = await target.counters?.();
     const startedUs = nowUs();
-    const serverCpu0 = cpuUs(target.server.pid);
+    const helpers = target.helpers ?? [];
+    const serverCpu0 = target.servers.map((server) => cpuUs(server.pid));
+    const helperCpu0 = helpers.map((helper) => cpuUs(helper.pid));
     const clientCpu0 = cpuOf(workers);
     const machine0 = machineBusyUs();
     await sleep(Math.max(0, (windowEndUs - nowUs()) / 1000));
-    const rssAtEnd = rss(target.server.pid);
+    const rssAtEnd = target.servers.map((server) => rss(server.pid));
 
     // Measured inserts still in flight: wait (bounded) until every receiver has them.
     const receiversPerInsert = scenario.clientsPerDoc - 1;
@@ -269,9 +296,12 @@ export async function runLoad(
       await sleep(100);
     }
     const spanUs = nowUs() - startedUs;
-    const serverCpu = cpuUs(target.server.pid) - serverCpu0;
+    const serverCpus = target.servers.map((server, i) => cpuUs(server.pid) - serverCpu0[i]!);
+    const helperCpus = helpers.map((helper, i) => cpuUs(helper.pid) - helperCpu0[i]!);
+    const serverCpu = serverCpus.reduce((total, us) => total + us, 0);
+    const helperCpu = helperCpus.reduce((total, us) => total + us, 0);
     const clientCpu = cpuOf(workers) - clientCpu0;
-    const otherCpu = Math.max(0, machineBusyUs() - machine0 - serverCpu - clientCpu);
+    const otherCpu = Math.max(0, machineBusyUs() - machine0 - serverCpu - helperCpu - clientCpu);
     const counters1 = await target.counters?.();
 
     const reports = await Promise.all(
@@ -284,6 +314,12 @@ export async function runLoad(
       scenario.clientsPerDoc,
     );
     const ms = (us: number) => round(us / 1000, 2);
+    const perDelivery = (us: number) => round(merged.delivered > 0 ? us / merged.delivered : Number.NaN, 2);
+    const cpuFigures = (us: number) => ({
+      cpuMs: round(us / 1000, 0),
+      cpuUsPerDelivery: perDelivery(us),
+      cpuPercent: round((us / spanUs) * 100, 1),
+    });
     return {
       bench: "collab",
       target: target.name,
@@ -304,10 +340,32 @@ export async function runLoad(
       insertsPerSec: round(merged.inserts / scenario.seconds, 1),
       deliveriesPerSec: round(merged.delivered / scenario.seconds, 1),
       serverCpuMs: round(serverCpu / 1000, 0),
-      serverCpuUsPerDelivery: round(merged.delivered > 0 ? serverCpu / merged.delivered : Number.NaN, 2),
+      serverCpuUsPerDelivery: perDelivery(serverCpu),
       serverCpuPercent: round((serverCpu / spanUs) * 100, 1),
-      serverRssMb: round(rssAtEnd.rss / MB, 1),
-      serverPeakRssMb: round(rssAtEnd.peak / MB, 1),
+      serverRssMb: round(rssAtEnd.reduce((total, r) => total + r.rss, 0) / MB, 1),
+      serverPeakRssMb: round(rssAtEnd.reduce((total, r) => total + r.peak, 0) / MB, 1),
+      // Several servers (a cluster's nodes): the totals above, and each one's share here.
+      ...(target.servers.length > 1
+        ? {
+            servers: Object.fromEntries(
+              target.servers.map((server, i) => [
+                server.name,
+                {
+                  ...cpuFigures(serverCpus[i]!),
+                  rssMb: round(rssAtEnd[i]!.rss / MB, 1),
+                  peakRssMb: round(rssAtEnd[i]!.peak / MB, 1),
+                },
+              ]),
+            ),
+          }
+        : {}),
+      ...(helpers.length > 0
+        ? {
+            helpers: Object.fromEntries(
+              helpers.map((helper, i) => [helper.name, cpuFigures(helperCpus[i]!)]),
+            ),
+          }
+        : {}),
       clientCpuPercent: round((clientCpu / spanUs) * 100, 1),
       ...(counters0 && counters1 ? { codepark: fromCounters(counters0, counters1, merged.delivered) } : {}),
       clientProcs: workers.length,
@@ -352,13 +410,16 @@ export async function runIdle(
   label: string,
 ): Promise<Record<string, unknown>> {
   const clientsPerDoc = Math.ceil(scenario.connections / scenario.docs);
+  const server = target.server;
+  if (!server)
+    throw new Error(`${target.name}: the idle scenario needs a single server child with the probe`);
   const [docs, workers] = await Promise.all([
     target.prepare(scenario.docs),
     startWorkers(clientProcs, label),
   ]);
-  const pid = target.server.pid;
+  const pid = server.pid;
   const settled = async (gc: boolean) => {
-    const probed = await probe(target.server, gc);
+    const probed = await probe(server, gc);
     await sleep(200);
     return { rss: rss(pid).rss, heapUsed: probed.heapUsed, gcForced: probed.gcForced };
   };

@@ -3,6 +3,8 @@
  * are its own and nothing carries over): CodePark (`apps/server/src/main.ts`, as `npm start` runs
  * it) on embedded PGlite or on a throwaway PostgreSQL database, and the peers of
  * bench/collab/peer-server.ts. Every server child preloads ./probe.ts and runs with --expose-gc.
+ * Also a CodePark cluster started by @codepark/testing/cluster (bench/cluster.ts), as one target
+ * whose servers are its nodes.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
@@ -10,17 +12,29 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Cluster } from "@codepark/testing/cluster";
 import pg from "pg";
 import { createBenchProject } from "../lib/bench-project.ts";
 import { requestJson } from "../lib/request-json.ts";
 import { type Child, repoRoot, spawnTs, stop, waitForOutput } from "./processes.ts";
 import type { ClientSpec, PeerTarget, Protocol } from "./shared.ts";
 
-export type TargetName = "codepark-pglite" | "codepark-postgres" | PeerTarget;
+export type TargetName = "codepark-pglite" | "codepark-postgres" | "codepark-cluster" | PeerTarget;
+
+/** A process whose CPU and RSS the bench reads from /proc/<pid>. */
+export interface MeasuredProcess {
+  name: string;
+  pid: number;
+}
 
 export interface Target {
   name: TargetName;
-  server: Child;
+  /** The server process(es) under test: the one server, or every node of a cluster. */
+  servers: MeasuredProcess[];
+  /** Processes the servers rely on whose CPU is reported apart (a cluster's redis-server). */
+  helpers?: MeasuredProcess[];
+  /** The single server's child, with ./probe.ts preloaded (the idle scenario's forced GC); not for a cluster. */
+  server?: Child;
   protocol: Protocol;
   /** What the server does with updates, as the JSON lines say. */
   persistence: string;
@@ -86,6 +100,9 @@ const COUNTERS = [
   "collab_update_log_batch_size_count",
   "collab_update_log_write_seconds_sum",
   'collab_compactions_total{result="compacted"}',
+  'collab_resyncs_total{result="repaired"}',
+  'collab_resyncs_total{result="in_sync"}',
+  'collab_resyncs_total{result="failed"}',
   "collab_compaction_seconds_sum",
   "collab_compaction_seconds_count",
   "collab_journal_flush_seconds_sum",
@@ -93,7 +110,7 @@ const COUNTERS = [
 ];
 
 /** The few collaboration series the benchmark reads from CodePark's /metrics text. */
-function parseCounters(text: string): Record<string, number> {
+export function parseCounters(text: string): Record<string, number> {
   const values: Record<string, number> = {};
   for (const line of text.split("\n")) {
     const space = line.lastIndexOf(" ");
@@ -152,38 +169,80 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
       START_TIMEOUT_MS,
     );
     const api = `${baseUrl}/api/v1`;
-    const wsBase = `${baseUrl!.replace(/^http/, "ws")}/collab`;
+    const wsBase = collabUrl(baseUrl!);
     return {
       name,
+      servers: [server],
       server,
       protocol: "y-websocket",
       persistence: options.adminUrl
         ? "every update in the PostgreSQL update log before broadcast (PostgreSQL's own CPU not counted)"
         : "every update in the embedded PGlite update log before broadcast (PGlite runs in the server process)",
-      counters: async () => parseCounters(await (await fetch(`${baseUrl}/metrics`)).text()),
-      async prepare(docs) {
-        const { token, projectId } = await createBenchProject(api, {
-          name: "collab bench",
-          description: "bench/collab.ts",
-        });
-        const project = { id: projectId };
-        const specs: Omit<ClientSpec, "tag" | "doc">[] = [];
-        for (let i = 0; i < docs; i++) {
-          const file = await requestJson<{ id: string }>(
-            `${api}/projects/${project.id}/files`,
-            { method: "POST", body: { path: `bench/doc-${i}.ts`, content: "" }, token },
-            201,
-          );
-          specs.push({ serverUrl: wsBase, room: file.id, params: { token } });
-        }
-        return specs;
-      },
+      counters: () => countersOf(baseUrl!),
+      prepare: (docs) => createDocuments(api, wsBase, docs, "bench/collab.ts"),
       close: cleanup,
     };
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+/** Where y-websocket clients of the CodePark server at `baseUrl` connect (the room is appended). */
+export function collabUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/^http/, "ws")}/collab`;
+}
+
+async function countersOf(baseUrl: string): Promise<Record<string, number>> {
+  return parseCounters(await (await fetch(`${baseUrl}/metrics`)).text());
+}
+
+/** A fresh user and project on the server behind `api`, and `docs` empty files in it: the documents. */
+async function createDocuments(
+  api: string,
+  serverUrl: string,
+  docs: number,
+  description: string,
+): Promise<Omit<ClientSpec, "tag" | "doc">[]> {
+  const { token, projectId } = await createBenchProject(api, { name: "collab bench", description });
+  const specs: Omit<ClientSpec, "tag" | "doc">[] = [];
+  for (let i = 0; i < docs; i++) {
+    const file = await requestJson<{ id: string }>(
+      `${api}/projects/${projectId}/files`,
+      { method: "POST", body: { path: `bench/doc-${i}.ts`, content: "" }, token },
+      201,
+    );
+    specs.push({ serverUrl, room: file.id, params: { token } });
+  }
+  return specs;
+}
+
+/**
+ * A started cluster as a target: its nodes are the servers (CPU and RSS per node), its redis-server
+ * a helper, counters are summed over the nodes, documents are created through the first node and
+ * clients connect to it unless the scenario places them (LoadScenario.serverUrls). Closing the
+ * target stops the cluster.
+ */
+export function clusterTarget(cluster: Cluster): Target {
+  const first = cluster.nodes[0]!;
+  return {
+    name: "codepark-cluster",
+    servers: cluster.nodes.map((node) => ({ name: node.name, pid: node.process.child.pid ?? -1 })),
+    helpers: [{ name: "redis", pid: cluster.redis.pid }],
+    protocol: "y-websocket",
+    persistence:
+      "every update in the shared PostgreSQL update log before broadcast and before it is published " +
+      "to the other nodes through Redis (PostgreSQL's and Redis's CPU not in the nodes' CPU)",
+    counters: async () => {
+      const summed: Record<string, number> = {};
+      for (const counters of await Promise.all(cluster.nodes.map((node) => countersOf(node.url)))) {
+        for (const [name, value] of Object.entries(counters)) summed[name] = (summed[name] ?? 0) + value;
+      }
+      return summed;
+    },
+    prepare: (docs) => createDocuments(`${first.url}/api/v1`, collabUrl(first.url), docs, "bench/cluster.ts"),
+    close: () => cluster.stop(),
+  };
 }
 
 export async function startPeer(target: PeerTarget, label: string, cpuProfDir?: string): Promise<Target> {
@@ -198,6 +257,7 @@ export async function startPeer(target: PeerTarget, label: string, cpuProfDir?: 
     const serverUrl = `ws://127.0.0.1:${port}`;
     return {
       name: target,
+      servers: [server],
       server,
       protocol: target === "hocuspocus" ? "hocuspocus" : "y-websocket",
       persistence:

@@ -40,14 +40,29 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
   }
 }
 
-function need(binary: string, paths: string[]): string {
-  const found = paths.find((path) => existsSync(path));
-  if (!found) {
-    throw new Error(
-      `${binary} is not installed (looked in ${paths.join(", ")}); .ci/run installs it from Debian`,
-    );
-  }
+/** The programs a cluster needs besides Node and PostgreSQL, where Debian (or a local build) puts them. */
+const binaries = {
+  "redis-server": ["/usr/bin/redis-server", "/usr/local/bin/redis-server"],
+  nginx: ["/usr/sbin/nginx", "/usr/bin/nginx"],
+} as const;
+
+type Binary = keyof typeof binaries;
+
+function whyMissing(binary: Binary): string {
+  return `${binary} is not installed (looked in ${binaries[binary].join(", ")}); .ci/run installs it from Debian`;
+}
+
+function need(binary: Binary): string {
+  const found = binaries[binary].find((path) => existsSync(path));
+  if (!found) throw new Error(whyMissing(binary));
   return found;
+}
+
+/** Why startCluster() cannot run on this machine (a missing redis-server or nginx), or [] when it can. */
+export function missingClusterBinaries(): string[] {
+  return (Object.keys(binaries) as Binary[])
+    .filter((binary) => !binaries[binary].some((path) => existsSync(path)))
+    .map(whyMissing);
 }
 
 function exitOf(child: ChildProcess): Promise<void> {
@@ -59,13 +74,15 @@ function exitOf(child: ChildProcess): Promise<void> {
 /** A Redis server of the test's own, which it may restart (the machine's Redis is shared). */
 export interface RedisServer {
   url: string;
+  /** The running redis-server's pid (a new one after restart()), e.g. to read its CPU from /proc. */
+  readonly pid: number;
   /** Stops it hard (its data goes with it, as with `--save ""`) and starts it again on the same port. */
   restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startRedisServer(): Promise<RedisServer> {
-  const binary = need("redis-server", ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]);
+  const binary = need("redis-server");
   const port = await freePort();
   let child: ChildProcess;
   const start = async () => {
@@ -94,6 +111,9 @@ export async function startRedisServer(): Promise<RedisServer> {
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid ?? -1;
+    },
     restart: async (downMs = 300) => {
       await stop();
       await new Promise((resolve) => setTimeout(resolve, downMs));
@@ -149,7 +169,7 @@ export interface LoadBalancer {
 }
 
 export async function startNginx(upstreamPorts: number[]): Promise<LoadBalancer> {
-  const binary = need("nginx", ["/usr/sbin/nginx", "/usr/bin/nginx"]);
+  const binary = need("nginx");
   const dir = await mkdtemp(join(tmpdir(), "codepark-nginx-"));
   const port = await freePort();
   const conf = renderDeployNginxConf(await readFile(deployNginxConf, "utf8"), dir, port, upstreamPorts);
@@ -196,76 +216,88 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** Server processes (default 2). */
+  nodes?: number;
+  /** Settings for every node, over the cluster's test defaults below. */
+  env?: Record<string, string>;
+  /** Admin URL the cluster's fresh database is created from (default TEST_DATABASE_URL). */
+  adminDatabaseUrl?: string;
+}
+
 /**
  * The real topology: `nodes` server processes sharing one PostgreSQL database and one Redis prefix,
- * with nginx in front. Needs TEST_DATABASE_URL, redis-server and nginx.
+ * with nginx in front. Needs TEST_DATABASE_URL (or `adminDatabaseUrl`), redis-server and nginx.
  */
-export async function startCluster(
-  options: { nodes?: number; env?: Record<string, string> } = {},
-): Promise<Cluster> {
-  const database = await createTestDatabase();
-  const redis = await startRedisServer();
-  const prefix = `${process.env.TEST_REDIS_PREFIX ?? "cp_test:"}cluster_${randomBytes(3).toString("hex")}:`;
-  const dataRoot = await mkdtemp(join(tmpdir(), "codepark-cluster-"));
-  const shared = {
-    DATABASE_URL: database.url,
-    REDIS_URL: redis.url,
-    REDIS_PREFIX: prefix,
-    JWT_SECRET: randomBytes(32).toString("hex"),
-    ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
-    TRUST_PROXY: "true",
-    COLLAB_UNLOAD_GRACE_MS: "500",
-    SHUTDOWN_TIMEOUT_MS: "8000",
-    JOBS_POLL_INTERVAL_MS: "100",
-    PRESENCE_TTL_SECONDS: "3",
-    LOG_LEVEL: "warn",
-    ...options.env,
-  };
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const database = await createTestDatabase(options.adminDatabaseUrl);
   const nodes: ClusterNode[] = [];
-  const count = options.nodes ?? 2;
-  const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
-  for (let index = 0; index < count; index++) {
-    const name = String.fromCharCode(65 + index);
-    const port = ports[index]!;
-    const env = { ...shared, PORT: String(port), DATA_DIR: join(dataRoot, name), LOG_LEVEL: "info" };
-    const node: ClusterNode = {
-      name,
-      port,
-      url: `http://127.0.0.1:${port}`,
-      api: undefined as unknown as ApiClient,
-      process: undefined as unknown as Running,
-      start: async () => {
-        node.process = await startProcess(env);
-        node.api = node.process.api;
-      },
-      stop: async () => {
-        node.process.child.kill("SIGTERM");
-        return node.process.exited;
-      },
-      kill: async () => {
-        node.process.child.kill("SIGKILL");
-        await node.process.exited;
-      },
-    };
-    nodes.push(node);
-  }
-  // One at a time: both would wait on the migration lock anyway.
-  for (const node of nodes) await node.start();
-  const lb = await startNginx(ports);
-  return {
-    nodes,
-    lb,
-    redis,
-    databaseUrl: database.url,
-    prefix,
-    stop: async () => {
-      await lb.stop();
-      for (const node of nodes) {
-        if (node.process.child.exitCode === null && node.process.child.signalCode === null) await node.kill();
-      }
-      await redis.stop();
-      await database.drop();
-      await rm(dataRoot, { recursive: true, force: true });
-    },
+  let redis: RedisServer | undefined;
+  let lb: LoadBalancer | undefined;
+  let dataRoot: string | undefined;
+  // Also what a start that fails halfway undoes, so nothing it began is left running.
+  const stop = async () => {
+    await lb?.stop();
+    for (const node of nodes) {
+      const child = node.process?.child;
+      if (child && child.exitCode === null && child.signalCode === null) await node.kill();
+    }
+    await redis?.stop();
+    await database.drop();
+    if (dataRoot) await rm(dataRoot, { recursive: true, force: true });
   };
+  try {
+    redis = await startRedisServer();
+    const prefix = `${process.env.TEST_REDIS_PREFIX ?? "cp_test:"}cluster_${randomBytes(3).toString("hex")}:`;
+    const root = await mkdtemp(join(tmpdir(), "codepark-cluster-"));
+    dataRoot = root;
+    const shared = {
+      DATABASE_URL: database.url,
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: prefix,
+      JWT_SECRET: randomBytes(32).toString("hex"),
+      ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+      TRUST_PROXY: "true",
+      COLLAB_UNLOAD_GRACE_MS: "500",
+      SHUTDOWN_TIMEOUT_MS: "8000",
+      JOBS_POLL_INTERVAL_MS: "100",
+      PRESENCE_TTL_SECONDS: "3",
+      LOG_LEVEL: "warn",
+      ...options.env,
+    };
+    const count = options.nodes ?? 2;
+    const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+    for (let index = 0; index < count; index++) {
+      const name = String.fromCharCode(65 + index);
+      const port = ports[index]!;
+      const env = { ...shared, PORT: String(port), DATA_DIR: join(root, name), LOG_LEVEL: "info" };
+      const node: ClusterNode = {
+        name,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        api: undefined as unknown as ApiClient,
+        process: undefined as unknown as Running,
+        start: async () => {
+          node.process = await startProcess(env);
+          node.api = node.process.api;
+        },
+        stop: async () => {
+          node.process.child.kill("SIGTERM");
+          return node.process.exited;
+        },
+        kill: async () => {
+          node.process.child.kill("SIGKILL");
+          await node.process.exited;
+        },
+      };
+      nodes.push(node);
+    }
+    // One at a time: both would wait on the migration lock anyway.
+    for (const node of nodes) await node.start();
+    lb = await startNginx(ports);
+    return { nodes, lb, redis, databaseUrl: database.url, prefix, stop };
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
 }

@@ -24,24 +24,30 @@ export function testStores(): Store[] {
   return adminUrl ? ["pglite", "postgres"] : ["pglite"];
 }
 
-/** A fresh PostgreSQL database for one suite, so runs and files never collide. */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set");
+/**
+ * A fresh PostgreSQL database for one suite, so runs and files never collide. It is created from
+ * `admin`, an admin URL: TEST_DATABASE_URL unless given (a benchmark passes its BENCH_DATABASE_URL).
+ */
+export async function createTestDatabase(
+  admin: string | undefined = adminUrl,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!admin) throw new Error("TEST_DATABASE_URL is not set");
   const name = `cp_test_${runId}_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
+  const run = async (sql: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
+    drop: () => run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
 }
 

@@ -1,0 +1,86 @@
+/**
+ * HTTP load with autocannon, as bench/http.ts and bench/cluster.ts generate it: the knobs they
+ * share (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_WARMUP, BENCH_WORKERS), the authenticated
+ * `GET /api/v1/projects/:id` target, and the check that a run saw nothing but 2xx.
+ */
+import autocannon from "autocannon";
+import { createBenchProject } from "./bench-project.ts";
+import { numberFromEnv } from "./env.ts";
+import { requestJson } from "./request-json.ts";
+import { round } from "./stats.ts";
+
+export interface HttpLoad {
+  /** Measured seconds per run. */
+  durationS: number;
+  connections: number;
+  /** Seconds of unrecorded load before each measured run. */
+  warmupS: number;
+  /** autocannon worker threads; 0 generates the load on this process's own event loop. */
+  workers: number;
+}
+
+/**
+ * BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (seconds,
+ * default 1), BENCH_WORKERS (autocannon worker threads, default 1); a bench may change the defaults.
+ */
+export function httpLoadFromEnv(defaults: Partial<HttpLoad> = {}): HttpLoad {
+  return {
+    durationS: numberFromEnv("BENCH_DURATION", defaults.durationS ?? 10, 1),
+    connections: Math.floor(numberFromEnv("BENCH_CONNECTIONS", defaults.connections ?? 50, 1)),
+    warmupS: numberFromEnv("BENCH_WARMUP", defaults.warmupS ?? 1, 0),
+    workers: Math.floor(numberFromEnv("BENCH_WORKERS", defaults.workers ?? 1, 0)),
+  };
+}
+
+export interface LoadTarget {
+  url: string;
+  headers?: Record<string, string>;
+}
+
+export function runAutocannon(
+  target: LoadTarget,
+  seconds: number,
+  load: HttpLoad,
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: target.url,
+    headers: target.headers ?? {},
+    connections: load.connections,
+    duration: seconds,
+    workers: load.workers > 0 ? load.workers : undefined,
+  });
+}
+
+/** Any non-2xx or socket error (or no request at all) is a bench failure. */
+export function assertClean(name: string, phase: string, result: autocannon.Result): void {
+  if (result.non2xx === 0 && result.errors === 0 && result.requests.total > 0) return;
+  throw new Error(
+    `${name} ${phase}: ${result.requests.total} requests, ${result.non2xx} non-2xx, ` +
+      `${result.errors} errors (${result.timeouts} timeouts), status codes ${JSON.stringify(result.statusCodeStats)}`,
+  );
+}
+
+/** The figures every HTTP result line carries. */
+export function resultFigures(result: autocannon.Result): Record<string, number> {
+  return {
+    requestsPerSec: round(result.requests.average, 1),
+    latencyP50Ms: round(result.latency.p50, 2),
+    latencyP99Ms: round(result.latency.p99, 2),
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationS: round(result.duration, 2),
+    connections: result.connections,
+  };
+}
+
+/**
+ * Registers a fresh user on the server behind `api` (…/api/v1), creates a project, checks that
+ * `GET /projects/:id` returns it once, and returns that request with the user's bearer token.
+ */
+export async function projectGetTarget(api: string, description: string): Promise<LoadTarget> {
+  const { token, projectId } = await createBenchProject(api, { name: "bench project", description });
+  const url = `${api}/projects/${projectId}`;
+  const fetched = await requestJson<{ id: string }>(url, { token }, 200);
+  if (fetched.id !== projectId) throw new Error(`GET ${url} returned project ${fetched.id}`);
+  return { url, headers: { authorization: `Bearer ${token}` } };
+}
