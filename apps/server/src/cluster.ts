@@ -94,8 +94,9 @@ export async function joinCluster(
     streamName: `${prefix}socket.io`,
     channelPrefix: `${prefix}socket.io`,
     sessionKeyPrefix: `${prefix}sio:session:`,
-    // Room emits are small JSON; enough history to recover a client that was away a while.
-    maxLen: 100_000,
+    // The history a reconnecting client recovers from (about 10,000 room emits, a few MB in Redis);
+    // a client away longer than that covers reconnects fresh and refetches, as the web app does.
+    maxLen: 10_000,
   });
   return {
     nodeId,

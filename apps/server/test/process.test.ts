@@ -104,6 +104,30 @@ describe("the server process", () => {
     expect(code).toBe(1);
     expect(stderr).toContain("PORT");
   });
+
+  it.each([
+    [{ REDIS_URL: "redis://127.0.0.1:6379" }, /DATABASE_URL[\s\S]*single-node/],
+    [
+      { REDIS_URL: "redis://127.0.0.1:1", DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test" },
+      /Redis at redis:\/\/127\.0\.0\.1:1\/? did not answer/,
+    ],
+  ])(
+    "refuses to join a cluster it cannot: %j",
+    async (env, message) => {
+      const dataDir = await mkdtemp(join(tmpdir(), "codepark-"));
+      dirs.push(dataDir);
+      const child = spawn(process.execPath, ["--import", "tsx", mainScript], {
+        env: { ...process.env, PORT: "0", DATA_DIR: dataDir, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      for (const stream of [child.stdout, child.stderr]) stream.on("data", (chunk) => (output += chunk));
+      const code = await new Promise((resolve) => child.once("exit", resolve));
+      expect(code).toBe(1);
+      expect(output).toMatch(message);
+    },
+    60_000,
+  );
 });
 
 describe.skipIf(!testStores().includes("postgres"))("several nodes on one PostgreSQL", () => {
