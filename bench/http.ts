@@ -9,7 +9,10 @@
  * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50),
  *      BENCH_WARMUP (seconds of unrecorded load before each measured run, default 1),
  *      BENCH_WORKERS (autocannon worker threads, default 1; 0 generates load on the server's own event
- *      loop, which then steals time from the server it measures).
+ *      loop, which then steals time from the server it measures),
+ *      CACHE_TTL_SECONDS (the server's read cache, default 60; 0 turns it off: the "without cache" figure).
+ * CodePark's lines carry `cache`: the TTL and the hits, misses and hit rate of the measured run, from
+ * `cache_requests_total` on /metrics before and after it.
  * Run alone: `npm run bench:http`; with every bench: `npm run bench`.
  */
 import { randomBytes } from "node:crypto";
@@ -40,6 +43,7 @@ const connections = Math.floor(numberFromEnv("BENCH_CONNECTIONS", 50, 1));
 const warmupS = numberFromEnv("BENCH_WARMUP", 1, 0);
 const workers = Math.floor(numberFromEnv("BENCH_WORKERS", 1, 0));
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
+const cacheTtlSeconds = Math.floor(numberFromEnv("CACHE_TTL_SECONDS", 60, 0));
 
 const note =
   `server, load generator${adminUrl ? " and PostgreSQL" : ""} share ${availableParallelism()} cores; ` +
@@ -63,11 +67,37 @@ function runAutocannon(target: LoadTarget, seconds: number): Promise<autocannon.
   });
 }
 
-/** Warm-up (discarded), then the measured run. Any non-2xx or socket error is a bench failure. */
-async function measure(name: Target, target: LoadTarget): Promise<number> {
+interface CacheCounts {
+  hits: number;
+  misses: number;
+}
+
+/** `cache_requests_total` summed over the key families, from a CodePark node's /metrics. */
+async function cacheCounts(baseUrl: string): Promise<CacheCounts> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const counts = { hits: 0, misses: 0 };
+  for (const match of text.matchAll(/^cache_requests_total\{[^}]*result="(hit|miss)"[^}]*\} (\d+)$/gm))
+    counts[match[1] === "hit" ? "hits" : "misses"] += Number(match[2]);
+  return counts;
+}
+
+/**
+ * Warm-up (discarded), then the measured run. Any non-2xx or socket error is a bench failure.
+ * Given a CodePark node's base URL, the line also reports its cache over the measured run.
+ */
+async function measure(name: Target, target: LoadTarget, codeparkUrl?: string): Promise<number> {
   if (warmupS > 0) assertClean(name, "warm-up", await runAutocannon(target, warmupS));
+  const before = codeparkUrl ? await cacheCounts(codeparkUrl) : undefined;
   const result = await runAutocannon(target, durationS);
   assertClean(name, "run", result);
+  let cache: Record<string, number | null> | undefined;
+  if (codeparkUrl && before) {
+    const after = await cacheCounts(codeparkUrl);
+    const hits = after.hits - before.hits;
+    const misses = after.misses - before.misses;
+    const lookups = hits + misses;
+    cache = { ttlSeconds: cacheTtlSeconds, hits, misses, hitRate: lookups ? round(hits / lookups, 4) : null };
+  }
   const line = {
     bench: "http",
     target: name,
@@ -78,6 +108,7 @@ async function measure(name: Target, target: LoadTarget): Promise<number> {
     errors: result.errors,
     durationS: round(result.duration, 2),
     connections: result.connections,
+    ...(cache ? { cache } : {}),
     note,
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -117,12 +148,14 @@ async function benchCodePark(name: Target, env: Record<string, string> = {}): Pr
         PORT: "0",
         DATA_DIR: dataDir,
         ACCESS_TOKEN_TTL_SECONDS: "3600",
+        CACHE_TTL_SECONDS: String(cacheTtlSeconds),
         ...env,
       }),
     );
     try {
       await app.http.listen({ host: "127.0.0.1", port: 0 });
-      const api = `${baseUrlOf(app.http)}/api/v1`;
+      const base = baseUrlOf(app.http);
+      const api = `${base}/api/v1`;
       const { token, projectId } = await createBenchProject(api, {
         name: "bench project",
         description: "autocannon target",
@@ -131,7 +164,7 @@ async function benchCodePark(name: Target, env: Record<string, string> = {}): Pr
       const url = `${api}/projects/${project.id}`;
       const fetched = await requestJson<{ id: string }>(url, { token }, 200);
       if (fetched.id !== project.id) throw new Error(`GET ${url} returned project ${fetched.id}`);
-      return await measure(name, { url, headers: { authorization: `Bearer ${token}` } });
+      return await measure(name, { url, headers: { authorization: `Bearer ${token}` } }, base);
     } finally {
       await app.close();
     }

@@ -27,6 +27,7 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _ . : - only, at most 64")
       .default("codepark:"),
+    CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     CORS_ORIGINS: z
       .string()
