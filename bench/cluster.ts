@@ -66,6 +66,8 @@ import { cpuMark, cpuSince } from "./lib/cpu.ts";
 import { listFromEnv, numberFromEnv } from "./lib/env.ts";
 import {
   assertClean,
+  cacheCounters,
+  cacheHitRates,
   httpLoadFromEnv,
   projectGetTarget,
   resultFigures,
@@ -176,54 +178,6 @@ async function propagation(
   });
 }
 
-/** cache_requests_total by cache and result, or undefined when the series is not exported at all. */
-function cacheCounters(metrics: string): Map<string, { hit: number; miss: number }> | undefined {
-  if (!/^cache_requests_total[{ ]/m.test(metrics) && !/^# TYPE cache_requests_total /m.test(metrics)) {
-    return undefined;
-  }
-  const counters = new Map<string, { hit: number; miss: number }>();
-  for (const match of metrics.matchAll(/^cache_requests_total\{([^}]*)\}\s+(\S+)/gm)) {
-    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
-    const result = labels.result;
-    if (result !== "hit" && result !== "miss") continue;
-    const cache = labels.cache ?? "";
-    const entry = counters.get(cache) ?? { hit: 0, miss: 0 };
-    entry[result] += Number(match[2]);
-    counters.set(cache, entry);
-  }
-  return counters;
-}
-
-function hitRates(
-  before: Map<string, { hit: number; miss: number }> | undefined,
-  after: Map<string, { hit: number; miss: number }> | undefined,
-): Record<string, unknown> {
-  if (!before || !after) {
-    return {
-      hitRate: null,
-      hitRateNote:
-        "cache_requests_total is not in this build's /metrics (no access cache yet, so CACHE_TTL_SECONDS " +
-        "is ignored and cache on and off ran the same code)",
-    };
-  }
-  let hits = 0;
-  let lookups = 0;
-  const byCache: Record<string, number | null> = {};
-  for (const [cache, counts] of after) {
-    const hit = counts.hit - (before.get(cache)?.hit ?? 0);
-    const miss = counts.miss - (before.get(cache)?.miss ?? 0);
-    hits += hit;
-    lookups += hit + miss;
-    byCache[cache] = hit + miss > 0 ? round(hit / (hit + miss), 4) : null;
-  }
-  return {
-    hitRate: lookups > 0 ? round(hits / lookups, 4) : null,
-    cacheLookups: lookups,
-    hitRateByCache: byCache,
-    ...(lookups === 0 ? { hitRateNote: "no cache lookups during the measured run" } : {}),
-  };
-}
-
 async function cache(mode: "on" | "off"): Promise<Record<string, unknown>> {
   return withCluster(mode === "off" ? { CACHE_TTL_SECONDS: "0" } : {}, async (cluster) => {
     const [node, other] = cluster.nodes as [Cluster["nodes"][number], Cluster["nodes"][number]];
@@ -254,7 +208,7 @@ async function cache(mode: "on" | "off"): Promise<Record<string, unknown>> {
       settings: mode === "off" ? { CACHE_TTL_SECONDS: "0" } : {},
       node: node.name,
       ...resultFigures(result),
-      ...hitRates(before, after),
+      ...cacheHitRates(before, after),
       nodeCpuUsPerRequest: round(nodeCpu / Math.max(1, result.requests.total), 1),
       nodeCpuPercent: percent(nodeCpu),
       otherNodeCpuPercent: percent(otherCpu),

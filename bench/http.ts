@@ -9,7 +9,10 @@
  * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50),
  *      BENCH_WARMUP (seconds of unrecorded load before each measured run, default 1),
  *      BENCH_WORKERS (autocannon worker threads, default 1; 0 generates load on the server's own event
- *      loop, which then steals time from the server it measures).
+ *      loop, which then steals time from the server it measures),
+ *      CACHE_TTL_SECONDS (the server's read cache, default 60; 0 turns it off: the "without cache" figure).
+ * CodePark's lines carry `cache`: the TTL and the hits, misses and hit rate of the measured run, from
+ * `cache_requests_total` on /metrics before and after it.
  * Run alone: `npm run bench:http`; with every bench: `npm run bench`.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -18,8 +21,11 @@ import { join } from "node:path";
 import fastify, { type FastifyInstance } from "fastify";
 import { createApp } from "../apps/server/src/app.ts";
 import { loadConfig } from "../apps/server/src/config.ts";
+import { numberFromEnv } from "./lib/env.ts";
 import {
   assertClean,
+  cacheCounters,
+  cacheHitRates,
   httpLoadFromEnv,
   type LoadTarget,
   projectGetTarget,
@@ -33,6 +39,7 @@ type Target = "codepark-pglite" | "codepark-postgres" | "fastify-hello";
 
 const load = httpLoadFromEnv();
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
+const cacheTtlSeconds = Math.floor(numberFromEnv("CACHE_TTL_SECONDS", 60, 0));
 
 const note =
   `server, load generator${adminUrl ? " and PostgreSQL" : ""} share ${availableParallelism()} cores; ` +
@@ -41,12 +48,20 @@ const note =
     : "autocannon runs on the server's own event loop (same process, same thread)") +
   `; ${load.warmupS}s unrecorded warm-up before each run`;
 
-/** Warm-up (discarded), then the measured run. Any non-2xx or socket error is a bench failure. */
-async function measure(name: Target, target: LoadTarget): Promise<number> {
+/**
+ * Warm-up (discarded), then the measured run. Any non-2xx or socket error is a bench failure.
+ * Given a CodePark node's base URL, the line also reports its cache over the measured run.
+ */
+async function measure(name: Target, target: LoadTarget, codeparkUrl?: string): Promise<number> {
   if (load.warmupS > 0) assertClean(name, "warm-up", await runAutocannon(target, load.warmupS, load));
+  const metrics = async () => cacheCounters(await (await fetch(`${codeparkUrl}/metrics`)).text());
+  const before = codeparkUrl ? await metrics() : undefined;
   const result = await runAutocannon(target, load.durationS, load);
   assertClean(name, "run", result);
-  const line = { bench: "http", target: name, ...resultFigures(result), note };
+  const cache = codeparkUrl
+    ? { ttlSeconds: cacheTtlSeconds, ...cacheHitRates(before, await metrics()) }
+    : undefined;
+  const line = { bench: "http", target: name, ...resultFigures(result), ...(cache ? { cache } : {}), note };
   process.stdout.write(`${JSON.stringify(line)}\n`);
   return result.requests.average;
 }
@@ -71,13 +86,15 @@ async function benchCodePark(name: Target, env: Record<string, string> = {}): Pr
         PORT: "0",
         DATA_DIR: dataDir,
         ACCESS_TOKEN_TTL_SECONDS: "3600",
+        CACHE_TTL_SECONDS: String(cacheTtlSeconds),
         ...env,
       }),
     );
     try {
       await app.http.listen({ host: "127.0.0.1", port: 0 });
-      const target = await projectGetTarget(`${baseUrlOf(app.http)}/api/v1`, "autocannon target");
-      return await measure(name, target);
+      const base = baseUrlOf(app.http);
+      const target = await projectGetTarget(`${base}/api/v1`, "autocannon target");
+      return await measure(name, target, base);
     } finally {
       await app.close();
     }

@@ -84,3 +84,50 @@ export async function projectGetTarget(api: string, description: string): Promis
   if (fetched.id !== projectId) throw new Error(`GET ${url} returned project ${fetched.id}`);
   return { url, headers: { authorization: `Bearer ${token}` } };
 }
+
+/** cache_requests_total by cache and result, or undefined when the series is not exported at all. */
+export function cacheCounters(metrics: string): Map<string, { hit: number; miss: number }> | undefined {
+  if (!/^cache_requests_total[{ ]/m.test(metrics) && !/^# TYPE cache_requests_total /m.test(metrics)) {
+    return undefined;
+  }
+  const counters = new Map<string, { hit: number; miss: number }>();
+  for (const match of metrics.matchAll(/^cache_requests_total\{([^}]*)\}\s+(\S+)/gm)) {
+    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const result = labels.result;
+    if (result !== "hit" && result !== "miss") continue;
+    const cache = labels.cache ?? "";
+    const entry = counters.get(cache) ?? { hit: 0, miss: 0 };
+    entry[result] += Number(match[2]);
+    counters.set(cache, entry);
+  }
+  return counters;
+}
+
+export function cacheHitRates(
+  before: Map<string, { hit: number; miss: number }> | undefined,
+  after: Map<string, { hit: number; miss: number }> | undefined,
+): Record<string, unknown> {
+  if (!before || !after) {
+    return {
+      hitRate: null,
+      hitRateNote:
+        "cache_requests_total is not in this build's /metrics (no access cache, so CACHE_TTL_SECONDS is ignored)",
+    };
+  }
+  let hits = 0;
+  let lookups = 0;
+  const byCache: Record<string, number | null> = {};
+  for (const [cache, counts] of after) {
+    const hit = counts.hit - (before.get(cache)?.hit ?? 0);
+    const miss = counts.miss - (before.get(cache)?.miss ?? 0);
+    hits += hit;
+    lookups += hit + miss;
+    byCache[cache] = hit + miss > 0 ? round(hit / (hit + miss), 4) : null;
+  }
+  return {
+    hitRate: lookups > 0 ? round(hits / lookups, 4) : null,
+    cacheLookups: lookups,
+    hitRateByCache: byCache,
+    ...(lookups === 0 ? { hitRateNote: "no cache lookups during the measured run" } : {}),
+  };
+}

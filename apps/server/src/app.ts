@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { Redis } from "ioredis";
+import type { Registry } from "prom-client";
 import { startBackground } from "./background.ts";
 import { type ClusterLinks, joinCluster } from "./cluster.ts";
 import type { Config } from "./config.ts";
@@ -11,10 +13,14 @@ import { CollabService } from "./domain/collab/service.ts";
 import type { UpdateLog } from "./domain/collab/update-log.ts";
 import { checkpointWith } from "./domain/collab/versions.ts";
 import { NotificationHub } from "./domain/notifications/hub.ts";
+import type { Cache } from "./domain/ports/cache.ts";
 import type { Clock } from "./domain/ports/clock.ts";
 import type { Database } from "./domain/ports/database.ts";
 import type { Mailer } from "./domain/ports/mailer.ts";
 import type { PushSender } from "./domain/ports/push.ts";
+import { MemoryCache } from "./infra/cache/memory-cache.ts";
+import { noCache } from "./infra/cache/no-cache.ts";
+import { RedisCache } from "./infra/cache/redis-cache.ts";
 import { systemClock } from "./infra/clock.ts";
 import { JournaledLog } from "./infra/collab/journal.ts";
 import { TableLog } from "./infra/collab/table-log.ts";
@@ -28,6 +34,7 @@ import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
 import type { JobRunner } from "./infra/queue/runner.ts";
+import { createCacheMetrics } from "./infra/telemetry/cache-metrics.ts";
 import { createCollabMetrics } from "./infra/telemetry/collab-metrics.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
 import type { Services } from "./services.ts";
@@ -114,6 +121,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       new LocalEventBus((error, event) =>
         eventLog?.error({ err: error, event: event.type }, "domain event handler failed"),
       );
+    const cache = createCache(config, {
+      clock,
+      registry: metrics.registry,
+      // Clustered: one cache in Redis that every node reads and invalidates.
+      ...(cluster ? { redis: cluster.redis.cache } : {}),
+      onError: (error) => eventLog?.warn({ err: error }, "cache unavailable; read from the store"),
+    });
     const collabMetrics = createCollabMetrics(metrics.registry);
     const collab = new CollabService({
       db: database.db,
@@ -129,12 +143,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       metrics: collabMetrics,
       log: collabLog,
-      checkpoint: checkpointWith({ db: database.db, clock, events }),
+      checkpoint: checkpointWith({ db: database.db, clock, events, cache }),
       ...(cluster ? { fanout: cluster.fanout } : {}),
     });
     const ctx: Services = {
       db: database.db,
       clock,
+      cache,
       box: new SecretBox(encryptionKey),
       accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
       events,
@@ -228,6 +243,32 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     await database.close();
     throw error;
   }
+}
+
+/** Most entries a node's in-process cache keeps (a few hundred bytes each). */
+const MEMORY_CACHE_ENTRIES = 10_000;
+
+/**
+ * The cache in front of the per-request reads (sessions, users, API keys, project access): off with
+ * CACHE_TTL_SECONDS=0; in this process by default (right for one node only); given the node's Redis
+ * connection (shared, not owned), in Redis under REDIS_PREFIX, shared by every node.
+ */
+export function createCache(
+  config: Config,
+  deps: { clock: Clock; registry: Registry; redis?: Redis; onError?: (error: unknown) => void },
+): Cache {
+  // Registered even when off: the metric stays declared on /metrics, with no samples.
+  const { count } = createCacheMetrics(deps.registry);
+  if (config.CACHE_TTL_SECONDS === 0) return noCache;
+  const options = { ttlMs: config.CACHE_TTL_SECONDS * 1000, onLookup: count };
+  if (deps.redis)
+    return new RedisCache({
+      redis: deps.redis,
+      prefix: `${config.REDIS_PREFIX}cache:`,
+      onError: deps.onError,
+      ...options,
+    });
+  return new MemoryCache({ clock: deps.clock, maxEntries: MEMORY_CACHE_ENTRIES, ...options });
 }
 
 /**

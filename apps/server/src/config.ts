@@ -28,6 +28,7 @@ const configSchema = z
       .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "letters, digits and _ . : - only, at most 64")
       .default("codepark:"),
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
+    CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOG_LEVEL: z.enum(logLevels).default("info"),
     CORS_ORIGINS: z
       .string()

@@ -185,9 +185,18 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
     const socketOnB = await connect(b.url, member);
     expect((await socketOnA.join(projectId)).ok).toBe(true);
     expect((await socketOnB.join(projectId)).ok).toBe(true);
-    // Warm every per-request read on both nodes.
+    // Warm every per-request read on both nodes: the shared Redis cache answers them.
+    const hits = async (node: ClusterNode) => {
+      const metrics = (await node.api.get("/metrics")).body as string;
+      return [...metrics.matchAll(/^cache_requests_total\{[^}]*result="hit"[^}]*\} (\d+)$/gm)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+    };
     for (const node of [a, b]) {
+      const before = await hits(node);
       for (let i = 0; i < 3; i++) expect((await node.api.get(base, member.accessToken)).status).toBe(200);
+      expect(await hits(node)).toBeGreaterThan(before);
     }
 
     // Downgraded to viewer on A: B's connection turns read-only too.

@@ -53,7 +53,7 @@ describe("import boundaries (biome.json, run by npm run lint)", () => {
   });
 
   it("refuses a domain file importing a driver or the file system", () => {
-    for (const specifier of ["pg", "node:fs", "prom-client", "fastify"]) {
+    for (const specifier of ["pg", "node:fs", "prom-client", "fastify", "ioredis"]) {
       const result = lint({
         [`${domain}/leak.ts`]: `import * as driver from "${specifier}";\n\nexport const leak = driver;\n`,
       });

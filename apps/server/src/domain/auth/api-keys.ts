@@ -8,6 +8,7 @@ import { transact } from "../events/outbox.ts";
 import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { hashToken, newSecretToken } from "../tokens.ts";
+import { apiKeyKeys } from "./api-key-cache.ts";
 import { apiKeys } from "./schema.ts";
 
 export interface ApiKeyView {
@@ -84,12 +85,13 @@ export async function deleteApiKey(
   keyId: string,
   meta: RequestMeta,
 ): Promise<void> {
-  await transact(ctx, async (tx, emit) => {
+  await transact(ctx, async (tx, emit, stale) => {
     const [deleted] = await tx
       .delete(apiKeys)
       .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId)))
-      .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix });
+      .returning({ id: apiKeys.id, name: apiKeys.name, prefix: apiKeys.prefix, keyHash: apiKeys.keyHash });
     if (!deleted) throw notFound("API key");
+    stale(apiKeyKeys(deleted.keyHash));
     emit({ type: "api_key.revoked", actorId: userId, data: { userId, apiKeyId: keyId } });
     await recordAudit(tx, ctx.clock, {
       actor: { userId },

@@ -1,14 +1,17 @@
-import { API_KEY_PREFIX, type ApiKeyScope } from "@codepark/protocol";
+import { API_KEY_PREFIX, type ApiKeyScope, type UserRole } from "@codepark/protocol";
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
-import type { StoreDeps } from "../deps.ts";
+import type { CacheDeps, StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { hashToken } from "../tokens.ts";
 import { users } from "../users/schema.ts";
+import { cachedUser } from "../users/user-cache.ts";
 import type { AccessTokens } from "./access-tokens.ts";
+import { type ApiKeyState, apiKeyKeys, cachedApiKey } from "./api-key-cache.ts";
 import { apiKeys, sessions } from "./schema.ts";
+import { cachedSession } from "./session-cache.ts";
 
-export interface AuthenticateDeps extends StoreDeps {
+export interface AuthenticateDeps extends StoreDeps, CacheDeps {
   accessTokens: AccessTokens;
 }
 
@@ -18,52 +21,113 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 /**
  * Resolves a bearer credential (access token or API key) to an actor. Every call checks the
  * session or key still exists, so revocation takes effect on the next request, and reads the
- * user's role fresh so role changes apply at once.
+ * user's role fresh so role changes apply at once: from the cache, which the commands that
+ * revoke or change them invalidate before they return (session-cache.ts, api-key-cache.ts,
+ * users/user-cache.ts); with caching off, in one joined query.
  */
 export async function authenticate(ctx: AuthenticateDeps, credential: string): Promise<Actor> {
   if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, credential);
   const claims = await ctx.accessTokens.verify(credential);
+  const role = ctx.cache.enabled
+    ? await cachedSessionRole(ctx, claims.sessionId, claims.userId)
+    : await sessionRole(ctx, claims.sessionId, claims.userId);
+  if (!role) throw new AppError("session_revoked", "This session has been signed out");
+  return { kind: "session", userId: claims.userId, role, sessionId: claims.sessionId };
+}
+
+async function cachedSessionRole(
+  ctx: AuthenticateDeps,
+  sessionId: string,
+  userId: string,
+): Promise<UserRole | null> {
+  const [session, user] = await Promise.all([cachedSession(ctx, sessionId), cachedUser(ctx, userId)]);
+  const live =
+    session !== null &&
+    !session.revoked &&
+    session.userId === userId &&
+    session.expiresAt > ctx.clock.now().getTime();
+  return live && user ? user.role : null;
+}
+
+async function sessionRole(
+  ctx: AuthenticateDeps,
+  sessionId: string,
+  userId: string,
+): Promise<UserRole | null> {
   const [row] = await ctx.db
     .select({ role: users.role })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
       and(
-        eq(sessions.id, claims.sessionId),
-        eq(sessions.userId, claims.userId),
+        eq(sessions.id, sessionId),
+        eq(sessions.userId, userId),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, ctx.clock.now()),
       ),
     );
-  if (!row) throw new AppError("session_revoked", "This session has been signed out");
-  return { kind: "session", userId: claims.userId, role: row.role, sessionId: claims.sessionId };
+  return row?.role ?? null;
 }
 
 async function authenticateApiKey(ctx: AuthenticateDeps, key: string): Promise<Actor> {
+  const keyHash = hashToken(key);
+  const found = ctx.cache.enabled
+    ? await cachedApiKeyWithRole(ctx, keyHash)
+    : await apiKeyWithRole(ctx, keyHash);
+  if (!found) throw new AppError("unauthorized", "Invalid API key");
+  await noteUse(ctx, keyHash, found.key);
+  return {
+    kind: "api_key",
+    userId: found.key.userId,
+    role: found.role,
+    apiKeyId: found.key.id,
+    scopes: found.key.scopes,
+  };
+}
+
+type KeyWithRole = { key: ApiKeyState; role: UserRole };
+
+async function cachedApiKeyWithRole(ctx: AuthenticateDeps, keyHash: string): Promise<KeyWithRole | null> {
+  const key = await cachedApiKey(ctx, keyHash);
+  if (!key) return null;
+  const user = await cachedUser(ctx, key.userId);
+  return user ? { key, role: user.role } : null;
+}
+
+async function apiKeyWithRole(ctx: AuthenticateDeps, keyHash: string): Promise<KeyWithRole | null> {
   const [row] = await ctx.db
-    .select({ id: apiKeys.id, userId: apiKeys.userId, scopes: apiKeys.scopes, role: users.role })
+    .select({
+      id: apiKeys.id,
+      userId: apiKeys.userId,
+      scopes: apiKeys.scopes,
+      lastUsedAt: apiKeys.lastUsedAt,
+      role: users.role,
+    })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
-    .where(eq(apiKeys.keyHash, hashToken(key)));
-  if (!row) throw new AppError("unauthorized", "Invalid API key");
+    .where(eq(apiKeys.keyHash, keyHash));
+  if (!row) return null;
+  const { role, lastUsedAt, scopes, ...key } = row;
+  return {
+    key: { ...key, scopes: scopes as ApiKeyScope[], lastUsedAt: lastUsedAt?.getTime() ?? null },
+    role,
+  };
+}
+
+/**
+ * Records the use at most once a minute. The conditional update keeps that true across nodes; with
+ * the cache, the update is not even tried while the cached last use is recent, and afterwards the
+ * key's entry is dropped so the next request reads the new time.
+ */
+async function noteUse(ctx: AuthenticateDeps, keyHash: string, key: ApiKeyState): Promise<void> {
   const now = ctx.clock.now();
+  const recent = now.getTime() - LAST_USED_RESOLUTION_MS;
+  if (ctx.cache.enabled && key.lastUsedAt !== null && key.lastUsedAt >= recent) return;
   await ctx.db
     .update(apiKeys)
     .set({ lastUsedAt: now })
     .where(
-      and(
-        eq(apiKeys.id, row.id),
-        or(
-          isNull(apiKeys.lastUsedAt),
-          lt(apiKeys.lastUsedAt, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)),
-        ),
-      ),
+      and(eq(apiKeys.id, key.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(recent)))),
     );
-  return {
-    kind: "api_key",
-    userId: row.userId,
-    role: row.role,
-    apiKeyId: row.id,
-    scopes: row.scopes as ApiKeyScope[],
-  };
+  if (ctx.cache.enabled) await ctx.cache.invalidate(apiKeyKeys(keyHash));
 }

@@ -13,6 +13,7 @@ import { presentUser, type UserView } from "../users/present.ts";
 import { users } from "../users/schema.ts";
 import type { AccessTokens } from "./access-tokens.ts";
 import { refreshTokens, sessions } from "./schema.ts";
+import { sessionKeys } from "./session-cache.ts";
 
 /** Sessions issue access tokens and refresh tokens that live for the configured number of days. */
 export interface SessionDeps extends EventDeps {
@@ -77,7 +78,7 @@ export async function refreshSession(
 ): Promise<AuthResult> {
   const tokenHash = hashToken(token);
   const now = ctx.clock.now();
-  const outcome = await transact(ctx, async (tx, emit) => {
+  const outcome = await transact(ctx, async (tx, emit, stale) => {
     const [claimed] = await tx
       .update(refreshTokens)
       .set({ usedAt: now })
@@ -98,6 +99,7 @@ export async function refreshSession(
           .where(and(eq(sessions.id, known.sessionId), isNull(sessions.revokedAt)))
           .returning({ id: sessions.id, userId: sessions.userId });
         if (revoked) {
+          stale(sessionKeys(revoked.id));
           emit({
             type: "session.revoked",
             actorId: null,
@@ -145,13 +147,14 @@ export async function revokeSession(
   reason: RevokeReason,
   meta: RequestMeta,
 ): Promise<void> {
-  await transact(ctx, async (tx, emit) => {
+  await transact(ctx, async (tx, emit, stale) => {
     const [row] = await tx
       .update(sessions)
       .set({ revokedAt: ctx.clock.now() })
       .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
     if (!row) throw notFound("Session");
+    stale(sessionKeys(sessionId));
     emit({ type: "session.revoked", actorId: userId, data: { userId, sessionId } });
     await recordAudit(tx, ctx.clock, {
       actor: { userId },

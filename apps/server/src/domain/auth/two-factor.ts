@@ -4,11 +4,13 @@ import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
 import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { transact } from "../events/outbox.ts";
 import { newId } from "../ids.ts";
 import type { Executor } from "../ports/database.ts";
 import type { SecretBox } from "../ports/secret-box.ts";
 import { hashToken } from "../tokens.ts";
 import { recoveryCodes, users } from "../users/schema.ts";
+import { userKeys } from "../users/user-cache.ts";
 import { matchTotp, newTotpSecret, qrCodeDataUrl, totpUri } from "./totp.ts";
 
 /** TOTP secrets are sealed at rest. */
@@ -96,7 +98,7 @@ export async function beginTwoFactorSetup(ctx: TwoFactorDeps, userId: string) {
 
 /** Confirms setup with a first code; returns fresh single-use recovery codes (shown once). */
 export async function enableTwoFactor(ctx: TwoFactorDeps, userId: string, code: string, meta: RequestMeta) {
-  return ctx.db.transaction(async (tx) => {
+  return transact(ctx, async (tx, _emit, stale) => {
     const user = await loadUser(tx, userId);
     if (user.totpSecret) throw new AppError("mfa_already_enabled");
     if (!user.totpPendingSecret) throw new AppError("mfa_not_setup");
@@ -113,6 +115,7 @@ export async function enableTwoFactor(ctx: TwoFactorDeps, userId: string, code: 
         updatedAt: now,
       })
       .where(eq(users.id, userId));
+    stale(userKeys(userId));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await tx
@@ -137,7 +140,7 @@ export async function disableTwoFactor(
   factor: SecondFactor,
   meta: RequestMeta,
 ): Promise<void> {
-  const ok = await ctx.db.transaction(async (tx) => {
+  const ok = await transact(ctx, async (tx, _emit, stale) => {
     const user = await loadUser(tx, userId);
     if (!user.totpSecret) throw new AppError("mfa_not_enabled");
     if (!(await consumeSecondFactor(ctx, tx, user, factor))) return false;
@@ -145,6 +148,7 @@ export async function disableTwoFactor(
       .update(users)
       .set({ totpSecret: null, totpPendingSecret: null, totpLastStep: null, updatedAt: ctx.clock.now() })
       .where(eq(users.id, userId));
+    stale(userKeys(userId));
     await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
     await recordAudit(tx, ctx.clock, {
       actor: { userId },

@@ -4,10 +4,10 @@ import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Executor } from "../ports/database.ts";
-import { loadProjectFor } from "../projects/access.ts";
+import { readProjectFor } from "../projects/access.ts";
 import { projectMembers } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
-import { type ConversationRow, loadConversationFor } from "./access.ts";
+import { type ConversationRow, readConversationFor } from "./access.ts";
 import { conversationMembers, conversationReads, conversations, messages } from "./schema.ts";
 
 export interface ConversationView {
@@ -39,7 +39,7 @@ export async function projectChannelRow(
   projectId: string,
   need: "chat:read" | "chat:post" = "chat:read",
 ): Promise<ConversationRow> {
-  await loadProjectFor(ctx.db, actor, projectId, need);
+  await readProjectFor(ctx, actor, projectId, need);
   const [existing] = await ctx.db.select().from(conversations).where(eq(conversations.projectId, projectId));
   if (existing) return existing;
   const now = ctx.clock.now();
@@ -87,7 +87,7 @@ export async function openDirect(
 }
 
 export async function getConversation(ctx: EventDeps, actor: Actor, conversationId: string) {
-  const { conversation } = await loadConversationFor(ctx.db, actor, conversationId, "read");
+  const { conversation } = await readConversationFor(ctx, actor, conversationId, "read");
   return viewOf(ctx.db, actor.userId, conversation);
 }
 

@@ -6,7 +6,7 @@ import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
 import { newId } from "../ids.ts";
 import type { Executor, Tx } from "../ports/database.ts";
-import { type ConversationRow, loadConversationFor } from "./access.ts";
+import { type ConversationRow, loadConversationFor, readConversationFor } from "./access.ts";
 import { lastReadSeqOf, participantsOf, unreadCount } from "./conversations.ts";
 import { resolveMentions } from "./mentions.ts";
 import {
@@ -99,7 +99,7 @@ export async function listMessages(
   conversationId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: MessageView[]; nextCursor: string | null }> {
-  await loadConversationFor(ctx.db, actor, conversationId, "read");
+  await readConversationFor(ctx, actor, conversationId, "read");
   const before = page.cursor === undefined ? undefined : Number(page.cursor);
   if (before !== undefined && !Number.isSafeInteger(before)) throw new AppError("bad_request", "Bad cursor");
   const rows = await ctx.db
@@ -125,7 +125,7 @@ export async function messagesAfter(
   afterSeq: number,
   limit: number,
 ): Promise<{ items: MessageView[]; hasMore: boolean }> {
-  await loadConversationFor(ctx.db, actor, conversationId, "read");
+  await readConversationFor(ctx, actor, conversationId, "read");
   const rows = await ctx.db
     .select()
     .from(messages)

@@ -1,11 +1,11 @@
 import { eq } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
-import type { StoreDeps } from "../deps.ts";
+import type { CacheDeps, StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { files } from "../files/schema.ts";
 import { can } from "../policy.ts";
-import { loadProjectFor } from "../projects/access.ts";
-import { users } from "../users/schema.ts";
+import { readProjectFor } from "../projects/access.ts";
+import { cachedUser } from "../users/user-cache.ts";
 
 export interface DocumentAccess {
   projectId: string;
@@ -20,14 +20,14 @@ export interface DocumentAccess {
  * (existence is not leaked), read-only unless the policy allows writing files.
  */
 export async function openDocumentAccess(
-  ctx: StoreDeps,
+  ctx: StoreDeps & CacheDeps,
   actor: Actor,
   fileId: string,
 ): Promise<DocumentAccess> {
   const [file] = await ctx.db.select({ projectId: files.projectId }).from(files).where(eq(files.id, fileId));
   if (!file) throw new AppError("not_found", "File not found");
-  const { project, memberRole } = await loadProjectFor(ctx.db, actor, file.projectId, "files:read");
-  const [user] = await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, actor.userId));
+  const { project, memberRole } = await readProjectFor(ctx, actor, file.projectId, "files:read");
+  const user = await cachedUser(ctx, actor.userId);
   return {
     projectId: file.projectId,
     readOnly: !can(actor, "files:write", { visibility: project.visibility, memberRole }),

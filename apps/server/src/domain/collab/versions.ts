@@ -9,7 +9,7 @@ import { files } from "../files/schema.ts";
 import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { ProjectAction } from "../policy.ts";
-import { loadProjectFor } from "../projects/access.ts";
+import { readProjectFor } from "../projects/access.ts";
 import { users } from "../users/schema.ts";
 import type { LiveDocument } from "./live-document.ts";
 import { docVersions } from "./schema.ts";
@@ -52,7 +52,7 @@ async function loadFileFor(
   fileId: string,
   action: ProjectAction,
 ) {
-  await loadProjectFor(ctx.db, actor, projectId, action);
+  await readProjectFor(ctx, actor, projectId, action);
   const [file] = await ctx.db
     .select()
     .from(files)

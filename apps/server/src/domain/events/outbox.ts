@@ -56,24 +56,44 @@ export async function recordEvents(
   return ids;
 }
 
+/** Names cache keys the transaction's change makes stale (each family's keys come from its cache module). */
+export type Stale = (keys: readonly string[]) => void;
+
 /**
  * A transaction whose work may emit domain events. They are written to the log in the same
  * transaction, and published to this node's transports only after it commits; a rolled-back
- * change emits nothing.
+ * change emits nothing. Cache keys the work marks `stale` are invalidated after the commit and
+ * before the events are published and the command returns: whoever reacts to the change, or
+ * sends the next request to any node, reads it from the store.
  */
 export async function transact<T>(
-  ctx: Pick<EventDeps, "db" | "clock" | "events">,
-  work: (tx: Tx, emit: Emit) => Promise<T>,
+  ctx: Pick<EventDeps, "db" | "clock" | "events"> & Partial<Pick<EventDeps, "cache">>,
+  work: (tx: Tx, emit: Emit, stale: Stale) => Promise<T>,
 ): Promise<T> {
   const emitted: Emitted[] = [];
   let ids: string[] = [];
+  const staleKeys: string[] = [];
+  const stale: Stale = (keys) => {
+    // A programming error, refused before anything commits rather than leave the cache stale.
+    if (!ctx.cache) throw new Error("transact: this change makes cached reads stale but ctx has no cache");
+    staleKeys.push(...keys);
+  };
   const result = await ctx.db.transaction(async (tx) => {
-    const value = await work(tx, (event, options) => {
-      emitted.push({ event, audience: options?.audience ?? null });
-    });
+    const value = await work(
+      tx,
+      (event, options) => {
+        emitted.push({ event, audience: options?.audience ?? null });
+      },
+      stale,
+    );
     ids = await recordEvents(tx, ctx.clock, emitted);
     return value;
   });
-  for (const [index, { event }] of emitted.entries()) ctx.events.publish(event, ids[index]);
+  try {
+    if (staleKeys.length > 0) await ctx.cache!.invalidate(staleKeys);
+  } finally {
+    // Committed either way: live connections hear of it even if the invalidation failed (and throws).
+    for (const [index, { event }] of emitted.entries()) ctx.events.publish(event, ids[index]);
+  }
   return result;
 }

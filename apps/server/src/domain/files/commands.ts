@@ -8,7 +8,7 @@ import { newId } from "../ids.ts";
 import { decodeTextCursor, encodeTextCursor, type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { Executor } from "../ports/database.ts";
 import { isUniqueViolation } from "../ports/database.ts";
-import { loadProjectFor } from "../projects/access.ts";
+import { loadProjectFor, readProjectFor } from "../projects/access.ts";
 import { recordFileEditors } from "./editors.ts";
 import { detectLanguage } from "./language.ts";
 import { normalisePath, parentFolders } from "./paths.ts";
@@ -126,7 +126,7 @@ export async function listFiles(
   projectId: string,
   page: PageRequest,
 ): Promise<Page<FileView>> {
-  await loadProjectFor(ctx.db, actor, projectId, "files:read");
+  await readProjectFor(ctx, actor, projectId, "files:read");
   const after = page.cursor ? decodeTextCursor(page.cursor) : undefined;
   const rows = await ctx.db
     .select({
@@ -152,7 +152,7 @@ export async function getFile(
   projectId: string,
   fileId: string,
 ): Promise<FileWithContent> {
-  await loadProjectFor(ctx.db, actor, projectId, "files:read");
+  await readProjectFor(ctx, actor, projectId, "files:read");
   const row = await loadFile(ctx.db, projectId, fileId);
   return { ...presentFile(row), content: await ctx.collab.readText(fileId, projectId, row.content) };
 }

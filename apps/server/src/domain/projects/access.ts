@@ -1,9 +1,11 @@
 import type { ProjectRole } from "@codepark/protocol";
 import { and, eq } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
+import type { CacheDeps, StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { authorizeProject, type ProjectAction } from "../policy.ts";
 import type { Executor } from "../ports/database.ts";
+import { cachedProjectAccess } from "./access-cache.ts";
 import { projectMembers, projects } from "./schema.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -13,22 +15,62 @@ export interface LoadedProject {
   memberRole: ProjectRole | null;
 }
 
-/** Loads a project with the actor's role in it and applies the policy for `action`. */
+/** The project and the user's role in it, in one query; null when there is no such project. */
+export async function selectProjectAccess(
+  db: Executor,
+  userId: string,
+  projectId: string,
+): Promise<LoadedProject | null> {
+  const [row] = await db
+    .select({ project: projects, memberRole: projectMembers.role })
+    .from(projects)
+    .leftJoin(
+      projectMembers,
+      and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId)),
+    )
+    .where(eq(projects.id, projectId));
+  return row ?? null;
+}
+
+function authorized(actor: Actor, action: ProjectAction, loaded: LoadedProject | null): LoadedProject {
+  if (!loaded) throw new AppError("not_found", "Project not found");
+  authorizeProject(actor, action, { visibility: loaded.project.visibility, memberRole: loaded.memberRole });
+  return loaded;
+}
+
+/**
+ * Loads a project with the actor's role in it and applies the policy for `action`, from the store:
+ * for commands, inside their transaction (the check and the write see one state).
+ */
 export async function loadProjectFor(
   db: Executor,
   actor: Actor,
   projectId: string,
   action: ProjectAction,
 ): Promise<LoadedProject> {
-  const [row] = await db
-    .select({ project: projects, memberRole: projectMembers.role })
-    .from(projects)
-    .leftJoin(
-      projectMembers,
-      and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, actor.userId)),
-    )
-    .where(eq(projects.id, projectId));
-  if (!row) throw new AppError("not_found", "Project not found");
-  authorizeProject(actor, action, { visibility: row.project.visibility, memberRole: row.memberRole });
-  return { project: row.project, memberRole: row.memberRole };
+  return authorized(actor, action, await selectProjectAccess(db, actor.userId, projectId));
+}
+
+/** The project and the user's role in it, cache-aside (projects/access-cache.ts); null when absent. */
+export function readProjectAccess(
+  ctx: StoreDeps & CacheDeps,
+  userId: string,
+  projectId: string,
+): Promise<LoadedProject | null> {
+  return ctx.cache.enabled
+    ? cachedProjectAccess(ctx, userId, projectId)
+    : selectProjectAccess(ctx.db, userId, projectId);
+}
+
+/**
+ * The same for reads outside a transaction, cache-aside: every change to a project or a membership
+ * invalidates its keys before its command returns (projects/access-cache.ts).
+ */
+export async function readProjectFor(
+  ctx: StoreDeps & CacheDeps,
+  actor: Actor,
+  projectId: string,
+  action: ProjectAction,
+): Promise<LoadedProject> {
+  return authorized(actor, action, await readProjectAccess(ctx, actor.userId, projectId));
 }

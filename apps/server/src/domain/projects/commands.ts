@@ -6,7 +6,8 @@ import { transact } from "../events/outbox.ts";
 import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
-import { type LoadedProject, loadProjectFor } from "./access.ts";
+import { type LoadedProject, loadProjectFor, readProjectFor } from "./access.ts";
+import { deletedProjectKeys, projectKeys } from "./access-cache.ts";
 import { projectMembers, projects } from "./schema.ts";
 
 export interface ProjectView {
@@ -91,7 +92,7 @@ export async function listProjects(
 }
 
 export async function getProject(ctx: EventDeps, actor: Actor, projectId: string): Promise<ProjectView> {
-  return present(await loadProjectFor(ctx.db, actor, projectId, "project:read"));
+  return present(await readProjectFor(ctx, actor, projectId, "project:read"));
 }
 
 export async function updateProject(
@@ -100,7 +101,7 @@ export async function updateProject(
   projectId: string,
   patch: Partial<ProjectInput>,
 ): Promise<ProjectView> {
-  return transact(ctx, async (tx, emit) => {
+  return transact(ctx, async (tx, emit, stale) => {
     const loaded = await loadProjectFor(tx, actor, projectId, "project:update");
     const changedFields = (["name", "description", "visibility"] as const).filter(
       (field) => patch[field] !== undefined && patch[field] !== loaded.project[field],
@@ -115,6 +116,7 @@ export async function updateProject(
       })
       .where(eq(projects.id, projectId))
       .returning();
+    stale(projectKeys(projectId));
     const view = present({ project: project!, memberRole: loaded.memberRole });
     if (changedFields.length > 0) {
       emit({
@@ -128,13 +130,15 @@ export async function updateProject(
 }
 
 export async function deleteProject(ctx: EventDeps, actor: Actor, projectId: string): Promise<void> {
-  await transact(ctx, async (tx, emit) => {
+  await transact(ctx, async (tx, emit, stale) => {
     await loadProjectFor(tx, actor, projectId, "project:delete");
     const members = await tx
       .select({ userId: projectMembers.userId })
       .from(projectMembers)
       .where(eq(projectMembers.projectId, projectId));
     await tx.delete(projects).where(eq(projects.id, projectId));
+    const memberIds = members.map((member) => member.userId);
+    stale(deletedProjectKeys(projectId, memberIds));
     // Once deleted nobody can read it, so who may hear of the deletion is recorded now.
     emit(
       { type: "project.deleted", actorId: actor.userId, data: { projectId } },

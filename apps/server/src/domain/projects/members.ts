@@ -9,7 +9,8 @@ import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { Executor } from "../ports/database.ts";
 import { isUniqueViolation } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
-import { loadProjectFor } from "./access.ts";
+import { loadProjectFor, readProjectFor } from "./access.ts";
+import { memberKeys } from "./access-cache.ts";
 import { projectMembers } from "./schema.ts";
 
 export interface MemberView {
@@ -47,7 +48,7 @@ export async function listMembers(
   projectId: string,
   page: PageRequest,
 ): Promise<Page<MemberView>> {
-  await loadProjectFor(ctx.db, actor, projectId, "members:read");
+  await readProjectFor(ctx, actor, projectId, "members:read");
   const rows = await ctx.db
     .select(memberColumns)
     .from(projectMembers)
@@ -72,7 +73,7 @@ export async function addMember(
 ): Promise<MemberView> {
   let member: MemberView;
   try {
-    member = await transact(ctx, async (tx, emit) => {
+    member = await transact(ctx, async (tx, emit, stale) => {
       await loadProjectFor(tx, actor, projectId, "members:manage");
       const [user] = await tx
         .select({ id: users.id })
@@ -82,6 +83,7 @@ export async function addMember(
       await tx
         .insert(projectMembers)
         .values({ projectId, userId: user.id, role: input.role, createdAt: ctx.clock.now() });
+      stale(memberKeys(projectId, user.id));
       const added = present((await findMember(tx, projectId, user.id))!);
       emit({
         type: "member.added",
@@ -125,7 +127,7 @@ export async function changeMemberRole(
   role: ProjectRole,
   meta: RequestMeta,
 ): Promise<MemberView> {
-  const previous = await transact(ctx, async (tx, emit) => {
+  const previous = await transact(ctx, async (tx, emit, stale) => {
     await loadProjectFor(tx, actor, projectId, "members:manage");
     const member = await findMember(tx, projectId, userId);
     if (!member) throw new AppError("not_found", "Member not found");
@@ -134,6 +136,7 @@ export async function changeMemberRole(
       .update(projectMembers)
       .set({ role })
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+    stale(memberKeys(projectId, userId));
     if (member.role !== role) {
       emit({
         type: "member.role_changed",
@@ -161,7 +164,7 @@ export async function removeMember(
   userId: string,
   meta: RequestMeta,
 ): Promise<void> {
-  await transact(ctx, async (tx, emit) => {
+  await transact(ctx, async (tx, emit, stale) => {
     await loadProjectFor(tx, actor, projectId, userId === actor.userId ? "project:leave" : "members:manage");
     const member = await findMember(tx, projectId, userId);
     if (!member) throw new AppError("not_found", "Member not found");
@@ -169,6 +172,7 @@ export async function removeMember(
     await tx
       .delete(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+    stale(memberKeys(projectId, userId));
     // The removed person can no longer read the project, but should still hear they were removed.
     const remaining = await tx
       .select({ userId: projectMembers.userId })

@@ -2,18 +2,20 @@ import type { UserRole } from "@codepark/protocol";
 import { asc, count, eq, gt, sql } from "drizzle-orm";
 import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
-import type { EventDeps } from "../deps.ts";
+import type { CacheDeps, EventDeps, StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
 import { presentUser, type UserView } from "./present.ts";
 import { users } from "./schema.ts";
+import { cachedUser, userKeys } from "./user-cache.ts";
 
-export async function getUser(ctx: EventDeps, userId: string): Promise<UserView> {
-  const [row] = await ctx.db.select().from(users).where(eq(users.id, userId));
-  if (!row) throw new AppError("user_not_found");
-  return presentUser(row);
+/** A user as presented, cache-aside (`GET /me` and the realtime handshake read it per request). */
+export async function getUser(ctx: StoreDeps & CacheDeps, userId: string): Promise<UserView> {
+  const user = await cachedUser(ctx, userId);
+  if (!user) throw new AppError("user_not_found");
+  return user;
 }
 
 export async function listUsers(ctx: EventDeps, page: PageRequest): Promise<Page<UserView>> {
@@ -34,7 +36,7 @@ export async function updateUser(
   patch: { role?: UserRole | undefined; name?: string | undefined },
   meta: RequestMeta,
 ): Promise<UserView> {
-  return transact(ctx, async (tx, emit) => {
+  return transact(ctx, async (tx, emit, stale) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${USER_ROLES_LOCK})`);
     const [current] = await tx.select().from(users).where(eq(users.id, userId));
     if (!current) throw new AppError("user_not_found");
@@ -54,6 +56,7 @@ export async function updateUser(
       })
       .where(eq(users.id, userId))
       .returning();
+    stale(userKeys(userId));
     if (row!.role !== current.role) {
       emit({ type: "user.role_changed", actorId: null, data: { userId, role: row!.role } });
       await recordAudit(tx, ctx.clock, {

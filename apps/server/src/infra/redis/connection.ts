@@ -4,6 +4,11 @@ import { RedisChannels } from "./channels.ts";
 export interface RedisConnections {
   /** Commands and publishes. Waits out a Redis restart (commands queue) rather than failing them. */
   commands: Redis;
+  /**
+   * For the read cache: gives up on a command after two reconnect attempts (well under a second),
+   * so while Redis is away requests read from PostgreSQL instead of waiting for it.
+   */
+  cache: Redis;
   /** Pub/sub over one subscriber connection, resubscribed after every reconnect. */
   channels: RedisChannels;
   /** Keys and channels of this deployment start with it (REDIS_PREFIX). */
@@ -27,10 +32,10 @@ export interface RedisConnectionOptions {
  * users of these connections repair from PostgreSQL (see RedisChannels.onReconnect).
  */
 export async function openRedis(options: RedisConnectionOptions): Promise<RedisConnections> {
-  const make = (role: string) => {
+  const make = (role: string, maxRetriesPerRequest: number | null = null) => {
     const client = new Redis(options.url, {
       connectionName: `${options.name}:${role}`,
-      maxRetriesPerRequest: null,
+      maxRetriesPerRequest,
       lazyConnect: true,
       // Back off up to 1 s between attempts: a restarted Redis is found again quickly.
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
@@ -40,21 +45,24 @@ export async function openRedis(options: RedisConnectionOptions): Promise<RedisC
   };
   const commands = make("commands");
   const subscriber = make("subscriber");
+  const cache = make("cache", 2);
   try {
-    await Promise.all([commands.connect(), subscriber.connect()]);
+    await Promise.all([commands.connect(), subscriber.connect(), cache.connect()]);
   } catch (error) {
     commands.disconnect();
     subscriber.disconnect();
+    cache.disconnect();
     throw new Error(`Redis at ${redactUrl(options.url)} did not answer: ${(error as Error).message}`);
   }
   const channels = new RedisChannels(subscriber, (error) => options.onError?.(error as Error));
   return {
     commands,
+    cache,
     channels,
     prefix: options.prefix,
     close: async () => {
       channels.close();
-      await Promise.allSettled([commands.quit(), subscriber.quit()]);
+      await Promise.allSettled([commands.quit(), subscriber.quit(), cache.quit()]);
     },
   };
 }

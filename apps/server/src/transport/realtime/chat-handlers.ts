@@ -11,7 +11,7 @@ import {
   chatTypingPayload,
 } from "@codepark/protocol";
 import type { z } from "zod";
-import { loadConversationFor } from "../../domain/chat/access.ts";
+import { readConversationFor } from "../../domain/chat/access.ts";
 import { lastReadSeqOf, unreadCount } from "../../domain/chat/conversations.ts";
 import {
   deleteMessage,
@@ -45,7 +45,7 @@ export function registerChatHandlers(
   const actor = () => socket.data.actor;
 
   handle("chat:join", chatJoinPayload, async ({ conversationId, afterSeq }) => {
-    const { conversation } = await loadConversationFor(ctx.db, actor(), conversationId, "read");
+    const { conversation } = await readConversationFor(ctx, actor(), conversationId, "read");
     // A project channel rides on the project room (access changes already evict from it).
     if (conversation.projectId) {
       if (!rooms.isIn(socket, conversation.projectId)) await rooms.join(socket, conversation.projectId);
@@ -87,7 +87,7 @@ export function registerChatHandlers(
   }));
 
   handle("chat:typing", chatTypingPayload, async ({ conversationId }) => {
-    const { conversation } = await loadConversationFor(ctx.db, actor(), conversationId, "post");
+    const { conversation } = await readConversationFor(ctx, actor(), conversationId, "post");
     const event = { conversationId, userId: actor().userId, name: socket.data.name };
     if (conversation.projectId) {
       rooms.emit(conversation.projectId, "chat:typing", event, { except: socket });

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { PresenceRegistry } from "../../domain/presence/registry.ts";
-import { loadProjectFor } from "../../domain/projects/access.ts";
+import { readProjectFor } from "../../domain/projects/access.ts";
 import type { Services } from "../../services.ts";
 import type { RealtimeMetrics } from "./metrics.ts";
 import {
@@ -103,7 +103,7 @@ export class ProjectRooms {
   async join(socket: RealtimeSocket, projectId: string): Promise<PresenceState[]> {
     for (let attempt = 1; ; attempt++) {
       const epoch = this.#accessEpoch;
-      await loadProjectFor(this.#ctx.db, socket.data.actor, projectId, "project:read");
+      await readProjectFor(this.#ctx, socket.data.actor, projectId, "project:read");
       if (!socket.connected) throw new AppError("unauthorized", "Disconnected");
       if (epoch === this.#accessEpoch) break;
       if (attempt === JOIN_ATTEMPTS) throw new AppError("service_unavailable", "Access is changing; retry");
@@ -205,7 +205,7 @@ export class ProjectRooms {
 
   async #mayRead(actor: Actor, projectId: string): Promise<boolean> {
     try {
-      await loadProjectFor(this.#ctx.db, actor, projectId, "project:read");
+      await readProjectFor(this.#ctx, actor, projectId, "project:read");
       return true;
     } catch (error) {
       if (!(error instanceof AppError)) {
