@@ -6,8 +6,7 @@ import {
   testStores,
   waitFor,
 } from "@codepark/testing";
-import { Client, type ClientSocket } from "@codepark/testing/realtime";
-import { io as connectSocket } from "socket.io-client";
+import { type Client, connectClient } from "@codepark/testing/realtime";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 describe.each(testStores())("chat on %s", (store) => {
@@ -39,16 +38,8 @@ describe.each(testStores())("chat on %s", (store) => {
   afterAll(() => server?.stop());
 
   async function connect(user: TestUser): Promise<Client> {
-    const socket: ClientSocket = connectSocket(server.baseUrl, {
-      path: "/socket.io",
-      auth: { token: user.accessToken },
-      transports: ["websocket"],
-      reconnection: false,
-      forceNew: true,
-    });
-    const client = new Client(socket);
+    const client = await connectClient(server.baseUrl, user.accessToken);
     clients.add(client);
-    await waitFor(() => socket.connected);
     return client;
   }
   const post = (user: TestUser, body: string) =>

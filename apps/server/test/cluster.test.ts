@@ -1,9 +1,8 @@
 import { registerUser, type TestUser, testStores, waitFor } from "@codepark/testing";
 import { type Cluster, type ClusterNode, startCluster } from "@codepark/testing/cluster";
 import { type Editor, openEditor } from "@codepark/testing/collab";
-import { Client, type ClientSocket } from "@codepark/testing/realtime";
+import { type Client, connectClient } from "@codepark/testing/realtime";
 import { Redis } from "ioredis";
-import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFailed } from "vitest";
 
 /**
@@ -50,16 +49,8 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
   };
 
   async function connect(baseUrl: string, user: TestUser): Promise<Client> {
-    const socket: ClientSocket = connectSocket(baseUrl, {
-      path: "/socket.io",
-      auth: { token: user.accessToken },
-      transports: ["websocket"],
-      reconnection: false,
-      forceNew: true,
-    });
-    const client = new Client(socket);
+    const client = await connectClient(baseUrl, user.accessToken);
     sockets.push(client);
-    await waitFor(() => socket.connected, 10_000, "socket connected");
     return client;
   }
 

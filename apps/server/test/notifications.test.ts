@@ -10,10 +10,9 @@ import {
   waitFor,
 } from "@codepark/testing";
 import { openEditor } from "@codepark/testing/collab";
-import { Client, type ClientSocket, within } from "@codepark/testing/realtime";
+import { type Client, type ClientSocket, connectClient } from "@codepark/testing/realtime";
 import { type SmtpReceiver, startSmtpReceiver } from "@codepark/testing/smtp";
 import { sql } from "drizzle-orm";
-import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { notify } from "../src/domain/notifications/notify.ts";
 import { rowsOf } from "../src/infra/db/rows.ts";
@@ -105,22 +104,8 @@ describe.each(testStores())("notifications on %s", (store) => {
     rowsOf<T>(await db().execute(statement));
 
   async function connect(user: TestUser): Promise<Client> {
-    const socket: ClientSocket = connectSocket(server.baseUrl, {
-      path: "/socket.io",
-      auth: { token: user.accessToken },
-      transports: ["websocket"],
-      reconnection: false,
-      forceNew: true,
-    });
-    sockets.add(socket);
-    const client = new Client(socket);
-    await within(
-      new Promise<void>((resolve, reject) => {
-        socket.once("connect", resolve);
-        socket.once("connect_error", reject);
-      }),
-      "connect",
-    );
+    const client = await connectClient(server.baseUrl, user.accessToken);
+    sockets.add(client.socket);
     return client;
   }
 

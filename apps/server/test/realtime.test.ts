@@ -2,9 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PresenceState } from "@codepark/protocol";
 import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
-import { Client, type ClientSocket, within } from "@codepark/testing/realtime";
+import { type Client, connectClient, openClient } from "@codepark/testing/realtime";
 import { Registry } from "prom-client";
-import { io as connectSocket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { MemoryPresenceRegistry } from "../src/infra/presence/memory-registry.ts";
 import { createRealtimeGateway } from "../src/transport/realtime/gateway.ts";
@@ -31,27 +30,14 @@ describe.each(testStores())("realtime gateway on %s", (store) => {
   afterAll(() => server?.stop());
 
   const open = (auth: Record<string, unknown> | undefined, baseUrl = server.baseUrl) => {
-    const socket: ClientSocket = connectSocket(baseUrl, {
-      path: "/socket.io",
-      ...(auth ? { auth } : {}),
-      transports: ["websocket"],
-      reconnection: false,
-      forceNew: true,
-    });
-    const client = new Client(socket);
+    const client = openClient(baseUrl, auth);
     clients.add(client);
     return client;
   };
 
-  const connect = async (token: string, baseUrl?: string) => {
-    const client = open({ token }, baseUrl);
-    await within(
-      new Promise<void>((resolve, reject) => {
-        client.socket.once("connect", resolve);
-        client.socket.once("connect_error", reject);
-      }),
-      "connect",
-    );
+  const connect = async (token: string, baseUrl = server.baseUrl) => {
+    const client = await connectClient(baseUrl, token);
+    clients.add(client);
     return client;
   };
 

@@ -1,5 +1,5 @@
 import type { ClientToServerEvents, ServerToClientEvents } from "@codepark/protocol";
-import type { Socket } from "socket.io-client";
+import { io as connectSocket, type Socket } from "socket.io-client";
 import { expect } from "vitest";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -75,4 +75,33 @@ export class Client {
   async barrier() {
     expect(await this.ack("project:leave", { projectId: "prj_barrier" })).toEqual({ ok: true });
   }
+}
+
+/**
+ * A real socket.io-client as the web app opens it (WebSocket only, no automatic reconnection, its
+ * own connection), not yet connected: `auth` undefined sends no credentials.
+ */
+export function openClient(baseUrl: string, auth: Record<string, unknown> | undefined): Client {
+  return new Client(
+    connectSocket(baseUrl, {
+      path: "/socket.io",
+      ...(auth ? { auth } : {}),
+      transports: ["websocket"],
+      reconnection: false,
+      forceNew: true,
+    }),
+  );
+}
+
+/** Opens a client with `token` and resolves once connected (rejects with the server's refusal). */
+export async function connectClient(baseUrl: string, token: string): Promise<Client> {
+  const client = openClient(baseUrl, { token });
+  await within(
+    new Promise<void>((resolve, reject) => {
+      client.socket.once("connect", resolve);
+      client.socket.once("connect_error", reject);
+    }),
+    "connect",
+  );
+  return client;
 }
