@@ -30,6 +30,7 @@ const configSchema = z
     PRESENCE_TTL_SECONDS: z.coerce.number().int().min(3).max(600).default(30),
     CACHE_TTL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
     LOG_LEVEL: z.enum(logLevels).default("info"),
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     CORS_ORIGINS: z
       .string()
       .default("")

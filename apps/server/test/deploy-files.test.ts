@@ -212,6 +212,7 @@ describe("deploy files", () => {
       "REDIS_URL",
       "SMTP_URL",
       "VAPID_PRIVATE_KEY",
+      "METRICS_TOKEN",
     ];
     expect(Object.keys(secret).sort()).toEqual([...secretKeys].sort());
     expect(

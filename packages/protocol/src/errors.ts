@@ -1,6 +1,9 @@
 /** Stable error codes: every problem+json body, GraphQL error and socket error carries one of these. */
 export const errorCodes = [
   "bad_request",
+  "invalid_url",
+  "request_timeout",
+  "headers_too_large",
   "invalid_json",
   "validation_failed",
   "unsupported_media_type",

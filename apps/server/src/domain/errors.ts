@@ -8,6 +8,9 @@ interface CatalogueEntry {
 /** The one catalogue of coded errors: HTTP status and human title per stable code. */
 export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   bad_request: { status: 400, title: "Bad request" },
+  invalid_url: { status: 400, title: "Malformed URL" },
+  request_timeout: { status: 408, title: "The request took too long to arrive" },
+  headers_too_large: { status: 431, title: "Request headers (or URL) too large" },
   invalid_json: { status: 400, title: "Malformed JSON body" },
   validation_failed: { status: 400, title: "The request did not pass validation" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },

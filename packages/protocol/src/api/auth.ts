@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { apiKeyScopes, userRoles } from "../auth.ts";
-import { id, isoDate } from "./common.ts";
+import { id, isoDate, noBidi } from "./common.ts";
 
 export const email = z.string().trim().max(254).pipe(z.email());
 /** Length is checked by the server's password policy (with a clear message), not here. */
 export const password = z.string().min(1).max(1024);
-const displayName = z.string().trim().min(1).max(100);
+const displayName = noBidi(z.string().trim().min(1).max(100));
 
 export const user = z.object({
   id,
@@ -49,7 +49,7 @@ export const codeBody = z.strictObject({ code: z.string().trim().min(1).max(64) 
 export const recoveryCodesResult = z.object({ recoveryCodes: z.array(z.string()) });
 
 export const apiKeyCreateBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: noBidi(z.string().trim().min(1).max(100)),
   scopes: z.array(z.enum(apiKeyScopes)).min(1).max(apiKeyScopes.length),
 });
 export const apiKey = z.object({

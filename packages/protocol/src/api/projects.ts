@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { projectRoles } from "../auth.ts";
-import { id, isoDate } from "./common.ts";
+import { id, isoDate, noBidi } from "./common.ts";
 
-const name = z.string().trim().min(1).max(100);
+const name = noBidi(z.string().trim().min(1).max(100));
 const description = z.string().max(2000);
 const visibility = z.enum(["private", "public"]);
 
@@ -49,7 +49,7 @@ export const memberAddBody = z.strictObject({
 export const memberPatchBody = z.strictObject({ role: z.enum(projectRoles) });
 
 /** Lengths are re-checked by the server's path rules with precise messages; these are outer bounds. */
-export const filePath = z.string().min(1).max(1024);
+export const filePath = noBidi(z.string().min(1).max(1024));
 export const file = z.object({
   id,
   projectId: id,
@@ -77,4 +77,4 @@ export const version = z.object({
   createdAt: isoDate,
 });
 export const versionWithContent = version.extend({ content: z.string() });
-export const versionCreateBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+export const versionCreateBody = z.strictObject({ name: noBidi(z.string().trim().min(1).max(200)) });

@@ -18,6 +18,7 @@ import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
 import { requireAuthentication } from "./authenticate.ts";
+import { clientErrorHandler, frameworkErrors, hstsOverHttps, methodNotAllowed } from "./edges.ts";
 import { operationsRoutes, type StorageProbe } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
 import { bind, mountAll, onlyContractRoutes } from "./route.ts";
@@ -66,12 +67,21 @@ export async function buildHttpServer({
     },
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Errors raised before routing (a URL that does not decode, oversized headers) leave as
+    // problem+json too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest("actor", null);
-  installProblemHandlers(app, (await serveWebApp(app, webDistDir)) ?? undefined);
+  const webApp = await serveWebApp(app, webDistDir);
+  installProblemHandlers(
+    app,
+    (request, reply) => methodNotAllowed(request, reply) ?? webApp?.(request, reply) ?? null,
+  );
+  app.addHook("onRequest", hstsOverHttps);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
@@ -90,6 +100,8 @@ export async function buildHttpServer({
   });
 
   await app.register(helmet, {
+    // Sent only over HTTPS (hstsOverHttps): on plain HTTP it means nothing.
+    hsts: false,
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -133,7 +145,7 @@ export async function buildHttpServer({
 
   // Outside the API, and not contracts: liveness, readiness, metrics (operationsRoutes), the docs UI
   // (swaggerUi) and the web app's files (serveWebApp).
-  await app.register(operationsRoutes, { database, metrics });
+  await app.register(operationsRoutes, { database, metrics, metricsToken: config.METRICS_TOKEN });
 
   // The API: every route is a contract of @codepark/protocol (apiRoutes) with a handler here. Its
   // `auth` decides where it is mounted: public routes as they are, the others behind the bearer check.

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync } from "fastify";
 import { AppError } from "../../../domain/errors.ts";
 import type { Metrics } from "../../../infra/telemetry/metrics.ts";
@@ -13,6 +14,13 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Compares in constant time, so the token cannot be guessed byte by byte from response times. */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
 /** What readiness asks of the primary store: one cheap round trip, and which kind it is. */
 export interface StorageProbe {
   readonly kind: string;
@@ -20,10 +28,12 @@ export interface StorageProbe {
 }
 
 /** Liveness, readiness and Prometheus metrics: outside /api/v1, unauthenticated, for orchestrators. */
-export const operationsRoutes: FastifyPluginAsync<{ database: StorageProbe; metrics: Metrics }> = async (
-  app,
-  { database, metrics },
-) => {
+export const operationsRoutes: FastifyPluginAsync<{
+  database: StorageProbe;
+  metrics: Metrics;
+  /** METRICS_TOKEN: when set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string | undefined;
+}> = async (app, { database, metrics, metricsToken }) => {
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
 
   app.get("/readyz", { schema: { hide: true } }, async (request, reply) => {
@@ -36,7 +46,14 @@ export const operationsRoutes: FastifyPluginAsync<{ database: StorageProbe; metr
     }
   });
 
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+  app.get("/metrics", { schema: { hide: true } }, async (request, reply) => {
+    if (metricsToken && !bearerMatches(request.headers.authorization, metricsToken)) {
+      reply.header("www-authenticate", 'Bearer realm="metrics"');
+      return sendProblem(
+        reply,
+        new AppError("unauthorized", "/metrics needs the METRICS_TOKEN bearer token"),
+      );
+    }
     reply.header("content-type", metrics.registry.contentType);
     return metrics.registry.metrics();
   });

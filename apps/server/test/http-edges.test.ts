@@ -1,0 +1,116 @@
+import { request as httpRequest } from "node:http";
+import { registerUser, startTestServer, type TestServer } from "@codepark/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** A raw HTTP/1.1 request (fetch would refuse or rewrite what these tests send). */
+function raw(
+  baseUrl: string,
+  path: string,
+  method = "GET",
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method, headers }, (res) => {
+      let body = "";
+      res.on("data", (chunk) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const problemOf = (response: { headers: Record<string, unknown>; body: string }) => {
+  expect(String(response.headers["content-type"])).toContain("application/problem+json");
+  return JSON.parse(response.body) as { code: string; status: number };
+};
+
+describe("HTTP edges: every error is problem+json, HSTS only over HTTPS, names display as they read", () => {
+  let server: TestServer;
+  let guarded: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer("pglite", { TRUST_PROXY: "true" });
+    guarded = await startTestServer("pglite", { METRICS_TOKEN: "a-metrics-token-of-length" });
+  });
+  afterAll(async () => {
+    await Promise.all([server?.stop(), guarded?.stop()]);
+  });
+
+  it("answers a URL that does not decode with 400 invalid_url", async () => {
+    const response = await raw(server.baseUrl, "/api/v1/projects/%E0%A4%A");
+    expect(response.status).toBe(400);
+    expect(problemOf(response)).toMatchObject({ code: "invalid_url", status: 400 });
+  });
+
+  it("answers headers or a URL past the limit with 431 headers_too_large", async () => {
+    const response = await raw(server.baseUrl, `/api/v1/projects?q=${"x".repeat(20_000)}`);
+    expect(response.status).toBe(431);
+    expect(problemOf(response)).toMatchObject({ code: "headers_too_large", status: 431 });
+  });
+
+  it("answers a known path asked with the wrong method with 405 and Allow; unknown paths stay 404", async () => {
+    const wrong = await raw(server.baseUrl, "/api/v1/projects", "PUT");
+    expect(wrong.status).toBe(405);
+    expect(problemOf(wrong)).toMatchObject({ code: "method_not_allowed" });
+    expect(wrong.headers.allow).toBe("GET, HEAD, POST");
+    const withParams = await raw(server.baseUrl, "/api/v1/projects/prj_x/members/usr_y", "GET");
+    expect(withParams.status).toBe(405);
+    expect(withParams.headers.allow).toBe("DELETE, PATCH");
+
+    const unknown = await raw(server.baseUrl, "/api/v1/nothing-here", "PUT");
+    expect(unknown.status).toBe(404);
+    expect(problemOf(unknown)).toMatchObject({ code: "route_not_found" });
+  });
+
+  it("sends Strict-Transport-Security only when the request came over HTTPS (here: a trusted proxy says so)", async () => {
+    const plain = await raw(server.baseUrl, "/healthz");
+    expect(plain.headers["strict-transport-security"]).toBeUndefined();
+    const viaTls = await raw(server.baseUrl, "/healthz", "GET", { "x-forwarded-proto": "https" });
+    expect(viaTls.headers["strict-transport-security"]).toMatch(/max-age=\d+/);
+  });
+
+  it("refuses bidirectional control characters in names and paths, but not in file contents", async () => {
+    const rlo = "\u202E";
+    const refused = await server.api.post("/api/v1/auth/register", {
+      email: "bidi@example.test",
+      password: "a sturdy passphrase 1",
+      name: `invoice${rlo}fdp.exe`,
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe("validation_failed");
+
+    const user = await registerUser(server.api, "Plain Name");
+    const project = await server.api.post("/api/v1/projects", { name: `a${rlo}b` }, user.accessToken);
+    expect(project.status).toBe(400);
+    const ok = await server.api.post("/api/v1/projects", { name: "Plain" }, user.accessToken);
+    expect(ok.status).toBe(201);
+    const base = `/api/v1/projects/${ok.body.id}/files`;
+    const badPath = await server.api.post(base, { path: `src/${rlo}gpj.ts`, content: "" }, user.accessToken);
+    expect(badPath.status).toBe(400);
+    expect(badPath.body.errors[0].path).toContain("path");
+    const content = await server.api.post(
+      base,
+      { path: "src/ok.ts", content: `// a comment with ${rlo} in it` },
+      user.accessToken,
+    );
+    expect(content.status).toBe(201);
+  });
+
+  it("keeps /metrics open by default and behind METRICS_TOKEN when it is set", async () => {
+    expect((await raw(server.baseUrl, "/metrics")).status).toBe(200);
+    const refused = await raw(guarded.baseUrl, "/metrics");
+    expect(refused.status).toBe(401);
+    expect(problemOf(refused)).toMatchObject({ code: "unauthorized" });
+    expect(refused.headers["www-authenticate"]).toContain("Bearer");
+    const wrong = await raw(guarded.baseUrl, "/metrics", "GET", {
+      authorization: "Bearer not-the-token-at-all",
+    });
+    expect(wrong.status).toBe(401);
+    const allowed = await raw(guarded.baseUrl, "/metrics", "GET", {
+      authorization: "Bearer a-metrics-token-of-length",
+    });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toContain("http_request_duration_seconds");
+  });
+});
