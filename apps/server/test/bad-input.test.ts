@@ -1055,7 +1055,7 @@ describe.each(testStores())("bad input on %s", (store) => {
         ["GET", `/api/v1/${"x".repeat(2000)}`],
       ] as const) {
         cases.push({
-          req: { method, path, token, ...(method === "GET" || method === "DELETE" ? {} : { body: {} }) },
+          req: { method, path, token, ...(method === "GET" ? {} : { body: {} }) },
           status: 404,
           code: "route_not_found",
         });
