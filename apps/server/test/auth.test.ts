@@ -7,6 +7,7 @@ import {
 } from "@codepark/testing";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REFRESH_REUSE_GRACE_MS } from "../src/domain/auth/sessions.ts";
 import { users } from "../src/domain/users/schema.ts";
 
 describe.each(testStores())("accounts and sessions on %s", (store) => {
@@ -97,7 +98,8 @@ describe.each(testStores())("accounts and sessions on %s", (store) => {
     expect(rotated.body.refreshToken).not.toBe(first);
     expect((await server.api.get("/api/v1/me", rotated.body.accessToken)).status).toBe(200);
 
-    // The first token again: theft is assumed, the whole session goes.
+    // The first token again, past the grace window: theft is assumed, the whole session goes.
+    server.clock.advance(REFRESH_REUSE_GRACE_MS + 1);
     const replay = await server.api.post("/api/v1/auth/refresh", { refreshToken: first });
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe("refresh_token_reused");
@@ -111,6 +113,31 @@ describe.each(testStores())("accounts and sessions on %s", (store) => {
 
     // Other sessions of the same user are untouched.
     expect((await server.api.get("/api/v1/me", user.accessToken)).status).toBe(200);
+  });
+
+  it("gives a client that races itself with one refresh token the same new pair, not a revocation", async () => {
+    const user = await registerUser(server.api);
+    const login = await server.api.post("/api/v1/auth/login", { email: user.email, password: user.password });
+    const token = login.body.refreshToken as string;
+
+    const raced = await Promise.all(
+      Array.from({ length: 5 }, () => server.api.post("/api/v1/auth/refresh", { refreshToken: token })),
+    );
+    expect(raced.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    const successors = new Set(raced.map((response) => response.body.refreshToken));
+    expect(successors.size).toBe(1);
+    const [successor] = [...successors] as string[];
+    expect(successor).not.toBe(token);
+    for (const response of raced)
+      expect((await server.api.get("/api/v1/me", response.body.accessToken)).status).toBe(200);
+
+    // Once the successor has been used, the old token is reuse even inside the window.
+    const next = await server.api.post("/api/v1/auth/refresh", { refreshToken: successor });
+    expect(next.status).toBe(200);
+    const late = await server.api.post("/api/v1/auth/refresh", { refreshToken: token });
+    expect(late.status).toBe(401);
+    expect(late.body.code).toBe("refresh_token_reused");
+    expect((await server.api.get("/api/v1/me", next.body.accessToken)).status).toBe(401);
   });
 
   it("refuses an unknown refresh token", async () => {

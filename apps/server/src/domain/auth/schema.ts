@@ -30,6 +30,11 @@ export const refreshTokens = pgTable(
     createdAt: timestampColumn("created_at").notNull(),
     expiresAt: timestampColumn("expires_at").notNull(),
     usedAt: timestampColumn("used_at"),
+    /**
+     * The token that replaced this one, sealed (SecretBox), kept for the reuse grace window only:
+     * a client that races itself with the same token gets the same successor, not a revocation.
+     */
+    successorSealed: text("successor_sealed"),
   },
   (table) => [index("refresh_tokens_session_idx").on(table.sessionId)],
 );

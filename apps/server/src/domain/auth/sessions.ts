@@ -1,5 +1,5 @@
 import { REFRESH_TOKEN_PREFIX } from "@codepark/protocol";
-import { and, desc, eq, gt, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull, lt } from "drizzle-orm";
 import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
 import type { EventDeps } from "../deps.ts";
@@ -8,6 +8,7 @@ import { transact } from "../events/outbox.ts";
 import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { Executor } from "../ports/database.ts";
+import type { SecretBox } from "../ports/secret-box.ts";
 import { hashToken, newSecretToken } from "../tokens.ts";
 import { presentUser, type UserView } from "../users/present.ts";
 import { users } from "../users/schema.ts";
@@ -19,7 +20,17 @@ import { sessionKeys } from "./session-cache.ts";
 export interface SessionDeps extends EventDeps {
   accessTokens: AccessTokens;
   limits: { refreshTokenTtlDays: number };
+  /** Seals a rotated token's successor for the reuse grace window. */
+  box: SecretBox;
 }
+
+/**
+ * A used refresh token presented again this soon after its rotation, while its successor is still
+ * unused, is the same client racing itself (parallel tabs, a retried request): it gets the same
+ * successor. Later, or once the successor was used, it is reuse: the session is revoked (theft is
+ * still caught at the next rotation, when one of the two holders presents a used token).
+ */
+export const REFRESH_REUSE_GRACE_MS = 10_000;
 
 export interface TokenPair {
   accessToken: string;
@@ -42,6 +53,44 @@ async function issueRefreshToken(ctx: SessionDeps, tx: Executor, sessionId: stri
     expiresAt: new Date(now.getTime() + ctx.limits.refreshTokenTtlDays * DAY_MS),
   });
   return token;
+}
+
+/**
+ * The grace path: `known` was rotated less than REFRESH_REUSE_GRACE_MS ago and its successor is
+ * unused and live, in a live session: the same successor again, with a fresh access token. Null
+ * otherwise (then it is reuse, or invalid).
+ */
+async function racedRefresh(
+  ctx: SessionDeps,
+  tx: Executor,
+  known: typeof refreshTokens.$inferSelect,
+  now: Date,
+): Promise<AuthResult | null> {
+  if (!known.usedAt || !known.successorSealed) return null;
+  if (now.getTime() - known.usedAt.getTime() > REFRESH_REUSE_GRACE_MS) return null;
+  let successor: string;
+  try {
+    successor = ctx.box.open(known.successorSealed);
+  } catch {
+    return null;
+  }
+  const [row] = await tx
+    .select({ user: users })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(
+      and(
+        eq(refreshTokens.tokenHash, hashToken(successor)),
+        isNull(refreshTokens.usedAt),
+        gt(refreshTokens.expiresAt, now),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+      ),
+    );
+  if (!row) return null;
+  const accessToken = await ctx.accessTokens.sign({ userId: row.user.id, sessionId: known.sessionId });
+  return { user: presentUser(row.user), accessToken, refreshToken: successor };
 }
 
 /** Starts a session (one device) for a user who just proved who they are. */
@@ -92,6 +141,8 @@ export async function refreshSession(
       .returning({ sessionId: refreshTokens.sessionId });
     if (!claimed) {
       const [known] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash));
+      const raced = known ? await racedRefresh(ctx, tx, known, now) : null;
+      if (raced) return { result: raced } as const;
       if (known?.usedAt) {
         const [revoked] = await tx
           .update(sessions)
@@ -128,6 +179,21 @@ export async function refreshSession(
     if (!row) return { invalid: true } as const;
     await tx.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, row.session.id));
     const refreshToken = await issueRefreshToken(ctx, tx, row.session.id);
+    await tx
+      .update(refreshTokens)
+      .set({ successorSealed: ctx.box.seal(refreshToken) })
+      .where(eq(refreshTokens.tokenHash, tokenHash));
+    // Successors kept past the grace window are of no use any more: none stays readable for long.
+    await tx
+      .update(refreshTokens)
+      .set({ successorSealed: null })
+      .where(
+        and(
+          eq(refreshTokens.sessionId, row.session.id),
+          isNotNull(refreshTokens.successorSealed),
+          lt(refreshTokens.usedAt, new Date(now.getTime() - REFRESH_REUSE_GRACE_MS)),
+        ),
+      );
     const accessToken = await ctx.accessTokens.sign({ userId: row.user.id, sessionId: row.session.id });
     return { result: { user: presentUser(row.user), accessToken, refreshToken } } as const;
   });
