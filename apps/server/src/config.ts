@@ -61,6 +61,8 @@ const configSchema = z
       .default(1024 * 1024),
     TRUST_PROXY: booleanString.default(false),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
     COLLAB_MAX_DOCUMENT_BYTES: z.coerce
       .number()
       .int()
@@ -151,6 +153,10 @@ const configSchema = z
     message:
       "REDIS_URL joins a cluster, and the embedded store (PGlite) is single-node: set DATABASE_URL to a PostgreSQL database the nodes share",
     path: ["DATABASE_URL"],
+  })
+  .refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
+    message: "must not be longer than HTTP_REQUEST_TIMEOUT_MS",
+    path: ["HTTP_HEADERS_TIMEOUT_MS"],
   })
   .refine((config) => (config.VAPID_PUBLIC_KEY === undefined) === (config.VAPID_PRIVATE_KEY === undefined), {
     message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",

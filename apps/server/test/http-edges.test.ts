@@ -1,4 +1,5 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { registerUser, startTestServer, type TestServer } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -31,7 +32,10 @@ describe("HTTP edges: every error is problem+json, HSTS only over HTTPS, names d
   let guarded: TestServer;
   beforeAll(async () => {
     server = await startTestServer("pglite", { TRUST_PROXY: "true" });
-    guarded = await startTestServer("pglite", { METRICS_TOKEN: "a-metrics-token-of-length" });
+    guarded = await startTestServer("pglite", {
+      METRICS_TOKEN: "a-metrics-token-of-length",
+      HTTP_HEADERS_TIMEOUT_MS: "1000",
+    });
   });
   afterAll(async () => {
     await Promise.all([server?.stop(), guarded?.stop()]);
@@ -112,5 +116,35 @@ describe("HTTP edges: every error is problem+json, HSTS only over HTTPS, names d
     });
     expect(allowed.status).toBe(200);
     expect(allowed.body).toContain("http_request_duration_seconds");
+  });
+
+  it("closes a connection that trickles its headers (slowloris) or never speaks, with a 408 problem", async () => {
+    const url = new URL(guarded.baseUrl);
+    /** Opens a raw connection; resolves with what the server wrote once it closed the connection. */
+    const watch = (speak: (socket: ReturnType<typeof connect>) => void) =>
+      new Promise<{ said: string; closedAfterMs: number }>((resolve, reject) => {
+        const started = Date.now();
+        const socket = connect(Number(url.port), url.hostname, () => speak(socket));
+        let said = "";
+        socket.on("data", (chunk) => (said += chunk));
+        socket.on("error", reject);
+        socket.on("close", () => resolve({ said, closedAfterMs: Date.now() - started }));
+      });
+    let trickle: NodeJS.Timeout | undefined;
+    const [slowloris, silent] = await Promise.all([
+      watch((socket) => {
+        socket.write("GET /api/v1/projects HTTP/1.1\r\nHost: x\r\n");
+        trickle = setInterval(() => socket.write("X-Slow: 1\r\n"), 200);
+      }),
+      watch(() => {}),
+    ]);
+    clearInterval(trickle);
+    for (const closed of [slowloris, silent]) {
+      expect(closed.said).toMatch(/^HTTP\/1\.1 408 /);
+      expect(closed.said).toContain('"code":"request_timeout"');
+    }
+    console.log(
+      `slowloris closed after ${slowloris.closedAfterMs} ms, silent after ${silent.closedAfterMs} ms (limit 1 s)`,
+    );
   });
 });

@@ -67,6 +67,13 @@ export async function buildHttpServer({
     },
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Slowloris: a connection that does not finish its headers in time (or never speaks) gets a
+    // 408 and is closed; Node checks every second, so it goes within a second of the limit.
+    http: {
+      headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
+    },
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     // Errors raised before routing (a URL that does not decode, oversized headers) leave as
     // problem+json too.
     frameworkErrors,
