@@ -13,9 +13,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Cluster } from "@codepark/testing/cluster";
-import pg from "pg";
 import { createBenchProject } from "../lib/bench-project.ts";
 import { requestJson } from "../lib/request-json.ts";
+import { adminQuery } from "../lib/throwaway-postgres.ts";
 import { type Child, repoRoot, spawnTs, stop, waitForOutput } from "./processes.ts";
 import type { ClientSpec, PeerTarget, Protocol } from "./shared.ts";
 
@@ -80,17 +80,6 @@ function serverNodeArgs(cpuProfDir: string | undefined, label: string): string[]
   // main thread's is the largest.
   if (cpuProfDir) args.push("--cpu-prof", "--cpu-prof-dir", join(cpuProfDir, label));
   return args;
-}
-
-/** One statement on a short-lived admin connection. */
-async function adminQuery(admin: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 const COUNTERS = [

@@ -2,13 +2,14 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { transact } from "../events/outbox.ts";
+import { type Emit, transact } from "../events/outbox.ts";
 import { recordFileEditors } from "../files/editors.ts";
 import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { ProjectAction } from "../policy.ts";
+import type { Tx } from "../ports/database.ts";
 import { readProjectFor } from "../projects/access.ts";
 import { users } from "../users/schema.ts";
 import type { LiveDocument } from "./live-document.ts";
@@ -61,26 +62,39 @@ async function loadFileFor(
   return file;
 }
 
-async function insertVersion(
-  ctx: EventDeps,
+/** Inserts a version and records version.created, in the caller's transaction. */
+async function writeVersion(
+  tx: Tx,
+  emit: Emit,
+  now: Date,
   { projectId, fileId }: { projectId: string; fileId: string },
   content: string,
   kind: VersionView["kind"],
   name: string | null,
   createdBy: string | null,
 ): Promise<string> {
-  const now = ctx.clock.now();
   const id = newId("ver", now.getTime());
   const size = Buffer.byteLength(content, "utf8");
-  await transact(ctx, async (tx, emit) => {
-    await tx.insert(docVersions).values({ id, fileId, name, kind, content, size, createdBy, createdAt: now });
-    emit({
-      type: "version.created",
-      actorId: createdBy,
-      data: { projectId, fileId, version: { id, fileId, name, kind, size, createdAt: now.toISOString() } },
-    });
+  await tx.insert(docVersions).values({ id, fileId, name, kind, content, size, createdBy, createdAt: now });
+  emit({
+    type: "version.created",
+    actorId: createdBy,
+    data: { projectId, fileId, version: { id, fileId, name, kind, size, createdAt: now.toISOString() } },
   });
   return id;
+}
+
+function insertVersion(
+  ctx: EventDeps,
+  doc: { projectId: string; fileId: string },
+  content: string,
+  kind: VersionView["kind"],
+  name: string | null,
+  createdBy: string | null,
+): Promise<string> {
+  return transact(ctx, (tx, emit) =>
+    writeVersion(tx, emit, ctx.clock.now(), doc, content, kind, name, createdBy),
+  );
 }
 
 async function loadVersion(ctx: VersionsDeps, fileId: string, versionId: string): Promise<VersionRow> {
@@ -107,34 +121,20 @@ export function checkpointWith(ctx: EventDeps) {
  */
 async function insertCheckpoint(
   ctx: EventDeps,
-  { projectId, fileId }: { projectId: string; fileId: string },
+  doc: { projectId: string; fileId: string },
   content: string,
 ): Promise<void> {
-  const now = ctx.clock.now();
-  const id = newId("ver", now.getTime());
-  const size = Buffer.byteLength(content, "utf8");
   await transact(ctx, async (tx, emit) => {
     // Serialises the nodes' checkpoints of this document: the second one sees the first's version.
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`checkpoint:${fileId}`}))`);
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`checkpoint:${doc.fileId}`}))`);
     const [newest] = await tx
       .select({ same: sql<boolean>`${docVersions.content} = ${content}` })
       .from(docVersions)
-      .where(eq(docVersions.fileId, fileId))
+      .where(eq(docVersions.fileId, doc.fileId))
       .orderBy(desc(docVersions.id))
       .limit(1);
     if (newest?.same) return;
-    await tx
-      .insert(docVersions)
-      .values({ id, fileId, name: null, kind: "auto", content, size, createdBy: null, createdAt: now });
-    emit({
-      type: "version.created",
-      actorId: null,
-      data: {
-        projectId,
-        fileId,
-        version: { id, fileId, name: null, kind: "auto", size, createdAt: now.toISOString() },
-      },
-    });
+    await writeVersion(tx, emit, ctx.clock.now(), doc, content, "auto", null, null);
   });
 }
 
