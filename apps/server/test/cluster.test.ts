@@ -337,6 +337,23 @@ describe.skipIf(!clustered)("two nodes behind nginx", () => {
     await expectNothingLost([onA, onB], ["<before>", "<lost-from-A>", "<lost-from-B>"], base, fileId);
   });
 
+  it("a deletion lost in transit (no new text, so no state-vector change) is repaired too", async () => {
+    const { fileId } = await sharedProject("Lost deletion");
+    const onA = edit(a.url, fileId, owner);
+    const onB = edit(b.url, fileId, member);
+    await Promise.all([onA.synced(), onB.synced()]);
+    onA.text.insert(0, "keep<drop>keep");
+    await waitFor(() => onB.text.toString() === "keep<drop>keep", 5_000, "the text crosses");
+    const admin = new Redis(cluster.redis.url);
+    try {
+      await admin.call("CLIENT", "KILL", "TYPE", "pubsub");
+      onA.text.delete(4, "<drop>".length);
+    } finally {
+      admin.disconnect();
+    }
+    await waitFor(() => onB.text.toString() === "keepkeep", 10_000, "B loses the deleted text too");
+  });
+
   it("kill -9 of node A while 10 clients type: they move to B through nginx and lose nothing; A's presence goes", async () => {
     const { projectId, fileId, base } = await sharedProject("Kill");
     const clients = Array.from({ length: 10 }, (_, i) =>

@@ -195,12 +195,22 @@ export class DocumentManager {
             for (const update of stored.updates) applySafely(scratch, update);
           });
           const missing = Y.encodeStateAsUpdate(scratch, Y.encodeStateVector(doc.ydoc));
-          const before = Y.encodeStateVector(doc.ydoc);
-          applySafely(doc.ydoc, missing, REMOTE);
-          if (!sameBytes(before, Y.encodeStateVector(doc.ydoc))) {
-            doc.bytes += missing.byteLength;
+          // What actually changed memory, as Yjs reports it: new text, or only deletions (which
+          // leave the state vector as it was).
+          let changed: Uint8Array | null = null;
+          const capture = (update: Uint8Array) => {
+            changed = update;
+          };
+          doc.ydoc.on("update", capture);
+          try {
+            applySafely(doc.ydoc, missing, REMOTE);
+          } finally {
+            doc.ydoc.off("update", capture);
+          }
+          if (changed) {
+            doc.bytes += (changed as Uint8Array).byteLength;
             this.metrics.resyncs.inc({ result: "repaired" });
-            this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(missing)));
+            this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(changed)));
           } else {
             this.metrics.resyncs.inc({ result: "in_sync" });
           }
@@ -456,10 +466,6 @@ export class DocumentManager {
     await this.drain();
     await Promise.all(docs.map((doc) => this.unload(doc)));
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, index) => byte === b[index]);
 }
 
 function groupByDocument(batch: Queued[]): Map<LiveDocument, Queued[]> {
