@@ -1,5 +1,8 @@
 export const userRoles = ["admin", "user"] as const;
 export type UserRole = (typeof userRoles)[number];
+/** Rate-limit tiers an account can be on (anonymous callers are a tier of their own). */
+export const userPlans = ["free", "pro", "enterprise"] as const;
+export type UserPlan = (typeof userPlans)[number];
 
 export const projectRoles = ["owner", "editor", "viewer"] as const;
 export type ProjectRole = (typeof projectRoles)[number];

@@ -1,6 +1,13 @@
 export type { AckResponse, RealtimeError } from "./ack.ts";
-export type { ApiKeyScope, ProjectRole, UserRole } from "./auth.ts";
-export { API_KEY_PREFIX, apiKeyScopes, projectRoles, REFRESH_TOKEN_PREFIX, userRoles } from "./auth.ts";
+export type { ApiKeyScope, ProjectRole, UserPlan, UserRole } from "./auth.ts";
+export {
+  API_KEY_PREFIX,
+  apiKeyScopes,
+  projectRoles,
+  REFRESH_TOKEN_PREFIX,
+  userPlans,
+  userRoles,
+} from "./auth.ts";
 export type { ChatClientEvents, ChatJoinAck, ChatServerEvents, ChatTypingEvent } from "./chat-realtime.ts";
 export {
   chatClientEventNames,

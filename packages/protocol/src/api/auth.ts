@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { apiKeyScopes, userRoles } from "../auth.ts";
+import { apiKeyScopes, userPlans, userRoles } from "../auth.ts";
 import { id, isoDate, noBidi } from "./common.ts";
 
 export const email = z.string().trim().max(254).pipe(z.email());
@@ -12,6 +12,8 @@ export const user = z.object({
   email: z.string(),
   name: z.string(),
   role: z.enum(userRoles),
+  plan: z.enum(userPlans),
+  emailVerified: z.boolean(),
   twoFactorEnabled: z.boolean(),
   createdAt: isoDate,
 });

@@ -1,4 +1,4 @@
-import { API_KEY_PREFIX, type ApiKeyScope, type UserRole } from "@codepark/protocol";
+import { API_KEY_PREFIX, type ApiKeyScope, type UserPlan, type UserRole } from "@codepark/protocol";
 import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { CacheDeps, StoreDeps } from "../deps.ts";
@@ -28,34 +28,37 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export async function authenticate(ctx: AuthenticateDeps, credential: string): Promise<Actor> {
   if (credential.startsWith(API_KEY_PREFIX)) return authenticateApiKey(ctx, credential);
   const claims = await ctx.accessTokens.verify(credential);
-  const role = ctx.cache.enabled
-    ? await cachedSessionRole(ctx, claims.sessionId, claims.userId)
-    : await sessionRole(ctx, claims.sessionId, claims.userId);
-  if (!role) throw new AppError("session_revoked", "This session has been signed out");
-  return { kind: "session", userId: claims.userId, role, sessionId: claims.sessionId };
+  const standing = ctx.cache.enabled
+    ? await cachedSessionStanding(ctx, claims.sessionId, claims.userId)
+    : await sessionStanding(ctx, claims.sessionId, claims.userId);
+  if (!standing) throw new AppError("session_revoked", "This session has been signed out");
+  return { kind: "session", userId: claims.userId, ...standing, sessionId: claims.sessionId };
 }
 
-async function cachedSessionRole(
+/** What the account is allowed (role) and how much (plan), read fresh on every request. */
+type Standing = { role: UserRole; plan: UserPlan };
+
+async function cachedSessionStanding(
   ctx: AuthenticateDeps,
   sessionId: string,
   userId: string,
-): Promise<UserRole | null> {
+): Promise<Standing | null> {
   const [session, user] = await Promise.all([cachedSession(ctx, sessionId), cachedUser(ctx, userId)]);
   const live =
     session !== null &&
     !session.revoked &&
     session.userId === userId &&
     session.expiresAt > ctx.clock.now().getTime();
-  return live && user ? user.role : null;
+  return live && user ? { role: user.role, plan: user.plan } : null;
 }
 
-async function sessionRole(
+async function sessionStanding(
   ctx: AuthenticateDeps,
   sessionId: string,
   userId: string,
-): Promise<UserRole | null> {
+): Promise<Standing | null> {
   const [row] = await ctx.db
-    .select({ role: users.role })
+    .select({ role: users.role, plan: users.plan })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(
@@ -66,7 +69,7 @@ async function sessionRole(
         gt(sessions.expiresAt, ctx.clock.now()),
       ),
     );
-  return row?.role ?? null;
+  return row ?? null;
 }
 
 async function authenticateApiKey(ctx: AuthenticateDeps, key: string): Promise<Actor> {
@@ -80,18 +83,19 @@ async function authenticateApiKey(ctx: AuthenticateDeps, key: string): Promise<A
     kind: "api_key",
     userId: found.key.userId,
     role: found.role,
+    plan: found.plan,
     apiKeyId: found.key.id,
     scopes: found.key.scopes,
   };
 }
 
-type KeyWithRole = { key: ApiKeyState; role: UserRole };
+type KeyWithRole = { key: ApiKeyState } & Standing;
 
 async function cachedApiKeyWithRole(ctx: AuthenticateDeps, keyHash: string): Promise<KeyWithRole | null> {
   const key = await cachedApiKey(ctx, keyHash);
   if (!key) return null;
   const user = await cachedUser(ctx, key.userId);
-  return user ? { key, role: user.role } : null;
+  return user ? { key, role: user.role, plan: user.plan } : null;
 }
 
 async function apiKeyWithRole(ctx: AuthenticateDeps, keyHash: string): Promise<KeyWithRole | null> {
@@ -102,15 +106,17 @@ async function apiKeyWithRole(ctx: AuthenticateDeps, keyHash: string): Promise<K
       scopes: apiKeys.scopes,
       lastUsedAt: apiKeys.lastUsedAt,
       role: users.role,
+      plan: users.plan,
     })
     .from(apiKeys)
     .innerJoin(users, eq(users.id, apiKeys.userId))
     .where(eq(apiKeys.keyHash, keyHash));
   if (!row) return null;
-  const { role, lastUsedAt, scopes, ...key } = row;
+  const { role, plan, lastUsedAt, scopes, ...key } = row;
   return {
     key: { ...key, scopes: scopes as ApiKeyScope[], lastUsedAt: lastUsedAt?.getTime() ?? null },
     role,
+    plan,
   };
 }
 

@@ -6,7 +6,13 @@ import { type AwarenessEntry, decodeAwareness, decodeMessage, encodeAwareness } 
 
 function peer(name: string): Peer {
   return {
-    actor: { kind: "session", userId: `usr_${name}`, role: "user", sessionId: `ses_${name}` } as Actor,
+    actor: {
+      kind: "session",
+      userId: `usr_${name}`,
+      role: "user",
+      plan: "free",
+      sessionId: `ses_${name}`,
+    } as Actor,
     user: { id: `usr_${name}`, name, color: "#123456" },
     readOnly: false,
     awarenessIds: new Set(),

@@ -1,4 +1,4 @@
-import type { UserRole } from "@codepark/protocol";
+import type { UserPlan, UserRole } from "@codepark/protocol";
 import type { users } from "./schema.ts";
 
 export interface UserView {
@@ -6,6 +6,8 @@ export interface UserView {
   email: string;
   name: string;
   role: UserRole;
+  plan: UserPlan;
+  emailVerified: boolean;
   twoFactorEnabled: boolean;
   createdAt: string;
 }
@@ -16,6 +18,8 @@ export function presentUser(row: typeof users.$inferSelect): UserView {
     email: row.email,
     name: row.name,
     role: row.role,
+    plan: row.plan,
+    emailVerified: row.emailVerifiedAt !== null,
     twoFactorEnabled: row.totpSecret !== null,
     createdAt: row.createdAt.toISOString(),
   };

@@ -21,5 +21,5 @@ export {
   pushSubscriptions,
 } from "../../domain/notifications/schema.ts";
 export { projectMembers, projects } from "../../domain/projects/schema.ts";
-export { recoveryCodes, users } from "../../domain/users/schema.ts";
+export { accountTokens, recoveryCodes, userIdentities, users } from "../../domain/users/schema.ts";
 export { webhookAttempts, webhookDeliveries, webhooks } from "../../domain/webhooks/schema.ts";
