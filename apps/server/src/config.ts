@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_TIERS, parseTierSpec, type TierTable } from "./domain/limits/tiers.ts";
 import { parseDuration, parseDurationList } from "./infra/duration-list.ts";
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -7,6 +8,21 @@ const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"]
 const booleanString = z
   .enum(["true", "false", "1", "0"])
   .transform((value) => value === "true" || value === "1");
+
+/** A tier's limits as "300/min burst 30 connections 20" (docs/security.md). */
+function tierSpec(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((value, context) => {
+      try {
+        return parseTierSpec(value);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+}
 
 /** Every setting CodePark reads from the environment. README's configuration table mirrors this. */
 const configSchema = z
@@ -61,6 +77,12 @@ const configSchema = z
       .default(1024 * 1024),
     TRUST_PROXY: booleanString.default(false),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    RATE_LIMIT_ENABLED: booleanString.default(true),
+    RATE_LIMIT_ANONYMOUS: tierSpec(DEFAULT_TIERS.anonymous),
+    RATE_LIMIT_FREE: tierSpec(DEFAULT_TIERS.free),
+    RATE_LIMIT_PRO: tierSpec(DEFAULT_TIERS.pro),
+    RATE_LIMIT_ENTERPRISE: tierSpec(DEFAULT_TIERS.enterprise),
+    RATE_LIMIT_API_KEY: tierSpec(DEFAULT_TIERS.api_key),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
     COLLAB_MAX_DOCUMENT_BYTES: z.coerce
@@ -162,6 +184,17 @@ const configSchema = z
     message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",
     path: ["VAPID_PRIVATE_KEY"],
   });
+
+/** The tier table the limiters enforce, from the RATE_LIMIT_<TIER> settings. */
+export function tiersOf(config: Config): TierTable {
+  return {
+    anonymous: config.RATE_LIMIT_ANONYMOUS,
+    free: config.RATE_LIMIT_FREE,
+    pro: config.RATE_LIMIT_PRO,
+    enterprise: config.RATE_LIMIT_ENTERPRISE,
+    api_key: config.RATE_LIMIT_API_KEY,
+  };
+}
 
 /** The environment variables CodePark reads (the deploy files and README must list each). */
 export const CONFIG_KEYS: readonly string[] = Object.keys(configSchema.shape);

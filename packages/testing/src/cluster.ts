@@ -263,6 +263,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       JOBS_POLL_INTERVAL_MS: "100",
       PRESENCE_TTL_SECONDS: "3",
       LOG_LEVEL: "warn",
+      RATE_LIMIT_ENABLED: "false",
       ...options.env,
     };
     const count = options.nodes ?? 2;

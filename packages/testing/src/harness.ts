@@ -84,7 +84,14 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     : { kind: "pglite" };
   // Its own data directory (mail written as .eml files, anything else kept on disk), removed at stop.
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), "codepark-test-")));
-  const config = loadConfig({ LOG_LEVEL: "info", PORT: "0", DATA_DIR: dataDir, ...env });
+  // Suites share one IP and a handful of accounts: limits are off unless a suite turns them on.
+  const config = loadConfig({
+    LOG_LEVEL: "info",
+    PORT: "0",
+    DATA_DIR: dataDir,
+    RATE_LIMIT_ENABLED: "false",
+    ...env,
+  });
   const app = await createApp(config, {
     clock,
     database,
