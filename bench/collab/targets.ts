@@ -139,6 +139,8 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
       // "Server listening at" and "CodePark is ready" are info lines.
       LOG_LEVEL: "info",
       ACCESS_TOKEN_TTL_SECONDS: "86400",
+      // Hundreds of connections from one address and account: the bench measures collaboration, not limits.
+      RATE_LIMIT_ENABLED: "false",
     };
     if (options.adminUrl) {
       database = `cp_bench_collab_${randomBytes(6).toString("hex")}`;

@@ -7,6 +7,7 @@ import { startBackground } from "./background.ts";
 import { type ClusterLinks, joinCluster } from "./cluster.ts";
 import type { Config } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
+import { AttemptThrottle, SIGN_IN_POLICY } from "./domain/auth/throttle.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
 import type { CollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
@@ -29,6 +30,7 @@ import { SecretBox } from "./infra/crypto/secret-box.ts";
 import { type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
 import { createOutboundHttp } from "./infra/http/outbound.ts";
+import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
@@ -36,6 +38,7 @@ import { createJobMetrics } from "./infra/queue/metrics.ts";
 import type { JobRunner } from "./infra/queue/runner.ts";
 import { createCacheMetrics } from "./infra/telemetry/cache-metrics.ts";
 import { createCollabMetrics } from "./infra/telemetry/collab-metrics.ts";
+import { limitRejections } from "./infra/telemetry/limit-metrics.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
 import type { Services } from "./services.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
@@ -128,6 +131,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ...(cluster ? { redis: cluster.redis.cache } : {}),
       onError: (error) => eventLog?.warn({ err: error }, "cache unavailable; read from the store"),
     });
+    // Request counts and failed-attempt counters: shared through Redis in a cluster (with each
+    // node's memory as the insurance while Redis is away), in this process otherwise.
+    const rateLimits = cluster
+      ? redisRateLimits(cluster.redis.limits, config.REDIS_PREFIX)
+      : memoryRateLimits();
+    const rejections = limitRejections(metrics.registry);
+    const attempts = {
+      signIn: new AttemptThrottle(rateLimits, "sign-in", SIGN_IN_POLICY, () =>
+        rejections.inc({ limit: "sign_in" }),
+      ),
+      secondFactor: new AttemptThrottle(rateLimits, "second-factor", SIGN_IN_POLICY, () =>
+        rejections.inc({ limit: "second_factor" }),
+      ),
+    };
     const collabMetrics = createCollabMetrics(metrics.registry);
     const collab = new CollabService({
       db: database.db,
@@ -151,6 +168,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clock,
       cache,
       box: new SecretBox(encryptionKey),
+      attempts,
       accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
       events,
       collab,
@@ -176,6 +194,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       database,
       metrics,
       push,
+      rateLimits,
       logStream: options.logStream,
     });
     eventLog = http.log;

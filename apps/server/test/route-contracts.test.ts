@@ -24,7 +24,12 @@ describe("route contracts on the server", () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "codepark-contracts-"));
-    const config = loadConfig({ LOG_LEVEL: "error", PORT: "0", DATA_DIR: dataDir });
+    const config = loadConfig({
+      LOG_LEVEL: "error",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      RATE_LIMIT_ENABLED: "false",
+    });
     app = await createApp(config, { database: { kind: "pglite" }, logStream: { write: () => {} } });
     await app.http.ready();
     doc = (await app.http.inject({ method: "GET", url: `${API_BASE_PATH}/openapi.json` })).json();

@@ -44,6 +44,7 @@ export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   webhook_url_refused: { status: 400, title: "Webhook destination not allowed" },
   not_retryable: { status: 409, title: "Only a failed item can be retried" },
   rate_limited: { status: 429, title: "Too many requests" },
+  too_many_attempts: { status: 429, title: "Too many failed attempts; wait before trying again" },
   service_unavailable: { status: 503, title: "Service unavailable" },
   internal: { status: 500, title: "Internal server error" },
 };
@@ -53,12 +54,20 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: Problem["errors"];
+  /** For a refusal that ends (a limit, a lockout): when to try again, sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, detail?: string, errors?: Problem["errors"]) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    errors?: Problem["errors"],
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(detail ?? errorCatalogue[code].title);
     this.code = code;
     this.status = errorCatalogue[code].status;
     this.errors = errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

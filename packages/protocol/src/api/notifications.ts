@@ -8,6 +8,7 @@ export const notificationKinds = [
   "role_changed",
   "version_restored",
   "webhook_disabled",
+  "account_locked",
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -19,6 +19,7 @@ export const channelDefaults: Record<NotificationKind, Record<NotificationChanne
   role_changed: { email: false, push: false },
   version_restored: { email: false, push: false },
   webhook_disabled: { email: true, push: false },
+  account_locked: { email: true, push: false },
 };
 
 /** 0: one email per notification. */

@@ -124,6 +124,14 @@ function describe(
         path: "/settings/webhooks",
       };
     }
+    case "account_locked": {
+      const minutes = Math.round(Number(data.lockedForSeconds ?? 0) / 60);
+      return {
+        title: "Sign-in to your account was locked after repeated failures",
+        body: `Someone failed to sign in to your account ${String(data.failures ?? "several")} times, so sign-in is locked for ${minutes} minutes. If it was not you, change your password and turn on two-factor authentication.`,
+        path: "/settings/sessions",
+      };
+    }
     default:
       return { title: "New notification", body: "", path: "/" };
   }

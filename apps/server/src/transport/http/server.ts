@@ -12,8 +12,10 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import type { Config } from "../../config.ts";
+import { type Config, tiersOf } from "../../config.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
+import type { RateLimits } from "../../domain/ports/rate-limits.ts";
+import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
 import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
@@ -21,6 +23,7 @@ import { requireAuthentication } from "./authenticate.ts";
 import { clientErrorHandler, frameworkErrors, hstsOverHttps, methodNotAllowed } from "./edges.ts";
 import { operationsRoutes, type StorageProbe } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
+import { createRequestLimiter } from "./rate-limit.ts";
 import { bind, mountAll, onlyContractRoutes } from "./route.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -43,6 +46,8 @@ export interface HttpDeps {
   metrics: Metrics;
   /** Web Push: the routes hand out its public key. */
   push: Pick<PushSender, "publicKey">;
+  /** Where request counts live (memory, or Redis in a cluster); unused when RATE_LIMIT_ENABLED is false. */
+  rateLimits: RateLimits;
   logStream?: { write(line: string): void } | undefined;
 }
 
@@ -53,6 +58,7 @@ export async function buildHttpServer({
   database,
   metrics,
   push,
+  rateLimits,
   logStream,
 }: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -168,12 +174,19 @@ export async function buildHttpServer({
   ];
   const publicRoutes = routes.filter((route) => route.contract.auth === "public");
   const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");
+  const rejections = limitRejections(metrics.registry);
+  const limiter = config.RATE_LIMIT_ENABLED
+    ? createRequestLimiter(rateLimits, tiersOf(config), () => rejections.inc({ limit: "http" }))
+    : null;
   await app.register(
     async (api) => {
       onlyContractRoutes(api);
-      mountAll(api, publicRoutes);
+      await api.register(async (open) => {
+        if (limiter) open.addHook("onRequest", (request, reply) => limiter.check(request, reply, undefined));
+        mountAll(open, publicRoutes);
+      });
       await api.register(async (authed) => {
-        requireAuthentication(authed, ctx);
+        requireAuthentication(authed, ctx, limiter);
         mountAll(authed, authenticatedRoutes);
       });
     },
