@@ -85,6 +85,10 @@ const configSchema = z
     RATE_LIMIT_API_KEY: tierSpec(DEFAULT_TIERS.api_key),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(72_000),
+    /** Unset: 128 when CodePark faces clients itself, off behind TRUST_PROXY (the peer is the proxy). */
+    HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).max(1_000_000).optional(),
     COLLAB_MAX_DOCUMENT_BYTES: z.coerce
       .number()
       .int()
@@ -194,6 +198,11 @@ export function tiersOf(config: Config): TierTable {
     enterprise: config.RATE_LIMIT_ENTERPRISE,
     api_key: config.RATE_LIMIT_API_KEY,
   };
+}
+
+/** Open connections one peer address may hold (0: no cap); see HTTP_MAX_CONNECTIONS_PER_IP. */
+export function connectionsPerIp(config: Config): number {
+  return config.HTTP_MAX_CONNECTIONS_PER_IP ?? (config.TRUST_PROXY ? 0 : 128);
 }
 
 /** The environment variables CodePark reads (the deploy files and README must list each). */

@@ -83,6 +83,8 @@ const deliberatelyDifferent = new Set([
   "JWT_SECRET",
   "ENCRYPTION_KEY",
   "TRUST_PROXY",
+  // Behind the proxy the per-IP cap would count the proxy: the edge caps per client instead.
+  "HTTP_MAX_CONNECTIONS_PER_IP",
   "PUBLIC_URL",
   "MAIL_FROM",
   "VAPID_SUBJECT",

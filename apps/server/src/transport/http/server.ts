@@ -12,7 +12,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import { type Config, tiersOf } from "../../config.ts";
+import { type Config, connectionsPerIp, tiersOf } from "../../config.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
 import type { RateLimits } from "../../domain/ports/rate-limits.ts";
 import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
@@ -20,6 +20,7 @@ import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
 import { requireAuthentication } from "./authenticate.ts";
+import { capConnectionsPerIp, wasRefused } from "./connection-cap.ts";
 import { clientErrorHandler, frameworkErrors, hstsOverHttps, methodNotAllowed } from "./edges.ts";
 import { operationsRoutes, type StorageProbe } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
@@ -80,6 +81,10 @@ export async function buildHttpServer({
       connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    // A socket silent that long in the middle of a request is closed; between requests, a
+    // keep-alive connection is closed after its own idle time. (WebSocket sockets opt out: ws clears it.)
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     // Errors raised before routing (a URL that does not decode, oversized headers) leave as
     // problem+json too.
     frameworkErrors,
@@ -94,6 +99,17 @@ export async function buildHttpServer({
     app,
     (request, reply) => methodNotAllowed(request, reply) ?? webApp?.(request, reply) ?? null,
   );
+  const rejections = limitRejections(metrics.registry);
+  const perIp = connectionsPerIp(config);
+  if (perIp > 0) {
+    capConnectionsPerIp(app.server, perIp, () => rejections.inc({ limit: "connections_per_ip" }));
+    // A request already on its way over a refused connection is dropped, never run.
+    app.addHook("onRequest", async (request, reply) => {
+      if (!wasRefused(request.raw.socket)) return;
+      reply.hijack();
+      request.raw.socket.destroy();
+    });
+  }
   app.addHook("onRequest", hstsOverHttps);
 
   app.addHook("onRequest", async (request, reply) => {
@@ -174,7 +190,6 @@ export async function buildHttpServer({
   ];
   const publicRoutes = routes.filter((route) => route.contract.auth === "public");
   const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");
-  const rejections = limitRejections(metrics.registry);
   const limiter = config.RATE_LIMIT_ENABLED
     ? createRequestLimiter(rateLimits, tiersOf(config), () => rejections.inc({ limit: "http" }))
     : null;
