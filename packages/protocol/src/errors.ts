@@ -37,6 +37,7 @@ export const errorCodes = [
   "webhook_url_refused",
   "not_retryable",
   "rate_limited",
+  "connection_limit",
   "service_unavailable",
   "internal",
 ] as const;

@@ -44,6 +44,7 @@ export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   webhook_url_refused: { status: 400, title: "Webhook destination not allowed" },
   not_retryable: { status: 409, title: "Only a failed item can be retried" },
   rate_limited: { status: 429, title: "Too many requests" },
+  connection_limit: { status: 429, title: "Too many open connections" },
   service_unavailable: { status: 503, title: "Service unavailable" },
   internal: { status: 500, title: "Internal server error" },
 };
