@@ -91,8 +91,12 @@ export class ConnectionSlot {
       onRefused?.("connections");
       return false;
     }
-    // Closed meanwhile: close() sent the release after this acquire, so the slot is given back.
-    return !this.#closed;
+    if (this.#closed) {
+      // Closed while the acquire was in flight: its release may have gone first, so release again.
+      await ledger.release(subject, this.connectionId);
+      return false;
+    }
+    return true;
   }
 
   async #leave(subject: string): Promise<void> {
