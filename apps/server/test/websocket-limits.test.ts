@@ -244,6 +244,30 @@ describe.each(testStores())("WebSocket limits on %s", (store) => {
     });
     expect(await rejections("collab_messages")).toBe(before + 1);
     expect(typist.closes).toEqual([]);
+
+    // The unmodified client, flooding: cut with 4529, it reconnects and its sync re-sends what the
+    // server ignored after the cut, so nothing is lost.
+    const burst = openEditor(server.baseUrl, fileId, alice.accessToken);
+    editors.push(burst);
+    await burst.synced();
+    for (let i = 0; i < 300; i++) {
+      burst.text.insert(0, "y");
+      burst.provider.awareness.setLocalStateField("cursor", { anchor: 0, head: i });
+    }
+    await waitFor(() => burst.closes.some((c) => c.code === 4529), 5_000, "the burst cut");
+    await waitFor(() => reader.text.length === 420, 10_000, "every keystroke after the reconnect");
+    expect(reader.text.toString()).toBe(`${"y".repeat(300)}${"x".repeat(120)}`);
+  });
+
+  it("Socket.IO events over the shared bucket's rate answer rate_limited, each one counted", async () => {
+    const { projectId } = await newFile(alice);
+    const client = await socket(alice.accessToken);
+    expect((await client.join(projectId)).ok).toBe(true);
+    const before = await rejections("socket_messages");
+    const answers = await Promise.all(Array.from({ length: 100 }, () => client.ack("typing", { projectId })));
+    const limited = answers.filter((a) => a.ok === false && a.error.code === "rate_limited").length;
+    expect(limited).toBeGreaterThanOrEqual(35); // a burst of 60 (one went to the join), refilled at 30/s
+    expect(await rejections("socket_messages")).toBe(before + limited);
   });
 
   it("open documents: one more that would pass COLLAB_USER_LOADED_BYTES is refused with 4430 (per person)", async () => {
