@@ -139,7 +139,8 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
       // "Server listening at" and "CodePark is ready" are info lines.
       LOG_LEVEL: "info",
       ACCESS_TOKEN_TTL_SECONDS: "86400",
-      // Hundreds of connections from one address and account: the bench measures collaboration, not limits.
+      // Every client is one account on one address: the connection caps (20 on the free plan)
+      // would refuse most of them. The peers have no such caps either.
       RATE_LIMIT_ENABLED: "false",
     };
     if (options.adminUrl) {

@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { startBackground } from "./background.ts";
 import { type ClusterLinks, joinCluster } from "./cluster.ts";
-import type { Config } from "./config.ts";
+import { type Config, tiersOf } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
 import { AttemptThrottle, SIGN_IN_POLICY } from "./domain/auth/throttle.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
@@ -13,6 +13,7 @@ import type { CollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
 import type { UpdateLog } from "./domain/collab/update-log.ts";
 import { checkpointWith } from "./domain/collab/versions.ts";
+import { ConnectionGate } from "./domain/limits/connection-gate.ts";
 import { NotificationHub } from "./domain/notifications/hub.ts";
 import type { Cache } from "./domain/ports/cache.ts";
 import type { Clock } from "./domain/ports/clock.ts";
@@ -30,6 +31,7 @@ import { SecretBox } from "./infra/crypto/secret-box.ts";
 import { type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
 import { createOutboundHttp } from "./infra/http/outbound.ts";
+import { MemoryConnectionLedger } from "./infra/limits/memory-ledger.ts";
 import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
@@ -42,6 +44,7 @@ import { limitRejections } from "./infra/telemetry/limit-metrics.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
 import type { Services } from "./services.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
+import type { DoorLimits } from "./transport/door-limits.ts";
 import { buildHttpServer } from "./transport/http/server.ts";
 import { createRealtimeGateway } from "./transport/realtime/gateway.ts";
 import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
@@ -157,6 +160,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         compactEvery: config.COLLAB_COMPACT_EVERY,
         checkpointIntervalMs: config.COLLAB_CHECKPOINT_INTERVAL_MS,
         commitWindowMs: config.COLLAB_COMMIT_WINDOW_MS,
+        userLoadedBytes: config.COLLAB_USER_LOADED_BYTES,
       },
       metrics: collabMetrics,
       log: collabLog,
@@ -198,6 +202,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logStream: options.logStream,
     });
     eventLog = http.log;
+    const refused: DoorLimits["refused"] = (limit) => rejections.inc({ limit });
+    const doorLimits: DoorLimits = {
+      // WebSocket connection caps per tier, both doors together; across nodes through Redis.
+      gate: new ConnectionGate({
+        ledger: cluster?.connections ?? new MemoryConnectionLedger(),
+        tiers: tiersOf(config),
+        enabled: config.RATE_LIMIT_ENABLED,
+        onRefused: refused,
+      }),
+      trustProxy: config.TRUST_PROXY,
+      refused,
+    };
     const realtime = createRealtimeGateway({
       httpServer: http.server,
       ctx,
@@ -207,6 +223,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       presence: cluster?.presence ?? new MemoryPresenceRegistry(),
       corsOrigins: config.CORS_ORIGINS,
       ...(cluster ? { adapter: cluster.socketAdapter } : {}),
+      limits: doorLimits,
     });
     const collabEndpoint = attachCollabEndpoint({
       httpServer: http.server,
@@ -215,6 +232,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Room above the document limit, so an oversized edit gets the clear 4413 rather than ws's 1009.
       maxMessageBytes: config.COLLAB_MAX_DOCUMENT_BYTES + 1024 * 1024,
       log: http.log,
+      limits: doorLimits,
     });
     refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`]);
     const jobs = await startBackground({

@@ -94,6 +94,11 @@ const configSchema = z
       .int()
       .min(1024)
       .default(16 * 1024 * 1024),
+    COLLAB_USER_LOADED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(64 * 1024 * 1024),
     COLLAB_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
     COLLAB_COMPACT_EVERY: z.coerce.number().int().min(1).default(2_000),
     COLLAB_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
@@ -184,6 +189,16 @@ const configSchema = z
     message: "must not be longer than HTTP_REQUEST_TIMEOUT_MS",
     path: ["HTTP_HEADERS_TIMEOUT_MS"],
   })
+  .refine(
+    (config) =>
+      config.COLLAB_USER_LOADED_BYTES === 0 ||
+      config.COLLAB_USER_LOADED_BYTES >= config.COLLAB_MAX_DOCUMENT_BYTES,
+    {
+      message:
+        "must be 0 (no cap) or at least COLLAB_MAX_DOCUMENT_BYTES, or a full-size document could never open",
+      path: ["COLLAB_USER_LOADED_BYTES"],
+    },
+  )
   .refine((config) => (config.VAPID_PUBLIC_KEY === undefined) === (config.VAPID_PRIVATE_KEY === undefined), {
     message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",
     path: ["VAPID_PRIVATE_KEY"],

@@ -42,6 +42,16 @@ describe("configuration", () => {
     expect(() => loadConfig({ REDIS_URL: "http://x", DATABASE_URL: "postgres://x/y" })).toThrow(/REDIS_URL/);
   });
 
+  it("caps a person's open document bytes at 64 MiB by default; 0 turns it off; below one full document is refused", () => {
+    expect(loadConfig({}).COLLAB_USER_LOADED_BYTES).toBe(64 * 1024 * 1024);
+    expect(loadConfig({ COLLAB_USER_LOADED_BYTES: "0" }).COLLAB_USER_LOADED_BYTES).toBe(0);
+    expect(() => loadConfig({ COLLAB_USER_LOADED_BYTES: "1048576" })).toThrow(
+      /COLLAB_USER_LOADED_BYTES[\s\S]*COLLAB_MAX_DOCUMENT_BYTES/,
+    );
+    const small = loadConfig({ COLLAB_USER_LOADED_BYTES: "65536", COLLAB_MAX_DOCUMENT_BYTES: "65536" });
+    expect(small.COLLAB_USER_LOADED_BYTES).toBe(65536);
+  });
+
   it("parses lists and booleans", () => {
     const config = loadConfig({ CORS_ORIGINS: "https://a.example, https://b.example", TRUST_PROXY: "true" });
     expect(config.CORS_ORIGINS).toEqual(["https://a.example", "https://b.example"]);

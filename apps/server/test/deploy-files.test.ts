@@ -313,7 +313,7 @@ describe("deploy files", () => {
       "proxy_http_version 1.1;",
       "proxy_set_header Upgrade $http_upgrade;",
       "proxy_set_header Connection $connection_upgrade;",
-      "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+      "proxy_set_header X-Forwarded-For $remote_addr;",
       "proxy_set_header X-Forwarded-Proto $scheme;",
     ]) {
       expect(nginx).toContain(directive);

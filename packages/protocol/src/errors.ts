@@ -38,6 +38,7 @@ export const errorCodes = [
   "not_retryable",
   "rate_limited",
   "too_many_attempts",
+  "connection_limit",
   "service_unavailable",
   "internal",
 ] as const;

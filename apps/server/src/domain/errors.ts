@@ -45,6 +45,7 @@ export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   not_retryable: { status: 409, title: "Only a failed item can be retried" },
   rate_limited: { status: 429, title: "Too many requests" },
   too_many_attempts: { status: 429, title: "Too many failed attempts; wait before trying again" },
+  connection_limit: { status: 429, title: "Too many open connections" },
   service_unavailable: { status: 503, title: "Service unavailable" },
   internal: { status: 500, title: "Internal server error" },
 };
