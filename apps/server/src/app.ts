@@ -32,6 +32,7 @@ import { LocalEventBus } from "./infra/events/local-bus.ts";
 import { createOutboundHttp } from "./infra/http/outbound.ts";
 import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
+import { createOidcProvider } from "./infra/oidc/openid-client.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
@@ -187,6 +188,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { shared: cluster !== null },
       ),
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
+      // Discovered on first use: start-up never waits for (or fails on) the identity provider.
+      oidc:
+        config.OIDC_ISSUER && config.OIDC_CLIENT_ID
+          ? createOidcProvider({
+              issuer: config.OIDC_ISSUER,
+              clientId: config.OIDC_CLIENT_ID,
+              clientSecret: config.OIDC_CLIENT_SECRET,
+              displayName: config.OIDC_DISPLAY_NAME,
+            })
+          : null,
     };
     const http = await buildHttpServer({
       config,
@@ -198,6 +209,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logStream: options.logStream,
     });
     eventLog = http.log;
+    if (ctx.oidc)
+      http.log.info({ issuer: ctx.oidc.issuer }, "OIDC sign-in on; the provider is discovered on first use");
     const realtime = createRealtimeGateway({
       httpServer: http.server,
       ctx,
