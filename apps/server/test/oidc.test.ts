@@ -356,6 +356,28 @@ describe.each(testStores())("OIDC sign-in on %s", (store) => {
     );
     expect(methods.sort()).toEqual(["oidc", "oidc+otp", "oidc+recovery_code"]);
   });
+
+  // Matters: the second factor behind OIDC is throttled like everywhere else (docs/security.md).
+  it("slows down repeated wrong second factors on the account, across sign-ins", async () => {
+    const subject = idpAccount({ email: `guess-${Date.now()}@idp.test`, email_verified: true });
+    const first = await exchange({ code: (await signIn(subject)).searchParams.get("code")! });
+    const token = first.body.accessToken as string;
+    const secret = (await server.api.post("/api/v1/auth/2fa/setup", undefined, token)).body.secret as string;
+    const right = () => authenticatorCode(secret, server.clock.now());
+    expect((await server.api.post("/api/v1/auth/2fa/enable", { code: right() }, token)).status).toBe(200);
+    server.clock.advance(30_000);
+    const wrong = () => (right() === "000000" ? "111111" : "000000");
+    // Three free failures, then the fourth makes the next attempt wait.
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const code = (await signIn(subject)).searchParams.get("code")!;
+      expect((await exchange({ code, otp: wrong() })).body.code, `attempt ${attempt}`).toBe("mfa_invalid");
+    }
+    const code = (await signIn(subject)).searchParams.get("code")!;
+    const waiting = await exchange({ code, otp: right() });
+    expect(waiting.status).toBe(429);
+    expect(waiting.body.code).toBe("too_many_attempts");
+    expect(Number(waiting.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
 });
 
 // The store does not matter below: the quickest to start (PostgreSQL where there is one).

@@ -14,12 +14,13 @@ import {
 import { hashToken, newSecretToken, safeEqual } from "../tokens.ts";
 import { presentUser } from "../users/present.ts";
 import { accountTokens, users } from "../users/schema.ts";
+import type { AttemptDeps } from "./login.ts";
 import { resolveOidcAccount } from "./oidc-accounts.ts";
 import { type AuthResult, type SessionDeps, startSession } from "./sessions.ts";
 import { consumeSecondFactor, type SecondFactor, type TwoFactorDeps } from "./two-factor.ts";
 
 /** Sign-in with an OpenID Connect provider: null when OIDC_ISSUER is not set. */
-export interface OidcDeps extends SessionDeps, TwoFactorDeps {
+export interface OidcDeps extends SessionDeps, TwoFactorDeps, AttemptDeps {
   oidc: OidcProvider | null;
 }
 
@@ -187,7 +188,8 @@ export async function finishOidcSignIn(
 /**
  * Trades a one-time code for a session. The code works once; with 2FA on the account's second factor
  * is required as at password sign-in (`mfa_required` leaves the code unused; a wrong factor uses it up,
- * so codes cannot be guessed against it: the person signs in at the provider again).
+ * so codes cannot be guessed against it: the person signs in at the provider again), and wrong
+ * factors count against the account's second-factor throttle (throttle.ts) like at 2FA switch-off.
  */
 export async function exchangeOidcCode(
   ctx: OidcDeps,
@@ -215,6 +217,9 @@ export async function exchangeOidcCode(
     throw new AppError("mfa_required", "Enter the code from your authenticator app or a recovery code");
   }
   const method = !twoFactorOn ? "oidc" : input.otp !== undefined ? "oidc+otp" : "oidc+recovery_code";
+  // Guesses at this account's second factor count together, whichever door they come through.
+  const subject = `user:${user.id}`;
+  if (twoFactorOn) await ctx.attempts.secondFactor.check(subject, meta.ip);
   const outcome = await ctx.db.transaction(async (tx) => {
     const claimed = await tx.update(accountTokens).set({ usedAt: now }).where(usable).returning({
       userId: accountTokens.userId,
@@ -241,7 +246,18 @@ export async function exchangeOidcCode(
       meta,
       details: { email: user.email, reason: "mfa_invalid", method },
     });
+    const throttled = await ctx.attempts.secondFactor.fail(subject, meta.ip);
+    if (throttled.locked) {
+      await recordAudit(ctx.db, ctx.clock, {
+        actor: null,
+        action: "auth.locked_out",
+        target: { type: "user", id: user.id },
+        meta,
+        details: { failures: throttled.failures, lockedForSeconds: throttled.lockedForSeconds, method },
+      });
+    }
     throw new AppError("mfa_invalid", "Invalid two-factor code: sign in with your provider again");
   }
+  if (twoFactorOn) await ctx.attempts.secondFactor.succeed(subject);
   return { user: presentUser(user), ...outcome };
 }
