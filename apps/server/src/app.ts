@@ -34,6 +34,7 @@ import { createOutboundHttp } from "./infra/http/outbound.ts";
 import { MemoryConnectionLedger } from "./infra/limits/memory-ledger.ts";
 import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
+import { createOidcProvider } from "./infra/oidc/openid-client.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
@@ -191,6 +192,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { shared: cluster !== null },
       ),
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
+      // Discovered on first use: start-up never waits for (or fails on) the identity provider.
+      oidc:
+        config.OIDC_ISSUER && config.OIDC_CLIENT_ID
+          ? createOidcProvider({
+              issuer: config.OIDC_ISSUER,
+              clientId: config.OIDC_CLIENT_ID,
+              clientSecret: config.OIDC_CLIENT_SECRET,
+              displayName: config.OIDC_DISPLAY_NAME,
+            })
+          : null,
     };
     const http = await buildHttpServer({
       config,
@@ -214,6 +225,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       trustProxy: config.TRUST_PROXY,
       refused,
     };
+    if (ctx.oidc)
+      http.log.info({ issuer: ctx.oidc.issuer }, "OIDC sign-in on; the provider is discovered on first use");
     const realtime = createRealtimeGateway({
       httpServer: http.server,
       ctx,

@@ -179,6 +179,13 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, "must be a 32-byte P-256 private key, base64url without padding")
       .optional(),
+    OIDC_ISSUER: z
+      .url()
+      .regex(/^https?:\/\//, "must be an https:// (or, for development, http://) URL")
+      .optional(),
+    OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).max(2048).optional(),
+    OIDC_DISPLAY_NAME: z.string().trim().min(1).max(40).default("SSO"),
   })
   .refine((config) => config.REDIS_URL === undefined || config.DATABASE_URL !== undefined, {
     message:
@@ -199,6 +206,14 @@ const configSchema = z
       path: ["COLLAB_USER_LOADED_BYTES"],
     },
   )
+  .refine((config) => (config.OIDC_ISSUER === undefined) === (config.OIDC_CLIENT_ID === undefined), {
+    message: "set OIDC_ISSUER and OIDC_CLIENT_ID together (OIDC sign-in), or neither",
+    path: ["OIDC_CLIENT_ID"],
+  })
+  .refine((config) => config.OIDC_CLIENT_SECRET === undefined || config.OIDC_ISSUER !== undefined, {
+    message: "OIDC_CLIENT_SECRET needs OIDC_ISSUER and OIDC_CLIENT_ID",
+    path: ["OIDC_CLIENT_SECRET"],
+  })
   .refine((config) => (config.VAPID_PUBLIC_KEY === undefined) === (config.VAPID_PRIVATE_KEY === undefined), {
     message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",
     path: ["VAPID_PRIVATE_KEY"],

@@ -1,4 +1,5 @@
 import type { AttemptDeps } from "./domain/auth/login.ts";
+import type { OidcDeps } from "./domain/auth/oidc.ts";
 import type { SessionDeps } from "./domain/auth/sessions.ts";
 import type { TwoFactorDeps } from "./domain/auth/two-factor.ts";
 import type { VersionsDeps } from "./domain/collab/versions.ts";
@@ -13,6 +14,7 @@ import type { WebhookDeps } from "./domain/webhooks/commands.ts";
 export type Services = SessionDeps &
   TwoFactorDeps &
   AttemptDeps &
+  OidcDeps &
   FileDeps &
   VersionsDeps &
   InboxDeps &

@@ -52,6 +52,30 @@ describe("configuration", () => {
     expect(small.COLLAB_USER_LOADED_BYTES).toBe(65536);
   });
 
+  it("turns OIDC sign-in on with OIDC_ISSUER and OIDC_CLIENT_ID set together, never half-configured", () => {
+    const off = loadConfig({});
+    expect([off.OIDC_ISSUER, off.OIDC_CLIENT_ID, off.OIDC_DISPLAY_NAME]).toEqual([
+      undefined,
+      undefined,
+      "SSO",
+    ]);
+    const on = loadConfig({
+      OIDC_ISSUER: "https://login.example.com/realms/acme",
+      OIDC_CLIENT_ID: "codepark",
+      OIDC_CLIENT_SECRET: "s3cret",
+      OIDC_DISPLAY_NAME: "Acme SSO",
+    });
+    expect(on).toMatchObject({ OIDC_CLIENT_ID: "codepark", OIDC_DISPLAY_NAME: "Acme SSO" });
+    expect(() => loadConfig({ OIDC_ISSUER: "https://login.example.com" })).toThrow(
+      /OIDC_CLIENT_ID[\s\S]*together/,
+    );
+    expect(() => loadConfig({ OIDC_CLIENT_ID: "codepark" })).toThrow(/OIDC_CLIENT_ID[\s\S]*together/);
+    expect(() => loadConfig({ OIDC_CLIENT_SECRET: "s3cret" })).toThrow(/OIDC_CLIENT_SECRET/);
+    expect(() => loadConfig({ OIDC_ISSUER: "ftp://login.example.com", OIDC_CLIENT_ID: "c" })).toThrow(
+      /OIDC_ISSUER/,
+    );
+  });
+
   it("parses lists and booleans", () => {
     const config = loadConfig({ CORS_ORIGINS: "https://a.example, https://b.example", TRUST_PROXY: "true" });
     expect(config.CORS_ORIGINS).toEqual(["https://a.example", "https://b.example"]);

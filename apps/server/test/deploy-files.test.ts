@@ -215,6 +215,7 @@ describe("deploy files", () => {
       "SMTP_URL",
       "VAPID_PRIVATE_KEY",
       "METRICS_TOKEN",
+      "OIDC_CLIENT_SECRET",
     ];
     expect(Object.keys(secret).sort()).toEqual([...secretKeys].sort());
     expect(

@@ -28,6 +28,7 @@ type Parsed<T extends { parse: (input: unknown) => unknown }> = ReturnType<T["pa
 
 export type User = Parsed<typeof user>;
 export type AuthResult = Parsed<typeof authResult>;
+export type { AuthProviders } from "@codepark/protocol/api";
 export type Session = Parsed<typeof session>;
 export type TwoFactorSetup = Parsed<typeof twoFactorSetup>;
 export type RecoveryCodes = Parsed<typeof recoveryCodesResult>;

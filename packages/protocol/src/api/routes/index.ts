@@ -5,6 +5,7 @@ import { auditRoutes, jobRoutes, userRoutes } from "./admin.ts";
 import { authRoutes } from "./auth.ts";
 import { chatRoutes } from "./chat.ts";
 import { notificationRoutes, pushRoutes } from "./notifications.ts";
+import { oidcRoutes } from "./oidc.ts";
 import { fileRoutes, memberRoutes, projectRoutes, versionRoutes } from "./projects.ts";
 import { eventTypeRoutes, webhookRoutes } from "./webhooks.ts";
 
@@ -25,6 +26,7 @@ const metaRoutes = {
 export const apiRoutes = {
   meta: metaRoutes,
   auth: authRoutes,
+  oidc: oidcRoutes,
   account: accountRoutes,
   apiKeys: apiKeyRoutes,
   users: userRoutes,
