@@ -7,6 +7,7 @@ import { jobType, Priority } from "./jobs/job-type.ts";
 import { jobs } from "./jobs/schema.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Db } from "./ports/database.ts";
+import { accountTokens } from "./users/schema.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -24,14 +25,21 @@ export const maintenanceSchedules: Schedule[] = [
   { name: "compact-idle-documents", cron: "*/10 * * * *", type: compactIdleDocuments, payload: {} },
 ];
 
-/** Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation. */
+/**
+ * Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation, and the emailed
+ * or one-time account tokens (reset, verification, OIDC codes) a day past expiry or use.
+ */
 export async function purgeSessions(db: Db, clock: Clock): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - DAY_MS);
   const purged = await db
     .delete(sessions)
     .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
     .returning({ id: sessions.id });
-  return purged.length;
+  const tokens = await db
+    .delete(accountTokens)
+    .where(or(lt(accountTokens.expiresAt, cutoff), lt(accountTokens.usedAt, cutoff)))
+    .returning({ tokenHash: accountTokens.tokenHash });
+  return purged.length + tokens.length;
 }
 
 /** Completed jobs after a day; dead ones after 30 (long enough to look at and retry). */
