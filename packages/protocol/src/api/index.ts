@@ -65,6 +65,16 @@ export {
   notificationPreferencesBody,
   unreadCount,
 } from "./notifications.ts";
+export type { DataExport, OwnedProjectsChoice } from "./privacy.ts";
+export {
+  dataExport,
+  dataExportList,
+  deleteAccountBody,
+  deleteUserBody,
+  exportDownloadQuery,
+  exportLink,
+  ownedProjectsChoices,
+} from "./privacy.ts";
 export type { Project } from "./projects.ts";
 export {
   file,

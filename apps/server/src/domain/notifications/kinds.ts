@@ -20,6 +20,7 @@ export const channelDefaults: Record<NotificationKind, Record<NotificationChanne
   version_restored: { email: false, push: false },
   webhook_disabled: { email: true, push: false },
   account_locked: { email: true, push: false },
+  export_ready: { email: true, push: false },
 };
 
 /** 0: one email per notification. */

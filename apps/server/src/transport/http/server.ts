@@ -31,6 +31,7 @@ import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { privacyRoutes } from "./routes/privacy.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { refuseUnstorableText } from "./text-guard.ts";
@@ -187,6 +188,7 @@ export async function buildHttpServer({
     ...chatRoutes(ctx),
     ...webhookRoutes(ctx),
     ...notificationRoutes(ctx, push),
+    ...privacyRoutes(ctx),
   ];
   const publicRoutes = routes.filter((route) => route.contract.auth === "public");
   const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");

@@ -5,6 +5,7 @@ import { auditRoutes, jobRoutes, userRoutes } from "./admin.ts";
 import { authRoutes } from "./auth.ts";
 import { chatRoutes } from "./chat.ts";
 import { notificationRoutes, pushRoutes } from "./notifications.ts";
+import { privacyRoutes, userPrivacyRoutes } from "./privacy.ts";
 import { fileRoutes, memberRoutes, projectRoutes, versionRoutes } from "./projects.ts";
 import { eventTypeRoutes, webhookRoutes } from "./webhooks.ts";
 
@@ -39,6 +40,8 @@ export const apiRoutes = {
   audit: auditRoutes,
   notifications: notificationRoutes,
   push: pushRoutes,
+  privacy: privacyRoutes,
+  userPrivacy: userPrivacyRoutes,
 };
 
 export type ApiRoutes = typeof apiRoutes;
