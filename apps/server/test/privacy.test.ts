@@ -337,4 +337,402 @@ describe.each(testStores())("privacy (export and account deletion) on %s", (stor
     );
     expect(tokens!.n).toBe(0);
   });
+
+  /** Tables (every schema but the catalogues) whose rows mention `needle` anywhere, bytea included. */
+  async function tablesMentioning(needle: string): Promise<string[]> {
+    const tables = await query<{ schema: string; name: string }>(
+      sql`SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+          WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+    );
+    expect(tables.map((table) => table.name)).toEqual(
+      expect.arrayContaining([
+        "users",
+        "audit_log",
+        "domain_events",
+        "data_exports",
+        "webhook_deliveries",
+        "jobs",
+      ]),
+    );
+    const text = needle.toLowerCase();
+    const hex = Buffer.from(needle, "utf8").toString("hex");
+    const found: string[] = [];
+    for (const table of tables) {
+      const [row] = await query<{ n: number }>(
+        sql`SELECT count(*)::int AS n FROM ${sql.identifier(table.schema)}.${sql.identifier(table.name)} AS t
+            WHERE strpos(lower(t::text), ${text}) > 0 OR strpos(lower(t::text), ${hex}) > 0`,
+      );
+      if (row!.n > 0) found.push(table.name);
+    }
+    return found.sort();
+  }
+
+  async function enableTwoFactor(user: TestUser) {
+    const setup = await server.api.post("/api/v1/auth/2fa/setup", undefined, user.accessToken);
+    const secret = setup.body.secret as string;
+    const enabled = await server.api.post(
+      "/api/v1/auth/2fa/enable",
+      { code: authenticatorCode(secret, server.clock.now()) },
+      user.accessToken,
+    );
+    expect(enabled.status).toBe(200);
+    return { secret, recoveryCodes: enabled.body.recoveryCodes as string[] };
+  }
+
+  const deleteMe = (token: string, body: unknown) =>
+    server.api.request("DELETE", "/api/v1/me", { token, body });
+
+  it("deletes an account and leaves nothing personal behind: every table searched for id, email and name", async () => {
+    const carol = await person("Carol");
+    const dave = await person("Dave");
+    const erin = await person("Erin");
+    const carolName = await nameOf(carol);
+
+    // Her projects: one she shares (Dave editor), one only she is in.
+    const shared = await newProject(carol, "Shared workshop");
+    await addMember(carol, shared, dave, "editor");
+    await addMember(carol, shared, erin, "viewer");
+    const solo = await newProject(carol, "Solo sandbox");
+    const fileId = await newFile(carol, shared, "notes.md", "first line\n");
+    await server.api.patch(
+      `/api/v1/projects/${shared}/files/${fileId}`,
+      { content: "edited line\n" },
+      carol.accessToken,
+    );
+    await post(carol, `/api/v1/projects/${shared}/files/${fileId}/versions`, { name: "carol's version" });
+    // Membership in someone else's project.
+    const daves = await newProject(dave, "Dave's den");
+    await addMember(dave, daves, carol, "editor");
+
+    // Chat in every shape: channel, direct, reactions, read markers, mentions both ways.
+    const mine = await post(carol, `/api/v1/projects/${shared}/messages`, {
+      body: "Carol's private thoughts",
+    });
+    const direct = await post(carol, "/api/v1/conversations", { userId: dave.id });
+    await post(carol, `/api/v1/conversations/${direct.id}/messages`, {
+      body: `Hi @${(await nameOf(dave)).split(" ")[0]}`,
+    });
+    const daveSays = await post(dave, `/api/v1/projects/${shared}/messages`, {
+      body: `Thanks @${carolName.split(" ")[0]}!`,
+    });
+    expect(daveSays.mentions).toEqual([carol.id]);
+    await post(carol, `/api/v1/messages/${daveSays.id}/reactions`, { emoji: "👍" });
+    await post(carol, `/api/v1/conversations/${direct.id}/read`, { seq: 1 });
+
+    // Account things: a second session, an API key, push, preferences with a digest (a pending
+    // digest job carries her id), her own webhook, 2FA with recovery codes, a ready data export.
+    await signIn(carol);
+    await post(carol, "/api/v1/api-keys", { name: "carol key", scopes: ["projects:read"] });
+    const subscription = makeSubscription("https://push.example.test/send/carol");
+    await post(carol, "/api/v1/push-subscriptions", {
+      endpoint: subscription.endpoint,
+      keys: subscription.keys,
+    });
+    await server.api.put(
+      "/api/v1/notification-preferences",
+      { emailDigestMinutes: 60, kinds: { mention: { push: false } } },
+      carol.accessToken,
+    );
+    await post(carol, "/api/v1/webhooks", { url: hooks.url, events: ["project.updated"] });
+    await exportBy(() => server.api.post("/api/v1/me/export", undefined, carol.accessToken), carol.email);
+    await post(dave, `/api/v1/projects/${shared}/messages`, { body: `@${carolName.split(" ")[0]} one more` });
+    const { secret } = await enableTwoFactor(carol);
+    await server.api.post("/api/v1/auth/login", { email: carol.email, password: "wrong password!" });
+
+    // Live connections that must close: a realtime socket and a collaboration editor.
+    const socket = (await connectClient(server.baseUrl, carol.accessToken)).socket;
+    const editor = openEditor(server.baseUrl, fileId, carol.accessToken);
+    await editor.synced();
+    await settle();
+
+    // The search finds her before, so finding nothing afterwards means something.
+    const before = await tablesMentioning(carol.id);
+    expect(before).toEqual(
+      expect.arrayContaining([
+        "account_tokens",
+        "api_keys",
+        "audit_log",
+        "conversation_members",
+        "conversation_reads",
+        "conversations",
+        "data_exports",
+        "doc_versions",
+        "domain_events",
+        "file_editors",
+        "jobs",
+        "message_reactions",
+        "messages",
+        "notification_counters",
+        "notification_preferences",
+        "notification_settings",
+        "notifications",
+        "project_members",
+        "push_subscriptions",
+        "recovery_codes",
+        "sessions",
+        "users",
+        "webhook_deliveries",
+        "webhooks",
+      ]),
+    );
+    expect(await tablesMentioning(carol.email)).toEqual(
+      expect.arrayContaining(["audit_log", "domain_events", "users", "webhook_deliveries"]),
+    );
+    expect(await tablesMentioning(carolName)).toEqual(
+      expect.arrayContaining(["domain_events", "notifications", "users"]),
+    );
+
+    // Refused without proof, and nothing changes.
+    const wrongPassword = await deleteMe(carol.accessToken, { password: "not it", ownedProjects: "delete" });
+    expect([wrongPassword.status, wrongPassword.body.code]).toEqual([401, "invalid_credentials"]);
+    const noCode = await deleteMe(carol.accessToken, { password: carol.password, ownedProjects: "delete" });
+    expect([noCode.status, noCode.body.code]).toEqual([401, "mfa_required"]);
+    const wrongCode = await deleteMe(carol.accessToken, {
+      password: carol.password,
+      otp: "000000",
+      ownedProjects: "delete",
+    });
+    expect([wrongCode.status, wrongCode.body.code]).toEqual([401, "mfa_invalid"]);
+    // Transfer is the default: her solo project has nobody to take it.
+    server.clock.advance(30_000);
+    const noCandidate = await deleteMe(carol.accessToken, {
+      password: carol.password,
+      otp: authenticatorCode(secret, server.clock.now()),
+    });
+    expect([noCandidate.status, noCandidate.body.code]).toEqual([409, "no_transfer_candidate"]);
+    expect(noCandidate.body.detail).toContain(solo);
+    const badTarget = await deleteMe(carol.accessToken, {
+      password: carol.password,
+      otp: authenticatorCode(secret, server.clock.now()),
+      ownedProjects: "delete",
+      transferTo: { [shared]: admin.id },
+    });
+    expect([badTarget.status, badTarget.body.code]).toEqual([422, "transfer_target_invalid"]);
+    expect((await server.api.get("/api/v1/me", carol.accessToken)).status).toBe(200);
+
+    // Delete the solo project, hand the shared one to Erin (named), with a fresh code.
+    server.clock.advance(30_000);
+    const closed = new Promise<void>((resolve) => socket.once("disconnect", () => resolve()));
+    const deleted = await deleteMe(carol.accessToken, {
+      password: carol.password,
+      otp: authenticatorCode(secret, server.clock.now()),
+      ownedProjects: "delete",
+      transferTo: { [shared]: erin.id },
+    });
+    expect(deleted.status).toBe(204);
+    await closed;
+    await waitFor(() => editor.closes.length > 0, 5_000, "the collaboration connection to close");
+    editor.destroy();
+    await settle();
+
+    // Her credentials are dead. (A sign-in attempt with her address would now be audited like any
+    // unknown email, so it comes after the search below.)
+    expect((await server.api.get("/api/v1/me", carol.accessToken)).status).toBe(401);
+
+    // Projects: the solo one is gone, the shared one is Erin's; Dave keeps his.
+    expect((await server.api.get(`/api/v1/projects/${solo}`, admin.accessToken)).status).toBe(404);
+    const daveToken = await signIn(dave);
+    const erinToken = await signIn(erin);
+    expect((await server.api.get(`/api/v1/projects/${shared}`, erinToken)).body.role).toBe("owner");
+    expect((await server.api.get(`/api/v1/projects/${shared}`, daveToken)).body.role).toBe("editor");
+    const members = (await server.api.get(`/api/v1/projects/${shared}/members`, daveToken)).body.items;
+    expect(members.map((member: { userId: string }) => member.userId).sort()).toEqual(
+      [dave.id, erin.id].sort(),
+    );
+
+    // Her messages stay in place as a deleted user's, without text; Dave's mention list loses her.
+    const thread = (await server.api.get(`/api/v1/projects/${shared}/messages`, daveToken)).body.items as {
+      id: string;
+      authorId: string | null;
+      body: string;
+      deletedAt: string | null;
+      mentions: string[];
+    }[];
+    const hers = thread.find((message) => message.id === mine.id)!;
+    expect(hers).toMatchObject({ authorId: null, body: "", mentions: [] });
+    expect(hers.deletedAt).not.toBeNull();
+    expect(thread.find((message) => message.id === daveSays.id)).toMatchObject({
+      authorId: dave.id,
+      mentions: [],
+    });
+    const [row] = await query<{ body: string; author_id: string | null }>(
+      sql`SELECT body, author_id FROM messages WHERE id = ${mine.id}`,
+    );
+    expect(row).toEqual({ body: "", author_id: null });
+    // The direct conversation stays Dave's to read.
+    expect((await server.api.get(`/api/v1/conversations/${direct.id}/messages`, daveToken)).status).toBe(200);
+
+    // Nothing personal anywhere: not her id, her email, nor her name.
+    expect(await tablesMentioning(carol.id)).toEqual([]);
+    expect(await tablesMentioning(carol.email)).toEqual([]);
+    expect(await tablesMentioning(carolName)).toEqual([]);
+
+    const login = await server.api.post("/api/v1/auth/login", {
+      email: carol.email,
+      password: carol.password,
+    });
+    expect([login.status, login.body.code]).toEqual([401, "invalid_credentials"]);
+
+    // The audit log keeps the record, under one stable pseudonym, with no IP address.
+    const adminToken = await signIn(admin);
+    const audit = (await server.api.get("/api/v1/audit?limit=100", adminToken)).body.items as {
+      action: string;
+      actorId: string | null;
+      targetId: string | null;
+      ip: string | null;
+      details: Record<string, unknown>;
+    }[];
+    const deletion = audit.find((entry) => entry.action === "account.deleted")!;
+    expect(deletion.targetId).toMatch(/^deleted-user-[0-9a-f]{20}$/);
+    expect(deletion).toMatchObject({ actorId: deletion.targetId, ip: null });
+    expect(deletion.details).toEqual({ by: "self", projectsTransferred: 1, projectsDeleted: 1 });
+    const theirs = audit.filter((entry) => entry.actorId === deletion.targetId);
+    expect(theirs.map((entry) => entry.action)).toEqual(
+      expect.arrayContaining(["api_key.created", "mfa.enabled", "auth.login_succeeded", "member.added"]),
+    );
+    expect(theirs.every((entry) => entry.ip === null)).toBe(true);
+    expect(
+      audit.find((entry) => entry.action === "auth.login_failed" && entry.targetId === deletion.targetId),
+    ).toMatchObject({
+      details: { email: deletion.targetId },
+    });
+    // Webhooks heard of the deletion, with the pseudonym.
+    await waitFor(
+      () =>
+        hooks.received.some(
+          (delivery) =>
+            delivery.body.includes('"member.removed"') && delivery.body.includes(deletion.targetId!),
+        ),
+      10_000,
+      "member.removed delivered with the pseudonym",
+    );
+  });
+
+  it("transfers to the longest-standing editor by default, and refuses to delete the last admin", async () => {
+    const frank = await person("Frank");
+    const early = await person("Early");
+    const editorA = await person("Editor");
+    const editorB = await person("Later");
+    const projectId = await newProject(frank, "Hand-me-down");
+    await addMember(frank, projectId, early, "viewer");
+    await addMember(frank, projectId, editorA, "editor");
+    await addMember(frank, projectId, editorB, "editor");
+    // Co-owned: nothing to transfer, the other owner stays.
+    const coOwned = await newProject(frank, "Co-owned");
+    await addMember(frank, coOwned, early, "owner");
+
+    expect((await deleteMe(frank.accessToken, { password: frank.password })).status).toBe(204);
+    const roles = await query<{ user_id: string; role: string; project_id: string }>(
+      sql`SELECT project_id, user_id, role FROM project_members WHERE project_id IN (${projectId}, ${coOwned}) ORDER BY project_id, user_id`,
+    );
+    expect(
+      roles
+        .filter((row) => row.project_id === projectId)
+        .map((row) => [row.user_id, row.role])
+        .sort(),
+    ).toEqual(
+      [
+        [early.id, "viewer"],
+        [editorA.id, "owner"],
+        [editorB.id, "editor"],
+      ].sort(),
+    );
+    expect(roles.filter((row) => row.project_id === coOwned).map((row) => [row.user_id, row.role])).toEqual([
+      [early.id, "owner"],
+    ]);
+    await settle();
+    // The new owner is told.
+    const inbox = (await server.api.get("/api/v1/notifications", await signIn(editorA))).body.items;
+    expect(
+      inbox.some(
+        (item: { kind: string; data: { role?: string } }) =>
+          item.kind === "role_changed" && item.data.role === "owner",
+      ),
+    ).toBe(true);
+
+    const adminToken = await signIn(admin);
+    const lastAdmin = await deleteMe(adminToken, { password: admin.password, ownedProjects: "delete" });
+    expect([lastAdmin.status, lastAdmin.body.code]).toEqual([409, "last_admin"]);
+    expect((await server.api.get("/api/v1/me", adminToken)).status).toBe(200);
+  });
+
+  it("lets admins export and delete someone else's account (audited), but not their own this way", async () => {
+    const adminToken = await signIn(admin);
+    admin.accessToken = adminToken;
+    const gina = await person("Gina");
+    const hank = await person("Hank");
+    const ginaProject = await newProject(gina, "Gina's garden");
+    await newFile(gina, ginaProject, "seeds.txt", "tomatoes\n");
+
+    // Only admins, and an API key needs users:write.
+    expect(
+      (await server.api.post(`/api/v1/users/${gina.id}/export`, undefined, hank.accessToken)).status,
+    ).toBe(403);
+    const readKey = await post(admin, "/api/v1/api-keys", { name: "reader", scopes: ["users:read"] });
+    const scoped = await server.api.post(`/api/v1/users/${gina.id}/export`, undefined, readKey.key);
+    expect([scoped.status, scoped.body.code]).toEqual([403, "insufficient_scope"]);
+    const writeKey = await post(admin, "/api/v1/api-keys", { name: "writer", scopes: ["users:write"] });
+
+    // The export: Gina is told (an admin asked); the admin gets a link of their own.
+    const { exportId } = await exportBy(
+      () => server.api.post(`/api/v1/users/${gina.id}/export`, undefined, writeKey.key),
+      gina.email,
+    );
+    expect(mailTo(gina.email, /data export is ready/).at(-1)!.parsed.text).toContain(
+      "An administrator asked for it",
+    );
+    const listed = (await server.api.get(`/api/v1/users/${gina.id}/exports`, adminToken)).body.items;
+    expect(listed[0]).toMatchObject({ id: exportId, status: "ready", requestedBy: "admin" });
+    const link = await server.api.post(
+      `/api/v1/users/${gina.id}/exports/${exportId}/link`,
+      undefined,
+      adminToken,
+    );
+    expect(link.status).toBe(201);
+    const { response, bytes } = await download(link.body.url);
+    expect(response.status).toBe(200);
+    expect(strFromU8(unzipSync(bytes)[`projects/${ginaProject}/files/seeds.txt`]!)).toBe("tomatoes\n");
+
+    // Deletion by the admin: no password, projects as chosen.
+    expect(
+      (await server.api.request("DELETE", `/api/v1/users/${admin.id}`, { token: adminToken, body: {} }))
+        .status,
+    ).toBe(403);
+    expect(
+      (await server.api.request("DELETE", `/api/v1/users/${gina.id}`, { token: hank.accessToken, body: {} }))
+        .status,
+    ).toBe(403);
+    const refused = await server.api.request("DELETE", `/api/v1/users/${gina.id}`, {
+      token: adminToken,
+      body: {},
+    });
+    expect([refused.status, refused.body.code]).toEqual([409, "no_transfer_candidate"]);
+    const gone = await server.api.request("DELETE", `/api/v1/users/${gina.id}`, {
+      token: writeKey.key,
+      body: { ownedProjects: "delete" },
+    });
+    expect(gone.status).toBe(204);
+    expect((await server.api.get("/api/v1/me", gina.accessToken)).status).toBe(401);
+    expect((await server.api.get(`/api/v1/projects/${ginaProject}`, adminToken)).status).toBe(404);
+    const missing = await server.api.request("DELETE", `/api/v1/users/${gina.id}`, {
+      token: adminToken,
+      body: {},
+    });
+    expect([missing.status, missing.body.code]).toEqual([404, "user_not_found"]);
+    await settle();
+    expect(await tablesMentioning(gina.id)).toEqual([]);
+    expect(await tablesMentioning(gina.email)).toEqual([]);
+
+    const audit = (
+      await server.api.get("/api/v1/audit?action=account.deleted,privacy.export_requested", adminToken)
+    ).body.items as { action: string; actorId: string; targetId: string; details: Record<string, unknown> }[];
+    const deletion = audit.find(
+      (entry) => entry.action === "account.deleted" && entry.details.by === "admin",
+    )!;
+    expect(deletion).toMatchObject({ actorId: admin.id, details: { by: "admin", projectsDeleted: 1 } });
+    const requested = audit.find(
+      (entry) => entry.action === "privacy.export_requested" && entry.targetId === deletion.targetId,
+    );
+    expect(requested).toMatchObject({ actorId: admin.id, details: { by: "admin" } });
+  });
 });

@@ -5,6 +5,7 @@ import type {
   authResult,
   ChatMessage,
   Conversation,
+  DataExport,
   file,
   fileWithContent,
   member,
@@ -44,6 +45,7 @@ export type PushSubscriptionInfo = Parsed<typeof pushSubscription>;
 export type {
   ChatMessage,
   Conversation,
+  DataExport,
   Notification,
   NotificationChannel,
   NotificationKind,
