@@ -126,24 +126,28 @@ function DeleteAccountSection() {
             <legend>
               Projects you own ({owned.length}): {owned.map((project) => project.name).join(", ")}
             </legend>
-            <label>
-              <input
-                type="radio"
-                name="owned-projects"
-                checked={choice === "transfer"}
-                onChange={() => setChoice("transfer")}
-              />{" "}
-              Hand each one to another member (the longest-standing editor, else viewer)
-            </label>
-            <label>
-              <input
-                type="radio"
-                name="owned-projects"
-                checked={choice === "delete"}
-                onChange={() => setChoice("delete")}
-              />{" "}
-              Delete them, with their files and chat
-            </label>
+            <div>
+              <label className="checkbox">
+                <input
+                  type="radio"
+                  name="owned-projects"
+                  checked={choice === "transfer"}
+                  onChange={() => setChoice("transfer")}
+                />
+                Hand each one to another member (the longest-standing editor, else viewer)
+              </label>
+            </div>
+            <div>
+              <label className="checkbox">
+                <input
+                  type="radio"
+                  name="owned-projects"
+                  checked={choice === "delete"}
+                  onChange={() => setChoice("delete")}
+                />
+                Delete them, with their files and chat
+              </label>
+            </div>
             <p className="muted">Projects with another owner stay with that owner either way.</p>
           </fieldset>
         )}
