@@ -626,6 +626,21 @@ describe.each(testStores())("privacy (export and account deletion) on %s", (stor
     );
   });
 
+  it("throttles guessing the password to delete an account, like sign-in", async () => {
+    const ivan = await person("Ivan");
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      const wrong = await deleteMe(ivan.accessToken, {
+        password: `guess ${attempt}`,
+        ownedProjects: "delete",
+      });
+      expect([wrong.status, wrong.body.code]).toEqual([401, "invalid_credentials"]);
+    }
+    // The fourth failure earns a wait: even the right password is refused until it is over.
+    const waiting = await deleteMe(ivan.accessToken, { password: ivan.password, ownedProjects: "delete" });
+    expect([waiting.status, waiting.body.code]).toEqual([429, "too_many_attempts"]);
+    expect((await server.api.get("/api/v1/me", ivan.accessToken)).status).toBe(200);
+  });
+
   it("transfers to the longest-standing editor by default, and refuses to delete the last admin", async () => {
     const frank = await person("Frank");
     const early = await person("Early");

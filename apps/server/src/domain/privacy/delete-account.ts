@@ -2,6 +2,7 @@ import { and, count, eq, ne, sql } from "drizzle-orm";
 import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
 import { apiKeyKeys } from "../auth/api-key-cache.ts";
+import type { AttemptDeps } from "../auth/login.ts";
 import { verifyPassword } from "../auth/passwords.ts";
 import { apiKeys, sessions } from "../auth/schema.ts";
 import { sessionKeys } from "../auth/session-cache.ts";
@@ -21,7 +22,7 @@ import { type OwnedProjects, type OwnedProjectsPlan, planOwnedProjects } from ".
 import { pseudonymFor, type Subject } from "./pseudonym.ts";
 import { scrubAudit, scrubChat, scrubLogs, scrubNotifications } from "./scrub.ts";
 
-export interface DeleteAccountDeps extends PrivacyDeps {
+export interface DeleteAccountDeps extends PrivacyDeps, AttemptDeps {
   /** Opens the TOTP secret for the second-factor check. */
   box: SecretBox;
 }
@@ -44,17 +45,30 @@ export async function deleteOwnAccount(
 ): Promise<void> {
   const [user] = await ctx.db.select().from(users).where(eq(users.id, actor.userId));
   if (!user) throw new AppError("user_not_found");
+  // A stolen session must not be able to guess its way to deleting the account: wrong passwords
+  // count as failed sign-ins of the address, wrong codes as failed second factors (auth/throttle.ts).
+  const codeSubject = `user:${user.id}`;
+  await ctx.attempts.signIn.check(user.email, meta.ip);
+  await ctx.attempts.secondFactor.check(codeSubject, meta.ip);
   if (!(await verifyPassword(user.passwordHash, input.password))) {
+    await ctx.attempts.signIn.fail(user.email, meta.ip);
     throw new AppError("invalid_credentials", "Wrong password");
   }
   if (user.totpSecret && input.otp === undefined && input.recoveryCode === undefined) {
     throw new AppError("mfa_required", "Enter the code from your authenticator app or a recovery code");
   }
-  await removeAccount(ctx, actor, user.id, input, meta, async (tx, current) => {
-    if (current.totpSecret && !(await consumeSecondFactor(ctx, tx, current, input))) {
-      throw new AppError("mfa_invalid");
+  try {
+    await removeAccount(ctx, actor, user.id, input, meta, async (tx, current) => {
+      if (current.totpSecret && !(await consumeSecondFactor(ctx, tx, current, input))) {
+        throw new AppError("mfa_invalid");
+      }
+    });
+  } catch (error) {
+    if (error instanceof AppError && error.code === "mfa_invalid") {
+      await ctx.attempts.secondFactor.fail(codeSubject, meta.ip);
     }
-  });
+    throw error;
+  }
 }
 
 /** `DELETE /users/:id`: an admin deletes someone else's account (their own goes through DELETE /me). */
