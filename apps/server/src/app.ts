@@ -102,6 +102,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const encryptionKey = config.ENCRYPTION_KEY
       ? decodeKey(config.ENCRYPTION_KEY)
       : await loadOrCreateSecret(database.db, "encryption_key", now);
+    // Account deletion's pseudonyms (docs/privacy.md): shared by every node, never configured.
+    const pseudonymKey = await loadOrCreateSecret(database.db, "pseudonym_key", now);
     const vapidKeys =
       config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY
         ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY }
@@ -202,6 +204,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
               displayName: config.OIDC_DISPLAY_NAME,
             })
           : null,
+      privacy: { pseudonymKey, exportLinkTtlMs: EXPORT_LINK_TTL_MS, exportRetentionMs: EXPORT_RETENTION_MS },
     };
     const http = await buildHttpServer({
       config,
@@ -294,6 +297,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   }
 }
+
+/** A data export's download link works for an hour; the archive is kept two days (docs/privacy.md). */
+const EXPORT_LINK_TTL_MS = 60 * 60_000;
+const EXPORT_RETENTION_MS = 48 * 60 * 60_000;
 
 /** Most entries a node's in-process cache keeps (a few hundred bytes each). */
 const MEMORY_CACHE_ENTRIES = 10_000;

@@ -5,6 +5,7 @@ import type { TwoFactorDeps } from "./domain/auth/two-factor.ts";
 import type { VersionsDeps } from "./domain/collab/versions.ts";
 import type { FileDeps } from "./domain/files/commands.ts";
 import type { InboxDeps } from "./domain/notifications/inbox.ts";
+import type { PrivacyDeps } from "./domain/privacy/deps.ts";
 import type { WebhookDeps } from "./domain/webhooks/commands.ts";
 
 /**
@@ -18,4 +19,5 @@ export type Services = SessionDeps &
   FileDeps &
   VersionsDeps &
   InboxDeps &
-  WebhookDeps;
+  WebhookDeps &
+  PrivacyDeps;

@@ -334,6 +334,7 @@ describe.each(testStores())("notifications on %s", (store) => {
         version_restored: { email: false, push: false },
         webhook_disabled: { email: true, push: false },
         account_locked: { email: true, push: false },
+        export_ready: { email: true, push: false },
       },
     });
     const subscription = pushService.subscribe();

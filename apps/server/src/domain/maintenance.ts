@@ -17,12 +17,14 @@ const maintenance = <P>(name: string) =>
 export const purgeExpiredSessions = maintenance<Record<string, never>>("maintenance.purge-sessions");
 export const purgeFinishedJobs = maintenance<Record<string, never>>("maintenance.purge-jobs");
 export const compactIdleDocuments = maintenance<Record<string, never>>("maintenance.compact-documents");
+export const purgeExpiredExports = maintenance<Record<string, never>>("maintenance.purge-exports");
 
 /** The recurring housekeeping every CodePark cluster runs (UTC cron). */
 export const maintenanceSchedules: Schedule[] = [
   { name: "purge-expired-sessions", cron: "17 * * * *", type: purgeExpiredSessions, payload: {} },
   { name: "purge-finished-jobs", cron: "23 * * * *", type: purgeFinishedJobs, payload: {} },
   { name: "compact-idle-documents", cron: "*/10 * * * *", type: compactIdleDocuments, payload: {} },
+  { name: "purge-expired-exports", cron: "41 * * * *", type: purgeExpiredExports, payload: {} },
 ];
 
 /**

@@ -5,6 +5,7 @@ import type {
   authResult,
   ChatMessage,
   Conversation,
+  DataExport,
   file,
   fileWithContent,
   member,
@@ -45,6 +46,7 @@ export type PushSubscriptionInfo = Parsed<typeof pushSubscription>;
 export type {
   ChatMessage,
   Conversation,
+  DataExport,
   Notification,
   NotificationChannel,
   NotificationKind,

@@ -21,6 +21,10 @@ export const KIND_LABELS: Record<NotificationKind, { label: string; hint: string
     label: "Sign-in lockouts",
     hint: "Repeated failed sign-ins lock your account for a while",
   },
+  export_ready: {
+    label: "Data exports",
+    hint: "An archive of your data that you (or an admin) asked for is ready to download",
+  },
 };
 
 export const KINDS = Object.keys(KIND_LABELS) as NotificationKind[];

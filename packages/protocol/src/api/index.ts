@@ -71,6 +71,16 @@ export {
 } from "./notifications.ts";
 export type { AuthProviders } from "./oidc.ts";
 export { authProviders, oidcCallbackQuery, oidcExchangeBody, oidcStartQuery } from "./oidc.ts";
+export type { DataExport, OwnedProjectsChoice } from "./privacy.ts";
+export {
+  dataExport,
+  dataExportList,
+  deleteAccountBody,
+  deleteUserBody,
+  exportDownloadQuery,
+  exportLink,
+  ownedProjectsChoices,
+} from "./privacy.ts";
 export type { Project } from "./projects.ts";
 export {
   file,

@@ -9,6 +9,7 @@ export const notificationKinds = [
   "version_restored",
   "webhook_disabled",
   "account_locked",
+  "export_ready",
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

@@ -32,6 +32,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { oidcRoutes } from "./routes/oidc.ts";
+import { privacyRoutes } from "./routes/privacy.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { refuseUnstorableText } from "./text-guard.ts";
@@ -189,6 +190,7 @@ export async function buildHttpServer({
     ...webhookRoutes(ctx),
     ...notificationRoutes(ctx, push),
     ...oidcRoutes(ctx, config.PUBLIC_URL),
+    ...privacyRoutes(ctx),
   ];
   const publicRoutes = routes.filter((route) => route.contract.auth === "public");
   const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");

@@ -6,6 +6,7 @@ import { authRoutes } from "./auth.ts";
 import { chatRoutes } from "./chat.ts";
 import { notificationRoutes, pushRoutes } from "./notifications.ts";
 import { oidcRoutes } from "./oidc.ts";
+import { privacyRoutes, userPrivacyRoutes } from "./privacy.ts";
 import { fileRoutes, memberRoutes, projectRoutes, versionRoutes } from "./projects.ts";
 import { eventTypeRoutes, webhookRoutes } from "./webhooks.ts";
 
@@ -41,6 +42,8 @@ export const apiRoutes = {
   audit: auditRoutes,
   notifications: notificationRoutes,
   push: pushRoutes,
+  privacy: privacyRoutes,
+  userPrivacy: userPrivacyRoutes,
 };
 
 export type ApiRoutes = typeof apiRoutes;
