@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, or } from "drizzle-orm";
 import { strToU8, type Zippable, zipSync } from "fflate";
+import { presentAuditEntry } from "../audit/query.ts";
 import { auditLog } from "../audit/schema.ts";
 import { apiKeys, sessions } from "../auth/schema.ts";
 import { conversations, messageReactions, messages } from "../chat/schema.ts";
@@ -223,19 +224,7 @@ export async function buildArchive(ctx: PrivacyDeps, userId: string): Promise<Ui
       or(eq(auditLog.actorId, userId), and(eq(auditLog.targetType, "user"), eq(auditLog.targetId, userId))),
     )
     .orderBy(asc(auditLog.id));
-  entries["audit.json"] = json(
-    audit.map((row) => ({
-      id: row.id,
-      action: row.action,
-      actorId: row.actorId,
-      targetType: row.targetType,
-      targetId: row.targetId,
-      ip: row.ip,
-      userAgent: row.userAgent,
-      details: row.details,
-      occurredAt: iso(row.occurredAt),
-    })),
-  );
+  entries["audit.json"] = json(audit.map(presentAuditEntry));
 
   return zipSync(entries, { level: 6 });
 }

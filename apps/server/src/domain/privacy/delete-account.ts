@@ -13,6 +13,7 @@ import { authorizeAccount } from "../policy.ts";
 import type { Tx } from "../ports/database.ts";
 import type { SecretBox } from "../ports/secret-box.ts";
 import { deletedProjectKeys, memberKeys } from "../projects/access-cache.ts";
+import { announceRemoval } from "../projects/members.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
 import { USER_ROLES_LOCK } from "../users/locks.ts";
 import { users } from "../users/schema.ts";
@@ -224,14 +225,7 @@ async function leaveProjects(tx: Tx, emit: Emit, stale: Stale, actor: Actor, use
     .returning({ projectId: projectMembers.projectId });
   for (const { projectId } of memberships) {
     stale(memberKeys(projectId, userId));
-    const remaining = await tx
-      .select({ userId: projectMembers.userId })
-      .from(projectMembers)
-      .where(eq(projectMembers.projectId, projectId));
-    emit(
-      { type: "member.removed", actorId: actor.userId, data: { projectId, userId } },
-      { audience: [userId, ...remaining.map((member) => member.userId)] },
-    );
+    await announceRemoval(tx, emit, actor.userId, projectId, userId);
   }
 }
 
