@@ -104,6 +104,8 @@ export function attachCollabEndpoint(deps: {
         peer.alive = true;
       });
       ws.on("message", (data, isBinary) => {
+        // After a refusal closed it, nothing more from this client counts (later updates may build on the refused one).
+        if (ws.readyState !== WebSocket.OPEN) return;
         if (!isBinary || !(data instanceof Buffer)) {
           peer.close(4400, "binary frames only");
           return;
