@@ -122,7 +122,11 @@ describe.each(testStores())("collaboration edits held to MAX_FILE_BYTES on %s", 
       writer.text.insert(10, "y".repeat(290));
     });
     const expected = `${start.slice(0, 10)}${"y".repeat(290)}${start.slice(110)}`;
-    await waitFor(async () => (await reported(base, fileUrl)).content === expected, 5_000, "replacement stored");
+    await waitFor(
+      async () => (await reported(base, fileUrl)).content === expected,
+      5_000,
+      "replacement stored",
+    );
     expect(writer.closes).toEqual([]);
     // A REST write of a different text of the same size passes too (replaceText deletes what it drops).
     const put = await server.api.patch(fileUrl, { content: "ü".repeat(2047) }, owner.accessToken);
@@ -141,7 +145,9 @@ describe.each(testStores())("collaboration edits held to MAX_FILE_BYTES on %s", 
     await waitFor(() => alice.text.toString() === bob.text.toString() && alice.text.length > 20);
     alice.text.delete(0, 2); // the "€ " again
     bob.text.insert(bob.text.length, " 👩‍💻");
-    await waitFor(() => alice.text.toString() === bob.text.toString() && alice.text.toString().endsWith("💻"));
+    await waitFor(
+      () => alice.text.toString() === bob.text.toString() && alice.text.toString().endsWith("💻"),
+    );
     const expected = alice.text.toString();
     await waitFor(async () => (await reported(base, fileUrl)).content === expected);
     const live = await reported(base, fileUrl);

@@ -21,7 +21,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: piece }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 5 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("delete" as const),
+      at: fc.nat(),
+      length: fc.integer({ min: 1, max: 5 }),
+    }),
   },
   { weight: 1, arbitrary: fc.constant({ kind: "sync" as const }) },
 );
@@ -62,7 +66,9 @@ function run(ops: { peer: 0 | 1; op: Op }[]) {
   return { server, text, size, checks };
 }
 
-const scenario = fc.array(fc.record({ peer: fc.constantFrom(0 as const, 1 as const), op }), { maxLength: 60 });
+const scenario = fc.array(fc.record({ peer: fc.constantFrom(0 as const, 1 as const), op }), {
+  maxLength: 60,
+});
 
 describe("text size accounting", () => {
   it("counts the live text's UTF-8 bytes through inserts, deletes and surrogate cuts", () => {
