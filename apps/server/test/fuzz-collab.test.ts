@@ -233,7 +233,7 @@ describe.each(testStores())("y-websocket frame fuzzing on %s", (store) => {
       fresh.destroy();
     }
     expect(bystander.closes).toEqual([]);
-  });
+  }, 120_000);
 
   it("keeps the heap flat across many fuzzed connections", async () => {
     await runSessions(50); // warm-up: code paths compiled, pools filled
@@ -247,5 +247,5 @@ describe.each(testStores())("y-websocket frame fuzzing on %s", (store) => {
     // per connection would pass the bound.
     expect(growth).toBeLessThan(16 * 1024 * 1024);
     expect(bystander.closes).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -150,7 +150,7 @@ describe.each(testStores())("Socket.IO event fuzzing on %s", (store) => {
     expect(observer.seen("disconnect")).toEqual([]);
     expect(await settle(observer)).toBe("answered");
     expect((await server.api.get("/healthz")).status).toBe(200);
-  });
+  }, 120_000);
 
   it("survives arbitrary Socket.IO packets on a raw WebSocket, closing at most that socket", async () => {
     const wsUrl = `${server.baseUrl.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`;
@@ -220,5 +220,5 @@ describe.each(testStores())("Socket.IO event fuzzing on %s", (store) => {
     } finally {
       fresh.socket.disconnect();
     }
-  });
+  }, 120_000);
 });

@@ -17,8 +17,6 @@ export class LiveDocument {
   bytes = 0;
   /** At most how many bytes the updates accepted but not yet applied add to the text. */
   pendingTextGrowth = 0;
-  /** growthBound of the updates Yjs holds back, for the held-back update it was computed for. */
-  heldGrowth: { update: Uint8Array; growth: number } | null = null;
   updatesSinceCompaction = 0;
   /** Compact once updatesSinceCompaction reaches this (COLLAB_COMPACT_EVERY, jittered). */
   compactAfter = Number.POSITIVE_INFINITY;

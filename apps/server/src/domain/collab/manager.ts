@@ -304,13 +304,15 @@ export class DocumentManager {
     return live + ahead - deletedBytes(doc.ydoc, doc.text, decoded.ds) > limit;
   }
 
-  /** What updates Yjs holds back (waiting for ones they depend on) may add to the text later. */
+  /**
+   * What updates Yjs holds back (waiting for ones they depend on) may add once they integrate: at
+   * most their strings' bytes (all inside their encoding) plus 4 per item for cut surrogate pairs,
+   * so 5× their encoded size. Decoding them instead would cost O(held) per keystroke, and only
+   * broken or hostile clients send updates Yjs must hold back, so the coarse bound costs nobody.
+   */
   #heldByYjs(doc: LiveDocument): number {
     const held = doc.ydoc.store.pendingStructs;
-    if (!held) return 0;
-    if (doc.heldGrowth?.update !== held.update)
-      doc.heldGrowth = { update: held.update, growth: growthBound(doc.ydoc, Y.decodeUpdate(held.update)) };
-    return doc.heldGrowth.growth;
+    return held ? 5 * held.update.byteLength : 0;
   }
 
   #scheduleFlush(): void {
