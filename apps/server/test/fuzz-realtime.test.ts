@@ -4,7 +4,7 @@ import { type Client, connectClient } from "@codepark/testing/realtime";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { fuzzParameters, nastyStrings } from "./fuzz-support.ts";
+import { fuzzParameters, nastyStrings, storeSalt } from "./fuzz-support.ts";
 
 /**
  * Property-based fuzzing of the Socket.IO gateway: a real socket.io-client emits arbitrary event
@@ -144,7 +144,7 @@ describe.each(testStores())("Socket.IO event fuzzing on %s", (store) => {
         }
         expect(observer.socket.connected).toBe(true);
       }),
-      fuzzParameters(60),
+      fuzzParameters(40, storeSalt(store)),
     );
     expect(internalAcks).toEqual([]);
     expect(observer.seen("disconnect")).toEqual([]);
@@ -209,7 +209,7 @@ describe.each(testStores())("Socket.IO event fuzzing on %s", (store) => {
           expect(observer.socket.connected).toBe(true);
         },
       ),
-      fuzzParameters(60),
+      fuzzParameters(40, storeSalt(store)),
     );
     console.log(`raw Socket.IO exchanges on ${store}:`, Object.fromEntries(outcomes));
     expect(observer.seen("disconnect")).toEqual([]);

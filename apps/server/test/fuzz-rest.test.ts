@@ -3,7 +3,7 @@ import { registerUser, startTestServer, type TestServer, type TestUser, testStor
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { deeplyNested, fuzzParameters, nastyStrings } from "./fuzz-support.ts";
+import { deeplyNested, fuzzParameters, nastyStrings, storeSalt } from "./fuzz-support.ts";
 
 /**
  * Property-based fuzzing of every REST route that takes a body, straight from the contracts: any
@@ -295,7 +295,7 @@ describe.each(testStores())("REST body fuzzing on %s", (store) => {
         fc.asyncProperty(bodyText(route), async (body) => {
           expectClean(await send(route, body), `${name} ${body.slice(0, 200)}`);
         }),
-        fuzzParameters(20),
+        fuzzParameters(12, storeSalt(store)),
       );
     },
     120_000,
