@@ -235,7 +235,7 @@ describe.each(testStores())("y-websocket frame fuzzing on %s", (store) => {
     expect(bystander.closes).toEqual([]);
   }, 120_000);
 
-  it("keeps the heap flat across many fuzzed connections", async () => {
+  it("keeps memory flat across many fuzzed connections", async () => {
     await runSessions(30); // warm-up: code paths compiled, pools filled
     collectGarbage();
     // The JS heap and what lives outside it (Buffers, ArrayBuffers: frames and updates).
@@ -245,8 +245,8 @@ describe.each(testStores())("y-websocket frame fuzzing on %s", (store) => {
     collectGarbage();
     const growth = used() - before;
     console.log(`memory growth over 200 fuzzed connections on ${store}: ${(growth / 1024).toFixed(0)} KiB`);
-    // Generous: accepted updates legitimately grow the document (measured: about 1 MiB in all);; a leak of 100 KiB per
-    // connection would exceed it (checked with a deliberate one).
+    // Generous: accepted updates legitimately grow the document (measured: about 1 MiB in all);
+    // a leak of 100 KiB per connection would exceed it (checked with a deliberate one).
     expect(growth).toBeLessThan(16 * 1024 * 1024);
     expect(bystander.closes).toEqual([]);
   }, 120_000);
