@@ -7,6 +7,7 @@ import {
   compactDocuments,
   compactIdleDocuments,
   maintenanceSchedules,
+  purgeExpiredExports,
   purgeExpiredSessions,
   purgeFinishedJobs,
   purgeJobs,
@@ -23,6 +24,9 @@ import {
 import type { Db } from "./domain/ports/database.ts";
 import type { Mailer } from "./domain/ports/mailer.ts";
 import type { PushSender } from "./domain/ports/push.ts";
+import { runExport } from "./domain/privacy/build-export.ts";
+import { buildExport, PRIVACY_QUEUE } from "./domain/privacy/jobs.ts";
+import { purgeExports } from "./domain/privacy/retention.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
@@ -32,7 +36,14 @@ import { Scheduler } from "./infra/queue/schedules.ts";
 import type { Services } from "./services.ts";
 
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
-const DEFAULT_CONCURRENCY = { events: 4, webhooks: 8, maintenance: 1, [NOTIFICATIONS_QUEUE]: 4 };
+const DEFAULT_CONCURRENCY = {
+  events: 4,
+  webhooks: 8,
+  maintenance: 1,
+  [NOTIFICATIONS_QUEUE]: 4,
+  // An archive is built in memory: one at a time per node.
+  [PRIVACY_QUEUE]: 1,
+};
 
 export interface BackgroundDeps {
   config: Config;
@@ -100,6 +111,10 @@ export async function startBackground({
   runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
   runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));
   runner.handle(compactIdleDocuments, async () => void (await compactDocuments(db, ctx.clock, ctx.collab)));
+  runner.handle(purgeExpiredExports, async () => void (await purgeExports(db, ctx.clock)));
+  runner.handle(buildExport, ({ exportId }, { job }) =>
+    runExport(ctx, exportId, { last: job.attempt >= job.maxAttempts }),
+  );
 
   // An event committed on this node: dispatch it now rather than at the next poll.
   ctx.events.subscribe(() => runner.wake("events"));

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect } from "react";
 import { AccountPage } from "./account/account-page.tsx";
 import { safeReturnPath, useSession } from "./api/use-session.ts";
+import { OidcSignInPage } from "./pages/oidc-sign-in.tsx";
 import { SignInPage } from "./pages/sign-in.tsx";
 import { SignUpPage } from "./pages/sign-up.tsx";
 import { ProjectSettingsPage } from "./projects/project-settings.tsx";
@@ -20,7 +21,7 @@ const MessagesPage = lazy(() =>
   import("./chat/messages-page.tsx").then((module) => ({ default: module.MessagesPage })),
 );
 
-const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up"]);
+const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up", "/sign-in/oidc"]);
 
 export function App() {
   const session = useSession();
@@ -37,6 +38,7 @@ export function App() {
 
   if (!session) {
     if (location.path === "/sign-up") return <SignUpPage />;
+    if (location.path === "/sign-in/oidc") return <OidcSignInPage />;
     return <SignInPage />;
   }
   if (isPublic) return <Spinner />;

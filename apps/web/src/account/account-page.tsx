@@ -3,6 +3,7 @@ import { Link } from "../router.tsx";
 import { ErrorBoundary } from "../ui/error-boundary.tsx";
 import { Spinner } from "../ui/feedback.tsx";
 import { ApiKeysSection } from "./api-keys.tsx";
+import { PrivacySection } from "./privacy.tsx";
 import { SessionsSection } from "./sessions.tsx";
 import { TwoFactorSection } from "./two-factor.tsx";
 
@@ -16,6 +17,7 @@ const TABS = [
   { id: "sessions", label: "Sessions" },
   { id: "api-keys", label: "API keys" },
   { id: "notifications", label: "Notifications" },
+  { id: "privacy", label: "Privacy" },
 ] as const;
 
 export function AccountPage({ tab }: { tab: string }) {
@@ -37,6 +39,7 @@ export function AccountPage({ tab }: { tab: string }) {
       {active.id === "security" && <TwoFactorSection />}
       {active.id === "sessions" && <SessionsSection />}
       {active.id === "api-keys" && <ApiKeysSection />}
+      {active.id === "privacy" && <PrivacySection />}
       {active.id === "notifications" && (
         <ErrorBoundary what="your notification settings">
           <Suspense fallback={<Spinner label="Loading notification settings…" />}>

@@ -3,6 +3,7 @@ import { apiRoutes, call } from "../api/client.ts";
 import { sessionFrom, setSession } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage } from "../ui/feedback.tsx";
+import { OidcButton } from "./oidc-button.tsx";
 
 export function SignUpPage() {
   const { query } = useLocation();
@@ -65,6 +66,7 @@ export function SignUpPage() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Creating account…" : "Create account"}
         </button>
+        <OidcButton next={next} />
         <p className="muted">
           Already have an account?{" "}
           <Link href={next ? `/sign-in?next=${encodeURIComponent(next)}` : "/sign-in"}>Sign in</Link>

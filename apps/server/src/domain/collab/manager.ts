@@ -25,6 +25,8 @@ export interface CollabLimits {
   checkpointIntervalMs: number;
   /** Extra wait before a group commit so more updates share it (0: only one event-loop turn). */
   commitWindowMs: number;
+  /** Per person, bytes of the documents they have open on this node (0: no cap). */
+  userLoadedBytes: number;
 }
 
 export interface CollabLogger {

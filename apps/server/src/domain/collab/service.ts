@@ -18,6 +18,7 @@ import { CollabCloseCode } from "./protocol.ts";
 import { DocumentStore } from "./store.ts";
 import { replaceText } from "./text-diff.ts";
 import type { UpdateLog } from "./update-log.ts";
+import { type OpenDocumentHold, UserDocumentBudget } from "./user-documents.ts";
 
 export type Checkpoint = (doc: LiveDocument) => Promise<void>;
 
@@ -29,6 +30,8 @@ export class CollabService {
   readonly store: DocumentStore;
   readonly manager: DocumentManager;
   readonly metrics: CollabMetrics;
+  /** What each person has open on this node (COLLAB_USER_LOADED_BYTES). */
+  readonly openDocuments: UserDocumentBudget;
   readonly #db: Db;
 
   constructor(deps: {
@@ -46,6 +49,7 @@ export class CollabService {
     this.#db = deps.db;
     this.metrics = deps.metrics;
     this.store = new DocumentStore(deps.db, deps.clock, deps.updateLog, deps.events);
+    this.openDocuments = new UserDocumentBudget(deps.limits.userLoadedBytes);
     this.manager = new DocumentManager(
       this.store,
       deps.clock,
@@ -60,6 +64,18 @@ export class CollabService {
         deps.log.error({ err: error, event: event.type }, "collab access check failed"),
       );
     });
+  }
+
+  /**
+   * Room for `userId` to open `fileId` within their loaded-bytes cap, sized before anything is
+   * loaded (from memory when another connection holds it, else from the store); null when it would
+   * take them past the cap.
+   */
+  async reserveOpen(userId: string, fileId: string): Promise<OpenDocumentHold | null> {
+    if (this.openDocuments.limitBytes === 0) return this.openDocuments.reserve(userId, fileId, 0);
+    const live = this.manager.get(fileId);
+    const bytes = live && !live.closed ? live.bytes : await this.store.storedBytes(fileId);
+    return this.openDocuments.reserve(userId, fileId, bytes);
   }
 
   /** Seeds a new file's document in the caller's transaction. */

@@ -190,6 +190,22 @@ export class DocumentStore {
     return new Set(rows.map((row) => row.fileId));
   }
 
+  /**
+   * The stored size (snapshot + log entries) without loading the document: what opening it would
+   * bring into memory. Edits still in the embedded journal (about a second's worth) are not counted.
+   */
+  async storedBytes(fileId: string): Promise<number> {
+    const [snapshot] = await this.db
+      .select({ bytes: sql<number>`octet_length(${docSnapshots.state})`.mapWith(Number) })
+      .from(docSnapshots)
+      .where(eq(docSnapshots.fileId, fileId));
+    const [log] = await this.db
+      .select({ bytes: sql<number>`coalesce(sum(octet_length(${docUpdates.update})), 0)`.mapWith(Number) })
+      .from(docUpdates)
+      .where(eq(docUpdates.fileId, fileId));
+    return (snapshot?.bytes ?? 0) + (log?.bytes ?? 0);
+  }
+
   /** Whether the log holds entries not yet compacted (the materialised files.content is then behind). */
   async hasTail(fileId: string): Promise<boolean> {
     await this.log.settle();
