@@ -187,6 +187,8 @@ describe.each(testStores())("REST body fuzzing on %s", (store) => {
   let server: TestServer;
   let admin: TestUser;
   let other: TestUser;
+  /** The user /users/:id routes act on: a fresh one per route, as some delete or disable it. */
+  let target: TestUser;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -229,7 +231,7 @@ describe.each(testStores())("REST body fuzzing on %s", (store) => {
       if (name === "userId") return other.id;
       if (name === "fileId") return ids.file!;
       if (name === "versionId") return ids.version!;
-      if (before.endsWith("/users/")) return other.id;
+      if (before.endsWith("/users/")) return target.id;
       if (before.endsWith("/projects/")) return ids.project!;
       if (before.endsWith("/webhooks/")) return ids.webhook!;
       if (before.endsWith("/conversations/")) return ids.conversation!;
@@ -291,6 +293,7 @@ describe.each(testStores())("REST body fuzzing on %s", (store) => {
     "never answers %s with a 5xx, whatever the JSON body",
     async (name, route) => {
       await keepSignedIn();
+      if (route.path.startsWith("/users/:id")) target = await registerUser(server.api, "Fuzz Target");
       await fc.assert(
         fc.asyncProperty(bodyText(route), async (body) => {
           expectClean(await send(route, body), `${name} ${body.slice(0, 200)}`);
@@ -305,6 +308,7 @@ describe.each(testStores())("REST body fuzzing on %s", (store) => {
     "refuses malformed bodies and foreign content types on %s with a 4xx problem",
     async (name, route) => {
       await keepSignedIn();
+      if (route.path.startsWith("/users/:id")) target = await registerUser(server.api, "Fuzz Target");
       for (const { body, type, encoding } of MALFORMED) {
         const response = await send(route, body, type, encoding);
         expectClean(response, `${name} ${type ?? "application/json"} ${String(body).slice(0, 60)}`);
@@ -318,6 +322,7 @@ describe.each(testStores())("REST body fuzzing on %s", (store) => {
     expect(probe.isAdmin).toBeUndefined();
     expect(Object.keys(Object.prototype)).toEqual([]);
     expect((await server.api.get("/healthz")).status).toBe(200);
+    // The member the project routes act on was left alone (only /users/:id targets may be deleted).
     expect((await server.api.get(`${API_BASE_PATH}/me`, other.accessToken)).status).toBe(200);
   });
 });
