@@ -133,6 +133,7 @@ async function runStore(store: string, database: Database, updateLog: UpdateLog,
     events,
     limits: {
       maxDocumentBytes: 64 * 1024 * 1024,
+      maxFileBytes: 64 * 1024 * 1024,
       unloadGraceMs: 60_000,
       compactEvery: 2000,
       checkpointIntervalMs: 60 * 60 * 1000,

@@ -159,6 +159,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       events,
       limits: {
         maxDocumentBytes: config.COLLAB_MAX_DOCUMENT_BYTES,
+        maxFileBytes: config.MAX_FILE_BYTES,
         unloadGraceMs: config.COLLAB_UNLOAD_GRACE_MS,
         compactEvery: config.COLLAB_COMPACT_EVERY,
         checkpointIntervalMs: config.COLLAB_CHECKPOINT_INTERVAL_MS,

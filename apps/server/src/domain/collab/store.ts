@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { transact } from "../events/outbox.ts";
 import { recordFileEditors } from "../files/editors.ts";
@@ -177,6 +177,17 @@ export class DocumentStore {
         doc.destroy();
       }
     });
+  }
+
+  /** Which of these files have log entries not yet compacted (their materialised size is behind). */
+  async withTail(fileIds: readonly string[]): Promise<Set<string>> {
+    if (fileIds.length === 0) return new Set();
+    await this.log.settle();
+    const rows = await this.db
+      .selectDistinct({ fileId: docUpdates.fileId })
+      .from(docUpdates)
+      .where(inArray(docUpdates.fileId, [...fileIds]));
+    return new Set(rows.map((row) => row.fileId));
   }
 
   /**

@@ -164,7 +164,9 @@ export function attachCollabEndpoint(deps: {
           peer.alive = true;
         });
         ws.on("message", (data, isBinary) => {
-          if (peer.limited) return;
+          // Once closed (a refusal, a limit), nothing more from this client counts: later updates
+          // may build on a refused one.
+          if (peer.limited || ws.readyState !== WebSocket.OPEN) return;
           if (!takeToken(peer.budget, COLLAB_FRAME_RATE, Date.now())) {
             peer.limited = true;
             refused("collab_messages");
