@@ -1071,7 +1071,7 @@ describe.each(testStores())("bad input on %s", (store) => {
         ["DELETE", `${V1}/projects`],
         ["PATCH", `${V1}/projects`],
         ["POST", `${V1}/projects/${mainId}`],
-        ["DELETE", `${V1}/users/${member.id}`],
+        ["PUT", `${V1}/users/${member.id}`],
       ] as const) {
         cases.push({
           req: { method, path, token, ...(method === "DELETE" ? {} : { body: {} }) },

@@ -103,6 +103,10 @@ export function attachCollabEndpoint(deps: {
     perMessageDeflate: false,
   });
   const peers = new Set<SocketPeer>();
+  // Upgrades still being authorized: shutdown destroys them, or one finishing after close() would
+  // hold the HTTP server open (it waits for every connection).
+  const pending = new Set<Duplex>();
+  let closing = false;
 
   /** Completes the upgrade only to close it at once with `code`: y-websocket reads the reason. */
   function closeAtOnce(request: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string) {
@@ -145,12 +149,14 @@ export function attachCollabEndpoint(deps: {
       }
       const doc = await collab.manager.acquire(fileId, projectId);
       hold.attach(doc);
-      if (socket.destroyed) {
+      if (socket.destroyed || closing) {
+        socket.destroy();
         collab.manager.release(doc);
         return;
       }
       const held = hold;
       handedOver = true;
+      pending.delete(socket);
       wss.handleUpgrade(request, socket, head, (ws) => {
         const peer = new SocketPeer(
           ws,
@@ -206,6 +212,12 @@ export function attachCollabEndpoint(deps: {
       return;
     }
     socket.on("error", () => socket.destroy());
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    pending.add(socket);
+    socket.once("close", () => pending.delete(socket));
     const token =
       url.searchParams.get("token") ??
       /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1] ??
@@ -246,8 +258,10 @@ export function attachCollabEndpoint(deps: {
 
   return {
     async close(): Promise<void> {
+      closing = true;
       clearInterval(heartbeat);
       deps.httpServer.off("upgrade", onUpgrade);
+      for (const socket of pending) socket.destroy();
       await collab.close();
       for (const peer of peers) peer.ws.terminate();
       wss.close();
