@@ -64,6 +64,7 @@ const STATUS_TEXT: Record<number, string> = {
   401: "Unauthorized",
   404: "Not Found",
   429: "Too Many Requests",
+  503: "Service Unavailable",
 };
 
 function refuse(socket: Duplex, error: AppError): void {
@@ -72,6 +73,8 @@ function refuse(socket: Duplex, error: AppError): void {
   socket.end(
     `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? "Error"}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
   );
+  // A client that never closes its side must not keep the socket (nor a closing server) waiting.
+  setTimeout(() => socket.destroy(), 1_000).unref();
 }
 
 /**
@@ -213,7 +216,8 @@ export function attachCollabEndpoint(deps: {
     }
     socket.on("error", () => socket.destroy());
     if (closing) {
-      socket.destroy();
+      // Still listening after close(): an upgrade nobody answers would hold the HTTP server open.
+      refuse(socket, new AppError("service_unavailable", "This server is shutting down; reconnect"));
       return;
     }
     pending.add(socket);
@@ -260,7 +264,6 @@ export function attachCollabEndpoint(deps: {
     async close(): Promise<void> {
       closing = true;
       clearInterval(heartbeat);
-      deps.httpServer.off("upgrade", onUpgrade);
       for (const socket of pending) socket.destroy();
       await collab.close();
       for (const peer of peers) peer.ws.terminate();
