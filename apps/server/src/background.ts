@@ -1,12 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "./config.ts";
+import { ACCOUNT_QUEUE, deliverAccountEmail, sendAccountEmail } from "./domain/account/mail.ts";
+import { passwordResetRequest, processPasswordResetRequest } from "./domain/account/password-reset.ts";
 import { dispatchToConsumers, type EventConsumer } from "./domain/events/dispatch.ts";
 import { dispatchEvents } from "./domain/events/outbox.ts";
 import {
   compactDocuments,
   compactIdleDocuments,
   maintenanceSchedules,
+  purgeAccountTokens,
+  purgeAccountTokensJob,
   purgeExpiredSessions,
   purgeFinishedJobs,
   purgeJobs,
@@ -32,14 +36,20 @@ import { Scheduler } from "./infra/queue/schedules.ts";
 import type { Services } from "./services.ts";
 
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
-const DEFAULT_CONCURRENCY = { events: 4, webhooks: 8, maintenance: 1, [NOTIFICATIONS_QUEUE]: 4 };
+const DEFAULT_CONCURRENCY = {
+  events: 4,
+  webhooks: 8,
+  maintenance: 1,
+  [NOTIFICATIONS_QUEUE]: 4,
+  [ACCOUNT_QUEUE]: 2,
+};
 
 export interface BackgroundDeps {
   config: Config;
   db: Db;
   ctx: Services;
   metrics: JobMetrics;
-  /** Notification email and web push. */
+  /** Notification and account email, web push. */
   mailer: Mailer;
   push: PushSender;
   log: {
@@ -97,6 +107,9 @@ export async function startBackground({
   runner.handle(sendNotificationEmail, ({ notificationId }) => emailNotification(delivery, notificationId));
   runner.handle(sendEmailDigest, ({ userId }) => emailDigest(delivery, userId));
   runner.handle(sendNotificationPush, ({ notificationId }) => pushNotification(delivery, notificationId));
+  runner.handle(sendAccountEmail, (payload) => deliverAccountEmail({ box: ctx.box, mailer }, payload));
+  runner.handle(passwordResetRequest, (payload) => processPasswordResetRequest(ctx, payload));
+  runner.handle(purgeAccountTokensJob, async () => void (await purgeAccountTokens(db, ctx.clock)));
   runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
   runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));
   runner.handle(compactIdleDocuments, async () => void (await compactDocuments(db, ctx.clock, ctx.collab)));

@@ -1,3 +1,4 @@
+import type { AccountDeps } from "./domain/account/deps.ts";
 import type { SessionDeps } from "./domain/auth/sessions.ts";
 import type { TwoFactorDeps } from "./domain/auth/two-factor.ts";
 import type { VersionsDeps } from "./domain/collab/versions.ts";
@@ -9,4 +10,10 @@ import type { WebhookDeps } from "./domain/webhooks/commands.ts";
  * Everything the composition root wires for the domain, handed to every transport. Domain code never
  * sees this whole: each command declares the few ports it takes (its `…Deps`), and this satisfies them all.
  */
-export type Services = SessionDeps & TwoFactorDeps & FileDeps & VersionsDeps & InboxDeps & WebhookDeps;
+export type Services = SessionDeps &
+  AccountDeps &
+  TwoFactorDeps &
+  FileDeps &
+  VersionsDeps &
+  InboxDeps &
+  WebhookDeps;

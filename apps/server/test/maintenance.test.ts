@@ -3,9 +3,9 @@ import { asc } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions } from "../src/domain/auth/schema.ts";
 import { jobs } from "../src/domain/jobs/schema.ts";
-import { purgeJobs, purgeSessions } from "../src/domain/maintenance.ts";
+import { purgeAccountTokens, purgeJobs, purgeSessions } from "../src/domain/maintenance.ts";
 import type { Database } from "../src/domain/ports/database.ts";
-import { users } from "../src/domain/users/schema.ts";
+import { accountTokens, users } from "../src/domain/users/schema.ts";
 import { openDatabase } from "../src/infra/db/database.ts";
 
 const DAY = 86_400_000;
@@ -63,6 +63,35 @@ describe.each(testStores())("maintenance on %s", (store) => {
     expect(await purgeSessions(db, clock)).toBe(2);
     const left = await db.select({ id: sessions.id }).from(sessions).orderBy(asc(sessions.id));
     expect(left.map((row) => row.id)).toEqual(["expired-just-now", "live", "revoked-just-now"]);
+  });
+
+  it("purges emailed tokens a day past expiry or use, and only those", async () => {
+    const { db } = database;
+    const now = clock.now();
+    const token = (tokenHash: string, expiresAt: Date, usedAt: Date | null = null) => ({
+      tokenHash,
+      userId: "usr_1",
+      purpose: "password_reset" as const,
+      email: "ada@example.com",
+      createdAt: ago(3 * DAY),
+      expiresAt,
+      usedAt,
+    });
+    await db
+      .insert(accountTokens)
+      .values([
+        token("live", new Date(now.getTime() + DAY)),
+        token("expired-just-now", ago(60_000)),
+        token("expired-long-ago", ago(2 * DAY)),
+        token("used-just-now", new Date(now.getTime() + DAY), ago(60_000)),
+        token("used-long-ago", new Date(now.getTime() + DAY), ago(2 * DAY)),
+      ]);
+    expect(await purgeAccountTokens(db, clock)).toBe(2);
+    const left = await db
+      .select({ tokenHash: accountTokens.tokenHash })
+      .from(accountTokens)
+      .orderBy(asc(accountTokens.tokenHash));
+    expect(left.map((row) => row.tokenHash)).toEqual(["expired-just-now", "live", "used-just-now"]);
   });
 
   it("purges completed jobs after a day and dead ones after thirty, never pending or recent ones", async () => {

@@ -7,6 +7,7 @@ import { jobType, Priority } from "./jobs/job-type.ts";
 import { jobs } from "./jobs/schema.ts";
 import type { Clock } from "./ports/clock.ts";
 import type { Db } from "./ports/database.ts";
+import { accountTokens } from "./users/schema.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -16,12 +17,14 @@ const maintenance = <P>(name: string) =>
 export const purgeExpiredSessions = maintenance<Record<string, never>>("maintenance.purge-sessions");
 export const purgeFinishedJobs = maintenance<Record<string, never>>("maintenance.purge-jobs");
 export const compactIdleDocuments = maintenance<Record<string, never>>("maintenance.compact-documents");
+export const purgeAccountTokensJob = maintenance<Record<string, never>>("maintenance.purge-account-tokens");
 
 /** The recurring housekeeping every CodePark cluster runs (UTC cron). */
 export const maintenanceSchedules: Schedule[] = [
   { name: "purge-expired-sessions", cron: "17 * * * *", type: purgeExpiredSessions, payload: {} },
   { name: "purge-finished-jobs", cron: "23 * * * *", type: purgeFinishedJobs, payload: {} },
   { name: "compact-idle-documents", cron: "*/10 * * * *", type: compactIdleDocuments, payload: {} },
+  { name: "purge-account-tokens", cron: "41 * * * *", type: purgeAccountTokensJob, payload: {} },
 ];
 
 /** Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation. */
@@ -31,6 +34,16 @@ export async function purgeSessions(db: Db, clock: Clock): Promise<number> {
     .delete(sessions)
     .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
     .returning({ id: sessions.id });
+  return purged.length;
+}
+
+/** Emailed tokens (reset, verification links) a day past expiry or use: they open nothing any more. */
+export async function purgeAccountTokens(db: Db, clock: Clock): Promise<number> {
+  const cutoff = new Date(clock.now().getTime() - DAY_MS);
+  const purged = await db
+    .delete(accountTokens)
+    .where(or(lt(accountTokens.expiresAt, cutoff), lt(accountTokens.usedAt, cutoff)))
+    .returning({ tokenHash: accountTokens.tokenHash });
   return purged.length;
 }
 

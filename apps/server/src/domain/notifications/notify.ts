@@ -36,13 +36,19 @@ export interface NotifyInput {
  * commit), and the email and push jobs their preferences ask for — so a restart between here and
  * delivery loses nothing. After commit, the person's connections get `notification` and
  * `notifications:unread-count`. Returns null when there was nothing to do (already notified, or
- * the person no longer exists).
+ * the person no longer exists). An unverified address gets no email.
  */
 export async function notify(tx: Tx, deps: NotifyDeps, input: NotifyInput): Promise<NotificationRow | null> {
   const { userId } = input;
-  const [person] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
+  const [person] = await tx
+    .select({ id: users.id, emailVerifiedAt: users.emailVerifiedAt })
+    .from(users)
+    .where(eq(users.id, userId));
   if (!person) return null;
-  const channels = await channelsFor(tx, userId, input.kind);
+  const preferred = await channelsFor(tx, userId, input.kind);
+  // No notification email to an address nobody has shown they read (docs/accounts.md); the inbox
+  // and push still get it.
+  const channels = { ...preferred, email: preferred.email && person.emailVerifiedAt !== null };
   const now = deps.clock.now();
   const [row] = await tx
     .insert(notifications)

@@ -1,0 +1,7 @@
+import type { SessionDeps } from "../auth/sessions.ts";
+
+/** What the account lifecycle commands take: sessions (to revoke), the sealing box, and PUBLIC_URL. */
+export interface AccountDeps extends SessionDeps {
+  /** PUBLIC_URL, the base of emailed links; without it they use the request's origin (links.ts). */
+  links: { publicUrl?: string | undefined };
+}
