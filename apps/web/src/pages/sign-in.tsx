@@ -118,6 +118,9 @@ export function SignInPage() {
           </button>
         )}
         <p className="muted">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+        <p className="muted">
           New here? <Link href={signUpHref}>Create an account</Link>
         </p>
       </form>
