@@ -143,8 +143,9 @@ describe.each(testStores())("the domain event log on %s", (store) => {
     }
     expect(await newEvents()).toEqual([]);
     expect(heard).toEqual([]);
-    // One user and one project were created meanwhile: two dispatch jobs, none for the failures.
-    expect((await server.app.database.db.select().from(jobs)).length - jobsBefore).toBe(2);
+    // One user and one project were created meanwhile: two dispatch jobs and the new account's
+    // verification email, none for the failures.
+    expect((await server.app.database.db.select().from(jobs)).length - jobsBefore).toBe(3);
   });
 
   it("coalesces live typing into one file.updated per compaction, not one per keystroke", async () => {
