@@ -20,9 +20,16 @@ import {
   claimAccountToken,
   dropUnusedTokens,
   mintAccountToken,
+  newestLiveToken,
   PASSWORD_RESET_TTL_MS,
   peekAccountToken,
 } from "./tokens.ts";
+
+/**
+ * At most one reset email a minute per account: asking again sooner sends nothing (the link already
+ * sent still works), so the form cannot be used to flood someone's mailbox.
+ */
+export const RESET_EMAIL_INTERVAL_MS = 60_000;
 
 /**
  * A forgot-password request, handled after the answer: whether the address has an account is
@@ -60,8 +67,8 @@ export interface ResetRequestDeps extends StoreDeps {
 
 /**
  * The account.password-reset-request job: an address with an account gets a fresh link (older
- * unused ones stop working); an unknown one gets nothing. Both are audited (an admin can see
- * someone probing addresses).
+ * unused ones stop working), unless one went out less than RESET_EMAIL_INTERVAL_MS ago; an unknown
+ * one gets nothing. All are audited (an admin can see someone probing addresses).
  */
 export async function processPasswordResetRequest(
   deps: ResetRequestDeps,
@@ -69,18 +76,23 @@ export async function processPasswordResetRequest(
 ): Promise<void> {
   const base: LinkBase = { publicUrl: deps.links.publicUrl, origin: payload.origin ?? undefined };
   await deps.db.transaction(async (tx) => {
+    // The row lock orders two requests for one account (the queue runs two jobs at once).
     const [user] = await tx
       .select({ id: users.id, email: users.email, name: users.name })
       .from(users)
-      .where(eq(users.email, payload.email));
+      .where(eq(users.email, payload.email))
+      .for("update");
+    const latest = user ? await newestLiveToken(tx, deps.clock, user.id, "password_reset") : null;
+    const tooSoon =
+      latest !== null && deps.clock.now().getTime() - latest.getTime() < RESET_EMAIL_INTERVAL_MS;
     await recordAudit(tx, deps.clock, {
       actor: null,
       action: "auth.password_reset_requested",
       target: user ? { type: "user", id: user.id } : undefined,
       meta: payload.meta,
-      details: { email: payload.email, known: user !== undefined },
+      details: { email: payload.email, known: user !== undefined, emailed: user !== undefined && !tooSoon },
     });
-    if (!user) return;
+    if (!user || tooSoon) return;
     await dropUnusedTokens(tx, user.id, ["password_reset"]);
     const token = await mintAccountToken(tx, deps.clock, {
       userId: user.id,

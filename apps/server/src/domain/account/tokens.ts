@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, ne } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, ne } from "drizzle-orm";
 import type { Clock } from "../ports/clock.ts";
 import type { Executor } from "../ports/database.ts";
 import { hashToken, newSecretToken } from "../tokens.ts";
@@ -83,6 +83,29 @@ export async function peekAccountToken(
       ),
     );
   return row ?? null;
+}
+
+/** When the user's newest live (unused, unexpired) token of this purpose was made; null when none. */
+export async function newestLiveToken(
+  tx: Executor,
+  clock: Clock,
+  userId: string,
+  purpose: AccountTokenPurpose,
+): Promise<Date | null> {
+  const [row] = await tx
+    .select({ createdAt: accountTokens.createdAt })
+    .from(accountTokens)
+    .where(
+      and(
+        eq(accountTokens.userId, userId),
+        eq(accountTokens.purpose, purpose),
+        isNull(accountTokens.usedAt),
+        gt(accountTokens.expiresAt, clock.now()),
+      ),
+    )
+    .orderBy(desc(accountTokens.createdAt))
+    .limit(1);
+  return row?.createdAt ?? null;
 }
 
 /**

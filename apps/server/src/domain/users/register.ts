@@ -1,4 +1,4 @@
-import { count, eq, sql } from "drizzle-orm";
+import { and, count, eq, gt, sql } from "drizzle-orm";
 import type { AccountDeps } from "../account/deps.ts";
 import { signupExistingMessage } from "../account/emails.ts";
 import { absoluteLink, type LinkBase } from "../account/links.ts";
@@ -6,6 +6,7 @@ import { enqueueAccountEmail } from "../account/mail.ts";
 import { sendVerificationEmail } from "../account/verification.ts";
 import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
+import { auditLog } from "../audit/schema.ts";
 import { assertPasswordAcceptable } from "../auth/password-policy.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { transact } from "../events/outbox.ts";
@@ -13,6 +14,10 @@ import { newId } from "../ids.ts";
 import { USER_ROLES_LOCK } from "./locks.ts";
 import { presentUser } from "./present.ts";
 import { users } from "./schema.ts";
+
+const SIGNUP_EXISTING = "auth.signup_with_existing_email";
+/** Sign-up attempts with a taken address email its owner at most this often. */
+export const SIGNUP_NOTICE_INTERVAL_MS = 60 * 60_000;
 
 export interface RegisterInput {
   email: string;
@@ -69,19 +74,34 @@ export async function registerUser(
       .from(users)
       .where(eq(users.email, email));
     if (!owner) return;
-    await enqueueAccountEmail(
-      tx,
-      ctx,
-      signupExistingMessage(email, owner.name, {
-        signIn: absoluteLink(base, "/sign-in"),
-        forgot: absoluteLink(base, "/forgot-password"),
-      }),
-    );
+    // One notice an hour is enough for the owner: repeated attempts must not flood their mailbox.
+    const [recent] = await tx
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(
+        and(
+          eq(auditLog.action, SIGNUP_EXISTING),
+          eq(auditLog.targetId, owner.id),
+          gt(auditLog.occurredAt, new Date(now.getTime() - SIGNUP_NOTICE_INTERVAL_MS)),
+        ),
+      )
+      .limit(1);
+    if (!recent) {
+      await enqueueAccountEmail(
+        tx,
+        ctx,
+        signupExistingMessage(email, owner.name, {
+          signIn: absoluteLink(base, "/sign-in"),
+          forgot: absoluteLink(base, "/forgot-password"),
+        }),
+      );
+    }
     await recordAudit(tx, ctx.clock, {
       actor: null,
-      action: "auth.signup_with_existing_email",
+      action: SIGNUP_EXISTING,
       target: { type: "user", id: owner.id },
       meta,
+      details: { emailed: !recent },
     });
   });
   return { status: "verification_sent" };
