@@ -27,6 +27,7 @@ import {
 import type { Db } from "./domain/ports/database.ts";
 import type { Mailer } from "./domain/ports/mailer.ts";
 import type { PushSender } from "./domain/ports/push.ts";
+import { followUpRegistration, registrationFollowUp } from "./domain/users/register.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
@@ -109,6 +110,9 @@ export async function startBackground({
   runner.handle(sendNotificationPush, ({ notificationId }) => pushNotification(delivery, notificationId));
   runner.handle(sendAccountEmail, (payload) => deliverAccountEmail({ box: ctx.box, mailer }, payload));
   runner.handle(passwordResetRequest, (payload) => processPasswordResetRequest(ctx, payload));
+  runner.handle(registrationFollowUp, (payload, { job }) =>
+    followUpRegistration(ctx, payload, job.attempt > 1),
+  );
   runner.handle(purgeAccountTokensJob, async () => void (await purgeAccountTokens(db, ctx.clock)));
   runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
   runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));

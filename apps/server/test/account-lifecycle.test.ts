@@ -3,9 +3,11 @@ import { type ReceivedMail, type SmtpReceiver, startSmtpReceiver } from "@codepa
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditLog } from "../src/domain/audit/schema.ts";
+import { domainEvents } from "../src/domain/events/schema.ts";
 import { jobs } from "../src/domain/jobs/schema.ts";
 import { notifications } from "../src/domain/notifications/schema.ts";
 import { hashToken } from "../src/domain/tokens.ts";
+import { followUpRegistration } from "../src/domain/users/register.ts";
 import { accountTokens, users } from "../src/domain/users/schema.ts";
 
 const PUBLIC_URL = "https://codepark.example.test";
@@ -424,6 +426,27 @@ describe.each(testStores())("account lifecycle on %s", (store) => {
   });
 
   describe("registration", () => {
+    it("a retried follow-up does nothing twice (no second link, no second user.created)", async () => {
+      const user = await registerUser(api(), "Rita Retry", { verified: false });
+      await nthMail(user.email, "verify-email");
+      await accountJobsSettled();
+      const created = () =>
+        db()
+          .select()
+          .from(domainEvents)
+          .where(and(eq(domainEvents.type, "user.created"), eq(domainEvents.actorId, user.id)));
+      expect(await created()).toHaveLength(1);
+      // As if the first run had committed, then died before the job was marked done.
+      await followUpRegistration(
+        server.app.ctx,
+        { userId: user.id, email: user.email, origin: null, meta: {} },
+        true,
+      );
+      await accountJobsSettled();
+      expect(await created()).toHaveLength(1);
+      expect(mailsTo(user.email, "verify-email")).toHaveLength(1);
+    });
+
     it("answers a taken address exactly as a new one, and emails its owner instead", async () => {
       const owner = await registerUser(api(), "Ann Existing");
       const newcomer = fresh("newcomer");
