@@ -82,6 +82,8 @@ async function benchCodePark(name: Target, env: Record<string, string> = {}): Pr
     const app = await createApp(
       loadConfig({
         LOG_LEVEL: "silent",
+        // The bench measures the server, not its limits (bench/limits.ts measures those).
+        RATE_LIMIT_ENABLED: "false",
         HOST: "127.0.0.1",
         PORT: "0",
         DATA_DIR: dataDir,

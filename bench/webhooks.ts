@@ -204,6 +204,8 @@ async function runScenario(
     const app = await createApp(
       loadConfig({
         LOG_LEVEL: "silent",
+        // The bench measures the server, not its limits (bench/limits.ts measures those).
+        RATE_LIMIT_ENABLED: "false",
         HOST: "127.0.0.1",
         PORT: "0",
         DATA_DIR: dataDir,

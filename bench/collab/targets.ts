@@ -139,6 +139,9 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
       // "Server listening at" and "CodePark is ready" are info lines.
       LOG_LEVEL: "info",
       ACCESS_TOKEN_TTL_SECONDS: "86400",
+      // Every client is one account on one address: the connection caps (20 on the free plan)
+      // would refuse most of them. The peers have no such caps either.
+      RATE_LIMIT_ENABLED: "false",
     };
     if (options.adminUrl) {
       database = `cp_bench_collab_${randomBytes(6).toString("hex")}`;

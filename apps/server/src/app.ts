@@ -5,13 +5,15 @@ import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { startBackground } from "./background.ts";
 import { type ClusterLinks, joinCluster } from "./cluster.ts";
-import type { Config } from "./config.ts";
+import { type Config, tiersOf } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
+import { AttemptThrottle, SIGN_IN_POLICY } from "./domain/auth/throttle.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
 import type { CollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
 import type { UpdateLog } from "./domain/collab/update-log.ts";
 import { checkpointWith } from "./domain/collab/versions.ts";
+import { ConnectionGate } from "./domain/limits/connection-gate.ts";
 import { NotificationHub } from "./domain/notifications/hub.ts";
 import type { Cache } from "./domain/ports/cache.ts";
 import type { Clock } from "./domain/ports/clock.ts";
@@ -29,16 +31,21 @@ import { SecretBox } from "./infra/crypto/secret-box.ts";
 import { type DatabaseOptions, openDatabase } from "./infra/db/database.ts";
 import { LocalEventBus } from "./infra/events/local-bus.ts";
 import { createOutboundHttp } from "./infra/http/outbound.ts";
+import { MemoryConnectionLedger } from "./infra/limits/memory-ledger.ts";
+import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
+import { createOidcProvider } from "./infra/oidc/openid-client.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
 import type { JobRunner } from "./infra/queue/runner.ts";
 import { createCacheMetrics } from "./infra/telemetry/cache-metrics.ts";
 import { createCollabMetrics } from "./infra/telemetry/collab-metrics.ts";
+import { limitRejections } from "./infra/telemetry/limit-metrics.ts";
 import { createMetrics } from "./infra/telemetry/metrics.ts";
 import type { Services } from "./services.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
+import type { DoorLimits } from "./transport/door-limits.ts";
 import { buildHttpServer } from "./transport/http/server.ts";
 import { createRealtimeGateway } from "./transport/realtime/gateway.ts";
 import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
@@ -95,6 +102,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const encryptionKey = config.ENCRYPTION_KEY
       ? decodeKey(config.ENCRYPTION_KEY)
       : await loadOrCreateSecret(database.db, "encryption_key", now);
+    // Account deletion's pseudonyms (docs/privacy.md): shared by every node, never configured.
+    const pseudonymKey = await loadOrCreateSecret(database.db, "pseudonym_key", now);
     const vapidKeys =
       config.VAPID_PUBLIC_KEY && config.VAPID_PRIVATE_KEY
         ? { publicKey: config.VAPID_PUBLIC_KEY, privateKey: config.VAPID_PRIVATE_KEY }
@@ -128,6 +137,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ...(cluster ? { redis: cluster.redis.cache } : {}),
       onError: (error) => eventLog?.warn({ err: error }, "cache unavailable; read from the store"),
     });
+    // Request counts and failed-attempt counters: shared through Redis in a cluster (with each
+    // node's memory as the insurance while Redis is away), in this process otherwise.
+    const rateLimits = cluster
+      ? redisRateLimits(cluster.redis.limits, config.REDIS_PREFIX)
+      : memoryRateLimits();
+    const rejections = limitRejections(metrics.registry);
+    const attempts = {
+      signIn: new AttemptThrottle(rateLimits, "sign-in", SIGN_IN_POLICY, () =>
+        rejections.inc({ limit: "sign_in" }),
+      ),
+      secondFactor: new AttemptThrottle(rateLimits, "second-factor", SIGN_IN_POLICY, () =>
+        rejections.inc({ limit: "second_factor" }),
+      ),
+    };
     const collabMetrics = createCollabMetrics(metrics.registry);
     const collab = new CollabService({
       db: database.db,
@@ -136,10 +159,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       events,
       limits: {
         maxDocumentBytes: config.COLLAB_MAX_DOCUMENT_BYTES,
+        maxFileBytes: config.MAX_FILE_BYTES,
         unloadGraceMs: config.COLLAB_UNLOAD_GRACE_MS,
         compactEvery: config.COLLAB_COMPACT_EVERY,
         checkpointIntervalMs: config.COLLAB_CHECKPOINT_INTERVAL_MS,
         commitWindowMs: config.COLLAB_COMMIT_WINDOW_MS,
+        userLoadedBytes: config.COLLAB_USER_LOADED_BYTES,
       },
       metrics: collabMetrics,
       log: collabLog,
@@ -151,6 +176,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clock,
       cache,
       box: new SecretBox(encryptionKey),
+      attempts,
       accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
       events,
       collab,
@@ -171,6 +197,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
       // Emailed links (password reset, verification) are absolute: this base, or the request's origin.
       links: { publicUrl: config.PUBLIC_URL },
+      // Discovered on first use: start-up never waits for (or fails on) the identity provider.
+      oidc:
+        config.OIDC_ISSUER && config.OIDC_CLIENT_ID
+          ? createOidcProvider({
+              issuer: config.OIDC_ISSUER,
+              clientId: config.OIDC_CLIENT_ID,
+              clientSecret: config.OIDC_CLIENT_SECRET,
+              displayName: config.OIDC_DISPLAY_NAME,
+            })
+          : null,
+      privacy: { pseudonymKey, exportLinkTtlMs: EXPORT_LINK_TTL_MS, exportRetentionMs: EXPORT_RETENTION_MS },
     };
     const http = await buildHttpServer({
       config,
@@ -178,6 +215,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       database,
       metrics,
       push,
+      rateLimits,
       logStream: options.logStream,
     });
     eventLog = http.log;
@@ -186,6 +224,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         "PUBLIC_URL is not set: emailed links (password reset, verification) follow each request's Host header; set PUBLIC_URL wherever others can reach this server (docs/accounts.md)",
       );
     }
+    const refused: DoorLimits["refused"] = (limit) => rejections.inc({ limit });
+    const doorLimits: DoorLimits = {
+      // WebSocket connection caps per tier, both doors together; across nodes through Redis.
+      gate: new ConnectionGate({
+        ledger: cluster?.connections ?? new MemoryConnectionLedger(),
+        tiers: tiersOf(config),
+        enabled: config.RATE_LIMIT_ENABLED,
+        onRefused: refused,
+      }),
+      trustProxy: config.TRUST_PROXY,
+      refused,
+    };
+    if (ctx.oidc)
+      http.log.info({ issuer: ctx.oidc.issuer }, "OIDC sign-in on; the provider is discovered on first use");
     const realtime = createRealtimeGateway({
       httpServer: http.server,
       ctx,
@@ -195,6 +247,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       presence: cluster?.presence ?? new MemoryPresenceRegistry(),
       corsOrigins: config.CORS_ORIGINS,
       ...(cluster ? { adapter: cluster.socketAdapter } : {}),
+      limits: doorLimits,
     });
     const collabEndpoint = attachCollabEndpoint({
       httpServer: http.server,
@@ -203,6 +256,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Room above the document limit, so an oversized edit gets the clear 4413 rather than ws's 1009.
       maxMessageBytes: config.COLLAB_MAX_DOCUMENT_BYTES + 1024 * 1024,
       log: http.log,
+      limits: doorLimits,
     });
     refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`]);
     const jobs = await startBackground({
@@ -251,6 +305,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   }
 }
+
+/** A data export's download link works for an hour; the archive is kept two days (docs/privacy.md). */
+const EXPORT_LINK_TTL_MS = 60 * 60_000;
+const EXPORT_RETENTION_MS = 48 * 60 * 60_000;
 
 /** Most entries a node's in-process cache keeps (a few hundred bytes each). */
 const MEMORY_CACHE_ENTRIES = 10_000;

@@ -9,8 +9,7 @@ import {
   compactDocuments,
   compactIdleDocuments,
   maintenanceSchedules,
-  purgeAccountTokens,
-  purgeAccountTokensJob,
+  purgeExpiredExports,
   purgeExpiredSessions,
   purgeFinishedJobs,
   purgeJobs,
@@ -27,6 +26,9 @@ import {
 import type { Db } from "./domain/ports/database.ts";
 import type { Mailer } from "./domain/ports/mailer.ts";
 import type { PushSender } from "./domain/ports/push.ts";
+import { runExport } from "./domain/privacy/build-export.ts";
+import { buildExport, PRIVACY_QUEUE } from "./domain/privacy/jobs.ts";
+import { purgeExports } from "./domain/privacy/retention.ts";
 import { followUpRegistration, registrationFollowUp } from "./domain/users/register.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
@@ -43,6 +45,8 @@ const DEFAULT_CONCURRENCY = {
   maintenance: 1,
   [NOTIFICATIONS_QUEUE]: 4,
   [ACCOUNT_QUEUE]: 2,
+  // An archive is built in memory: one at a time per node.
+  [PRIVACY_QUEUE]: 1,
 };
 
 export interface BackgroundDeps {
@@ -113,10 +117,13 @@ export async function startBackground({
   runner.handle(registrationFollowUp, (payload, { job }) =>
     followUpRegistration(ctx, payload, job.attempt > 1),
   );
-  runner.handle(purgeAccountTokensJob, async () => void (await purgeAccountTokens(db, ctx.clock)));
   runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
   runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));
   runner.handle(compactIdleDocuments, async () => void (await compactDocuments(db, ctx.clock, ctx.collab)));
+  runner.handle(purgeExpiredExports, async () => void (await purgeExports(db, ctx.clock)));
+  runner.handle(buildExport, ({ exportId }, { job }) =>
+    runExport(ctx, exportId, { last: job.attempt >= job.maxAttempts }),
+  );
 
   // An event committed on this node: dispatch it now rather than at the next poll.
   ctx.events.subscribe(() => runner.wake("events"));

@@ -8,6 +8,7 @@ import type { Clock } from "./domain/ports/clock.ts";
 import type { Db } from "./domain/ports/database.ts";
 import { RedisCollabFanout } from "./infra/collab/redis-fanout.ts";
 import { RedisEventBus } from "./infra/events/redis-bus.ts";
+import { RedisConnectionLedger } from "./infra/limits/redis-ledger.ts";
 import { RedisPresenceRegistry } from "./infra/presence/redis-registry.ts";
 import { openRedis, type RedisConnections } from "./infra/redis/connection.ts";
 
@@ -24,6 +25,8 @@ export interface ClusterLinks {
   fanout: RedisCollabFanout;
   /** Who is online where, across nodes; a dead node's devices expire. */
   presence: RedisPresenceRegistry;
+  /** Open WebSocket connections per person and IP, across nodes; a dead node's expire. */
+  connections: RedisConnectionLedger;
   /** Socket.IO's Redis streams adapter: room emits reach every node's sockets. */
   socketAdapter: ServerOptions["adapter"];
   close(): Promise<void>;
@@ -90,6 +93,23 @@ export async function joinCluster(
     onError: (error) => log()?.warn({ err: error }, "presence heartbeat failed"),
   });
   presence.start();
+  let lastLedgerErrorLogged = 0;
+  const connections = new RedisConnectionLedger({
+    // The fail-fast connection: a connection attempt during an outage is decided on this node's
+    // counts rather than kept waiting for Redis.
+    redis: redis.cache,
+    prefix: `${prefix}connections:`,
+    clock,
+    // A node that dies stops counting against its users' caps this long after its last renewal.
+    ttlMs: config.PRESENCE_TTL_SECONDS * 1000,
+    onError: (error) => {
+      // Every connection attempt of an outage reports it: one line a few seconds is enough.
+      if (Date.now() - lastLedgerErrorLogged < 5_000) return;
+      lastLedgerErrorLogged = Date.now();
+      log()?.warn({ err: error }, "connection ledger: Redis unavailable; counting on this node meanwhile");
+    },
+  });
+  connections.start();
   const socketAdapter = createAdapter(redis.commands, {
     streamName: `${prefix}socket.io`,
     channelPrefix: `${prefix}socket.io`,
@@ -104,9 +124,11 @@ export async function joinCluster(
     events,
     fanout,
     presence,
+    connections,
     socketAdapter,
     close: async () => {
       presence.stop();
+      connections.stop();
       fanout.stop();
       await events.stop();
       await redis.close();

@@ -85,11 +85,20 @@ const configSchema = z
     RATE_LIMIT_API_KEY: tierSpec(DEFAULT_TIERS.api_key),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(72_000),
+    /** Unset: 128 when CodePark faces clients itself, off behind TRUST_PROXY (the peer is the proxy). */
+    HTTP_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).max(1_000_000).optional(),
     COLLAB_MAX_DOCUMENT_BYTES: z.coerce
       .number()
       .int()
       .min(1024)
       .default(16 * 1024 * 1024),
+    COLLAB_USER_LOADED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(64 * 1024 * 1024),
     COLLAB_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
     COLLAB_COMPACT_EVERY: z.coerce.number().int().min(1).default(2_000),
     COLLAB_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
@@ -170,6 +179,13 @@ const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/, "must be a 32-byte P-256 private key, base64url without padding")
       .optional(),
+    OIDC_ISSUER: z
+      .url()
+      .regex(/^https?:\/\//, "must be an https:// (or, for development, http://) URL")
+      .optional(),
+    OIDC_CLIENT_ID: z.string().min(1).max(512).optional(),
+    OIDC_CLIENT_SECRET: z.string().min(1).max(2048).optional(),
+    OIDC_DISPLAY_NAME: z.string().trim().min(1).max(40).default("SSO"),
   })
   .refine((config) => config.REDIS_URL === undefined || config.DATABASE_URL !== undefined, {
     message:
@@ -179,6 +195,24 @@ const configSchema = z
   .refine((config) => config.HTTP_HEADERS_TIMEOUT_MS <= config.HTTP_REQUEST_TIMEOUT_MS, {
     message: "must not be longer than HTTP_REQUEST_TIMEOUT_MS",
     path: ["HTTP_HEADERS_TIMEOUT_MS"],
+  })
+  .refine(
+    (config) =>
+      config.COLLAB_USER_LOADED_BYTES === 0 ||
+      config.COLLAB_USER_LOADED_BYTES >= config.COLLAB_MAX_DOCUMENT_BYTES,
+    {
+      message:
+        "must be 0 (no cap) or at least COLLAB_MAX_DOCUMENT_BYTES, or a full-size document could never open",
+      path: ["COLLAB_USER_LOADED_BYTES"],
+    },
+  )
+  .refine((config) => (config.OIDC_ISSUER === undefined) === (config.OIDC_CLIENT_ID === undefined), {
+    message: "set OIDC_ISSUER and OIDC_CLIENT_ID together (OIDC sign-in), or neither",
+    path: ["OIDC_CLIENT_ID"],
+  })
+  .refine((config) => config.OIDC_CLIENT_SECRET === undefined || config.OIDC_ISSUER !== undefined, {
+    message: "OIDC_CLIENT_SECRET needs OIDC_ISSUER and OIDC_CLIENT_ID",
+    path: ["OIDC_CLIENT_SECRET"],
   })
   .refine((config) => (config.VAPID_PUBLIC_KEY === undefined) === (config.VAPID_PRIVATE_KEY === undefined), {
     message: "set both VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY, or neither",
@@ -194,6 +228,11 @@ export function tiersOf(config: Config): TierTable {
     enterprise: config.RATE_LIMIT_ENTERPRISE,
     api_key: config.RATE_LIMIT_API_KEY,
   };
+}
+
+/** Open connections one peer address may hold (0: no cap); see HTTP_MAX_CONNECTIONS_PER_IP. */
+export function connectionsPerIp(config: Config): number {
+  return config.HTTP_MAX_CONNECTIONS_PER_IP ?? (config.TRUST_PROXY ? 0 : 128);
 }
 
 /** The environment variables CodePark reads (the deploy files and README must list each). */

@@ -1,9 +1,12 @@
 import type { AccountDeps } from "./domain/account/deps.ts";
+import type { AttemptDeps } from "./domain/auth/login.ts";
+import type { OidcDeps } from "./domain/auth/oidc.ts";
 import type { SessionDeps } from "./domain/auth/sessions.ts";
 import type { TwoFactorDeps } from "./domain/auth/two-factor.ts";
 import type { VersionsDeps } from "./domain/collab/versions.ts";
 import type { FileDeps } from "./domain/files/commands.ts";
 import type { InboxDeps } from "./domain/notifications/inbox.ts";
+import type { PrivacyDeps } from "./domain/privacy/deps.ts";
 import type { WebhookDeps } from "./domain/webhooks/commands.ts";
 
 /**
@@ -13,7 +16,10 @@ import type { WebhookDeps } from "./domain/webhooks/commands.ts";
 export type Services = SessionDeps &
   AccountDeps &
   TwoFactorDeps &
+  AttemptDeps &
+  OidcDeps &
   FileDeps &
   VersionsDeps &
   InboxDeps &
-  WebhookDeps;
+  WebhookDeps &
+  PrivacyDeps;

@@ -83,6 +83,8 @@ const deliberatelyDifferent = new Set([
   "JWT_SECRET",
   "ENCRYPTION_KEY",
   "TRUST_PROXY",
+  // Behind the proxy the per-IP cap would count the proxy: the edge caps per client instead.
+  "HTTP_MAX_CONNECTIONS_PER_IP",
   "PUBLIC_URL",
   "MAIL_FROM",
   "VAPID_SUBJECT",
@@ -213,6 +215,7 @@ describe("deploy files", () => {
       "SMTP_URL",
       "VAPID_PRIVATE_KEY",
       "METRICS_TOKEN",
+      "OIDC_CLIENT_SECRET",
     ];
     expect(Object.keys(secret).sort()).toEqual([...secretKeys].sort());
     expect(
@@ -311,7 +314,7 @@ describe("deploy files", () => {
       "proxy_http_version 1.1;",
       "proxy_set_header Upgrade $http_upgrade;",
       "proxy_set_header Connection $connection_upgrade;",
-      "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+      "proxy_set_header X-Forwarded-For $remote_addr;",
       "proxy_set_header X-Forwarded-Proto $scheme;",
     ]) {
       expect(nginx).toContain(directive);

@@ -35,6 +35,8 @@ describe("HTTP edges: every error is problem+json, HSTS only over HTTPS, names d
     guarded = await startTestServer("pglite", {
       METRICS_TOKEN: "a-metrics-token-of-length",
       HTTP_HEADERS_TIMEOUT_MS: "1000",
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: "500",
+      HTTP_MAX_CONNECTIONS_PER_IP: "3",
     });
   });
   afterAll(async () => {
@@ -146,5 +148,58 @@ describe("HTTP edges: every error is problem+json, HSTS only over HTTPS, names d
     console.log(
       `slowloris closed after ${slowloris.closedAfterMs} ms, silent after ${silent.closedAfterMs} ms (limit 1 s)`,
     );
+  });
+
+  it("caps open connections per address: one more gets 429 and is closed; a closed one frees its place", async () => {
+    const url = new URL(guarded.baseUrl);
+    const open = () =>
+      new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+        const socket = connect(Number(url.port), url.hostname, () => resolve(socket));
+        socket.on("error", reject);
+      });
+    const held = [await open(), await open(), await open()];
+    const extra = await open();
+    const said = await new Promise<string>((resolve) => {
+      let text = "";
+      extra.on("data", (chunk) => (text += chunk));
+      extra.on("close", () => resolve(text));
+      // A request sent over the refused connection is never answered (never run).
+      extra.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    });
+    expect(said).toMatch(/^HTTP\/1\.1 429 /);
+    expect(said).toContain('"code":"rate_limited"');
+    expect(said.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    held.pop()!.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const health = await raw(guarded.baseUrl, "/healthz");
+    expect(health.status).toBe(200);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const metrics = await raw(guarded.baseUrl, "/metrics", "GET", {
+      authorization: "Bearer a-metrics-token-of-length",
+    });
+    expect(metrics.body).toMatch(/codepark_limit_rejections_total\{limit="connections_per_ip"\} 1/);
+  });
+
+  it("closes an idle keep-alive connection after HTTP_KEEP_ALIVE_TIMEOUT_MS", async () => {
+    // The earlier tests' kept-alive connections count against the cap of 3 until they idle out.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const url = new URL(guarded.baseUrl);
+    let answeredAt = 0;
+    const { said, closedAt } = await new Promise<{ said: string; closedAt: number }>((resolve, reject) => {
+      let text = "";
+      const socket = connect(Number(url.port), url.hostname, () =>
+        socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n"),
+      );
+      socket.on("data", (chunk) => {
+        text += chunk;
+        answeredAt ||= Date.now();
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve({ said: text, closedAt: Date.now() }));
+    });
+    expect(said).toMatch(/^HTTP\/1\.1 200 /);
+    // Closed by the server (the client never closes it), once idle for the keep-alive time.
+    expect(closedAt - answeredAt).toBeGreaterThanOrEqual(450);
   });
 });

@@ -14,7 +14,9 @@ import { WebhookReceiver } from "@codepark/testing/webhooks";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 
-const common = { WEBHOOK_ALLOW_PRIVATE: "true", JOBS_POLL_INTERVAL_MS: "50" };
+// 1,000 requests from one account in seconds: the request limits would refuse most (they are
+// tested in rate-limits.test.ts); this suite is about the queue.
+const common = { WEBHOOK_ALLOW_PRIVATE: "true", JOBS_POLL_INTERVAL_MS: "50", RATE_LIMIT_ENABLED: "false" };
 
 async function stop(server: Running): Promise<void> {
   if (server.child.exitCode !== null) return;

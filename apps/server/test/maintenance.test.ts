@@ -3,7 +3,7 @@ import { asc } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sessions } from "../src/domain/auth/schema.ts";
 import { jobs } from "../src/domain/jobs/schema.ts";
-import { purgeAccountTokens, purgeJobs, purgeSessions } from "../src/domain/maintenance.ts";
+import { purgeJobs, purgeSessions } from "../src/domain/maintenance.ts";
 import type { Database } from "../src/domain/ports/database.ts";
 import { accountTokens, users } from "../src/domain/users/schema.ts";
 import { openDatabase } from "../src/infra/db/database.ts";
@@ -65,14 +65,13 @@ describe.each(testStores())("maintenance on %s", (store) => {
     expect(left.map((row) => row.id)).toEqual(["expired-just-now", "live", "revoked-just-now"]);
   });
 
-  it("purges emailed tokens a day past expiry or use, and only those", async () => {
+  it("purges emailed and one-time account tokens a day past expiry or use, and only those", async () => {
     const { db } = database;
     const now = clock.now();
     const token = (tokenHash: string, expiresAt: Date, usedAt: Date | null = null) => ({
       tokenHash,
       userId: "usr_1",
       purpose: "password_reset" as const,
-      email: "ada@example.com",
       createdAt: ago(3 * DAY),
       expiresAt,
       usedAt,
@@ -86,7 +85,7 @@ describe.each(testStores())("maintenance on %s", (store) => {
         token("used-just-now", new Date(now.getTime() + DAY), ago(60_000)),
         token("used-long-ago", new Date(now.getTime() + DAY), ago(2 * DAY)),
       ]);
-    expect(await purgeAccountTokens(db, clock)).toBe(2);
+    expect(await purgeSessions(db, clock)).toBe(2);
     const left = await db
       .select({ tokenHash: accountTokens.tokenHash })
       .from(accountTokens)

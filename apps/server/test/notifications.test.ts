@@ -338,6 +338,8 @@ describe.each(testStores())("notifications on %s", (store) => {
         role_changed: { email: false, push: false },
         version_restored: { email: false, push: false },
         webhook_disabled: { email: true, push: false },
+        account_locked: { email: true, push: false },
+        export_ready: { email: true, push: false },
       },
     });
     const subscription = pushService.subscribe();

@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { API_BASE_PATH, apiRoutes, type RouteContract } from "@codepark/protocol/api";
+import {
+  API_BASE_PATH,
+  apiRoutes,
+  isRedirectResponse,
+  type RouteContract,
+  redirectResponse,
+} from "@codepark/protocol/api";
 import Fastify from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +30,12 @@ describe("route contracts on the server", () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "codepark-contracts-"));
-    const config = loadConfig({ LOG_LEVEL: "error", PORT: "0", DATA_DIR: dataDir });
+    const config = loadConfig({
+      LOG_LEVEL: "error",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      RATE_LIMIT_ENABLED: "false",
+    });
     app = await createApp(config, { database: { kind: "pglite" }, logStream: { write: () => {} } });
     await app.http.ready();
     doc = (await app.http.inject({ method: "GET", url: `${API_BASE_PATH}/openapi.json` })).json();
@@ -66,9 +77,24 @@ describe("route contracts on the server", () => {
     }
   });
 
+  it("documents a redirect with its Location header and no body", () => {
+    const response = doc.paths[openApiPath(apiRoutes.oidc.start.path)]?.get?.responses as Record<
+      string,
+      Record<string, unknown>
+    >;
+    expect(Object.keys(response)).toEqual(["302"]);
+    expect(response["302"]).toMatchObject({
+      description: "To the provider's authorization endpoint",
+      headers: { location: { schema: { type: "string" } } },
+    });
+    expect(response["302"]?.content).toBeUndefined();
+  });
+
   it("answers a public route without a token and refuses an authenticated one", async () => {
     for (const [name, route] of contracts) {
       if (route.method !== "GET" || route.params) continue;
+      // Browser navigations (OIDC sign-in) depend on configuration: oidc.test.ts covers them.
+      if (Object.values(route.responses).some(isRedirectResponse)) continue;
       const response = await app.http.inject({ method: "GET", url: `${API_BASE_PATH}${route.path}` });
       if (route.auth === "public") expect(response.statusCode, name).toBe(200);
       else expect(response.json().code, name).toBe("unauthorized");
@@ -129,6 +155,18 @@ describe("the /api/v1 scope", () => {
     expect([deleted.statusCode, deleted.body]).toEqual([204, ""]);
     const created = await app.inject({ method: "POST", url: `${API_BASE_PATH}/ping` });
     expect([created.statusCode, created.json()]).toEqual([201, { made: true }]);
+    await app.close();
+  });
+
+  it("sends a redirect route's { location } as its status with a Location header and no body", async () => {
+    const away = { ...route, query: undefined, responses: { 302: redirectResponse("Elsewhere") } } as const;
+    const app = await scope((api) => mount(api, away, () => ({ location: "https://example.test/next?a=1" })));
+    const response = await app.inject({ method: "GET", url: `${API_BASE_PATH}/ping` });
+    expect([response.statusCode, response.headers.location, response.body]).toEqual([
+      302,
+      "https://example.test/next?a=1",
+      "",
+    ]);
     await app.close();
   });
 

@@ -3,6 +3,7 @@ import { AccountPage } from "./account/account-page.tsx";
 import { VerifyBanner } from "./account/verify-banner.tsx";
 import { safeReturnPath, useSession } from "./api/use-session.ts";
 import { ForgotPasswordPage } from "./pages/forgot-password.tsx";
+import { OidcSignInPage } from "./pages/oidc-sign-in.tsx";
 import { ResetPasswordPage } from "./pages/reset-password.tsx";
 import { SignInPage } from "./pages/sign-in.tsx";
 import { SignUpPage } from "./pages/sign-up.tsx";
@@ -24,7 +25,7 @@ const MessagesPage = lazy(() =>
   import("./chat/messages-page.tsx").then((module) => ({ default: module.MessagesPage })),
 );
 
-const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up"]);
+const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up", "/sign-in/oidc"]);
 
 /** Pages emailed links open: shown signed in or not (a link may be opened on any device). */
 const LINK_PAGES: Record<string, ComponentType> = {
@@ -51,6 +52,7 @@ export function App() {
   if (LinkPage) return <LinkPage />;
   if (!session) {
     if (location.path === "/sign-up") return <SignUpPage />;
+    if (location.path === "/sign-in/oidc") return <OidcSignInPage />;
     return <SignInPage />;
   }
   if (isPublic) return <Spinner />;

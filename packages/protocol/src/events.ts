@@ -103,6 +103,7 @@ export interface AccessEventPayloads {
   "session.revoked": { userId: string; sessionId: string };
   "api_key.revoked": { userId: string; apiKeyId: string };
   "user.role_changed": { userId: string; role: string };
+  "user.locked_out": { userId: string; failures: number; lockedForSeconds: number };
 }
 
 export type ProjectEventName = keyof ProjectEventPayloads;

@@ -63,3 +63,39 @@ export function upgradeStatus(url: string): Promise<number> {
     });
   });
 }
+
+/** How the server answered a collaboration connection (a raw ws client, not y-websocket). */
+export type CollabOutcome =
+  | { kind: "joined"; ws: WebSocket; closed: Promise<{ code: number; reason: string }> }
+  | { kind: "closed"; code: number; reason: string }
+  | { kind: "refused"; status: number; body: string };
+
+/**
+ * Opens `url` (`ws://…/collab/<fileId>?token=…`) and resolves once the server has answered: joined
+ * (its first frame, sync step 1, arrived), closed right after the upgrade (code and reason), or the
+ * upgrade refused (HTTP status and body).
+ */
+export function connectCollab(url: string, headers: Record<string, string> = {}): Promise<CollabOutcome> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    let closedWith!: (value: { code: number; reason: string }) => void;
+    const closed = new Promise<{ code: number; reason: string }>((done) => {
+      closedWith = done;
+    });
+    ws.on("close", (code, reason) => {
+      closedWith({ code, reason: reason.toString() });
+      resolve({ kind: "closed", code, reason: reason.toString() });
+    });
+    ws.once("message", () => resolve({ kind: "joined", ws, closed }));
+    ws.on("unexpected-response", (_request, response) => {
+      let body = "";
+      response.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      response.on("end", () => resolve({ kind: "refused", status: response.statusCode ?? 0, body }));
+    });
+    ws.on("error", (error) => {
+      if (!String(error.message).includes("Unexpected server response")) reject(error);
+    });
+  });
+}

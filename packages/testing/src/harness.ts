@@ -90,6 +90,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     PORT: "0",
     DATA_DIR: dataDir,
     RATE_LIMIT_ENABLED: "false",
+    HTTP_MAX_CONNECTIONS_PER_IP: "0",
     ...env,
   });
   const app = await createApp(config, {

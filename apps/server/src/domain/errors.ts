@@ -37,6 +37,16 @@ export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   invalid_token: { status: 400, title: "This link is invalid, used or expired" },
   refresh_token_invalid: { status: 401, title: "Invalid refresh token" },
   refresh_token_reused: { status: 401, title: "Refresh token reused; session revoked" },
+  oidc_not_configured: { status: 404, title: "Sign-in with an identity provider is not configured" },
+  oidc_unavailable: { status: 503, title: "The identity provider cannot be reached" },
+  oidc_state_invalid: { status: 400, title: "Sign-in attempt expired or not started in this browser" },
+  oidc_failed: { status: 401, title: "The identity provider's answer was refused" },
+  oidc_email_unverified: { status: 403, title: "The identity provider has not verified this email" },
+  oidc_link_refused: {
+    status: 409,
+    title: "An account with this email exists but cannot be linked (its email is not verified)",
+  },
+  oidc_code_invalid: { status: 401, title: "Sign-in code invalid, expired or already used" },
   user_not_found: { status: 404, title: "User not found" },
   last_admin: { status: 409, title: "The instance must keep at least one admin" },
   member_exists: { status: 409, title: "Already a member" },
@@ -46,7 +56,13 @@ export const errorCatalogue: Record<ErrorCode, CatalogueEntry> = {
   file_too_large: { status: 413, title: "File too large" },
   webhook_url_refused: { status: 400, title: "Webhook destination not allowed" },
   not_retryable: { status: 409, title: "Only a failed item can be retried" },
+  no_transfer_candidate: { status: 409, title: "A project has no other member to hand ownership to" },
+  transfer_target_invalid: { status: 422, title: "The new owner must be another member of the project" },
+  export_not_ready: { status: 409, title: "This export is not ready" },
+  export_link_invalid: { status: 410, title: "This download link is invalid or has expired" },
   rate_limited: { status: 429, title: "Too many requests" },
+  too_many_attempts: { status: 429, title: "Too many failed attempts; wait before trying again" },
+  connection_limit: { status: 429, title: "Too many open connections" },
   service_unavailable: { status: 503, title: "Service unavailable" },
   internal: { status: 500, title: "Internal server error" },
 };
@@ -56,12 +72,20 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: Problem["errors"];
+  /** For a refusal that ends (a limit, a lockout): when to try again, sent as Retry-After. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, detail?: string, errors?: Problem["errors"]) {
+  constructor(
+    code: ErrorCode,
+    detail?: string,
+    errors?: Problem["errors"],
+    options: { retryAfterSeconds?: number } = {},
+  ) {
     super(detail ?? errorCatalogue[code].title);
     this.code = code;
     this.status = errorCatalogue[code].status;
     this.errors = errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

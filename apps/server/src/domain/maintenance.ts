@@ -17,34 +17,31 @@ const maintenance = <P>(name: string) =>
 export const purgeExpiredSessions = maintenance<Record<string, never>>("maintenance.purge-sessions");
 export const purgeFinishedJobs = maintenance<Record<string, never>>("maintenance.purge-jobs");
 export const compactIdleDocuments = maintenance<Record<string, never>>("maintenance.compact-documents");
-export const purgeAccountTokensJob = maintenance<Record<string, never>>("maintenance.purge-account-tokens");
+export const purgeExpiredExports = maintenance<Record<string, never>>("maintenance.purge-exports");
 
 /** The recurring housekeeping every CodePark cluster runs (UTC cron). */
 export const maintenanceSchedules: Schedule[] = [
   { name: "purge-expired-sessions", cron: "17 * * * *", type: purgeExpiredSessions, payload: {} },
   { name: "purge-finished-jobs", cron: "23 * * * *", type: purgeFinishedJobs, payload: {} },
   { name: "compact-idle-documents", cron: "*/10 * * * *", type: compactIdleDocuments, payload: {} },
-  { name: "purge-account-tokens", cron: "41 * * * *", type: purgeAccountTokensJob, payload: {} },
+  { name: "purge-expired-exports", cron: "41 * * * *", type: purgeExpiredExports, payload: {} },
 ];
 
-/** Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation. */
+/**
+ * Sessions (and, by cascade, their refresh tokens) a day past expiry or revocation, and the emailed
+ * or one-time account tokens (reset, verification, OIDC codes) a day past expiry or use.
+ */
 export async function purgeSessions(db: Db, clock: Clock): Promise<number> {
   const cutoff = new Date(clock.now().getTime() - DAY_MS);
   const purged = await db
     .delete(sessions)
     .where(or(lt(sessions.expiresAt, cutoff), lt(sessions.revokedAt, cutoff)))
     .returning({ id: sessions.id });
-  return purged.length;
-}
-
-/** Emailed tokens (reset, verification links) a day past expiry or use: they open nothing any more. */
-export async function purgeAccountTokens(db: Db, clock: Clock): Promise<number> {
-  const cutoff = new Date(clock.now().getTime() - DAY_MS);
-  const purged = await db
+  const tokens = await db
     .delete(accountTokens)
     .where(or(lt(accountTokens.expiresAt, cutoff), lt(accountTokens.usedAt, cutoff)))
     .returning({ tokenHash: accountTokens.tokenHash });
-  return purged.length;
+  return purged.length + tokens.length;
 }
 
 /** Completed jobs after a day; dead ones after 30 (long enough to look at and retry). */

@@ -4,6 +4,7 @@ import { ErrorBoundary } from "../ui/error-boundary.tsx";
 import { Spinner } from "../ui/feedback.tsx";
 import { ApiKeysSection } from "./api-keys.tsx";
 import { PasswordSection } from "./password.tsx";
+import { PrivacySection } from "./privacy.tsx";
 import { ProfileSection } from "./profile.tsx";
 import { SessionsSection } from "./sessions.tsx";
 import { TwoFactorSection } from "./two-factor.tsx";
@@ -19,6 +20,7 @@ const TABS = [
   { id: "sessions", label: "Sessions" },
   { id: "api-keys", label: "API keys" },
   { id: "notifications", label: "Notifications" },
+  { id: "privacy", label: "Privacy" },
 ] as const;
 
 export function AccountPage({ tab }: { tab: string }) {
@@ -46,6 +48,7 @@ export function AccountPage({ tab }: { tab: string }) {
       {active.id === "profile" && <ProfileSection />}
       {active.id === "sessions" && <SessionsSection />}
       {active.id === "api-keys" && <ApiKeysSection />}
+      {active.id === "privacy" && <PrivacySection />}
       {active.id === "notifications" && (
         <ErrorBoundary what="your notification settings">
           <Suspense fallback={<Spinner label="Loading notification settings…" />}>

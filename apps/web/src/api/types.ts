@@ -5,6 +5,7 @@ import type {
   authResult,
   ChatMessage,
   Conversation,
+  DataExport,
   file,
   fileWithContent,
   member,
@@ -28,6 +29,7 @@ type Parsed<T extends { parse: (input: unknown) => unknown }> = ReturnType<T["pa
 
 export type User = Parsed<typeof user>;
 export type AuthResult = Parsed<typeof authResult>;
+export type { AuthProviders } from "@codepark/protocol/api";
 export type Session = Parsed<typeof session>;
 export type TwoFactorSetup = Parsed<typeof twoFactorSetup>;
 export type RecoveryCodes = Parsed<typeof recoveryCodesResult>;
@@ -44,6 +46,7 @@ export type PushSubscriptionInfo = Parsed<typeof pushSubscription>;
 export type {
   ChatMessage,
   Conversation,
+  DataExport,
   Notification,
   NotificationChannel,
   NotificationKind,

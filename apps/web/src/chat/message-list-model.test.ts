@@ -56,10 +56,10 @@ describe("names", () => {
     ["bob", "Bob"],
   ]);
 
-  it("names the author, a former member, or CodePark for system messages", () => {
+  it("names the author, a former member, or a deleted user (no author id)", () => {
     expect(authorName("ann", names)).toBe("Ann");
     expect(authorName("gone", names)).toBe("Former member");
-    expect(authorName(null, names)).toBe("CodePark");
+    expect(authorName(null, names)).toBe("Deleted user");
   });
 
   it("lists who reacted, with 'you' and 'someone'", () => {

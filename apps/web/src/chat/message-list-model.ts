@@ -32,9 +32,12 @@ export function isGrouped(
   );
 }
 
-/** The name shown for a message's author: system messages have none, departed members no name. */
+/**
+ * The name shown for a message's author: a deleted account's messages have none (docs/privacy.md),
+ * departed members no name.
+ */
 export function authorName(authorId: string | null, names: ReadonlyMap<string, string>): string {
-  return authorId ? (names.get(authorId) ?? "Former member") : "CodePark";
+  return authorId ? (names.get(authorId) ?? "Former member") : "Deleted user";
 }
 
 /** "Ann is typing…", "Ann and Bob are typing…", "Several people are typing…", or nothing. */

@@ -17,6 +17,8 @@ const CLOSE_REASONS: Record<number, string> = {
   4403: "You no longer have access to this file.",
   4404: "This file no longer exists.",
   4413: "This file reached the size limit: the last edit was not saved.",
+  4429: "Too many open connections for your plan: close other tabs or files, then reopen this one.",
+  4430: "You have too much open at once: close other files, then reopen this one.",
 };
 const OFFLINE_DETAIL = "Offline: edits are kept on this device and sync when the connection returns.";
 const UNREACHABLE_DETAIL = "Cannot reach the server: edits are kept on this device and sync when it answers.";

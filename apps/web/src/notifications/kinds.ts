@@ -17,6 +17,14 @@ export const KIND_LABELS: Record<NotificationKind, { label: string; hint: string
     label: "Webhooks switched off",
     hint: "CodePark switches off one of your webhooks because it keeps failing",
   },
+  account_locked: {
+    label: "Sign-in lockouts",
+    hint: "Repeated failed sign-ins lock your account for a while",
+  },
+  export_ready: {
+    label: "Data exports",
+    hint: "An archive of your data that you (or an admin) asked for is ready to download",
+  },
 };
 
 export const KINDS = Object.keys(KIND_LABELS) as NotificationKind[];

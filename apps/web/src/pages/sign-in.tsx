@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors.ts";
 import { sessionFrom, setSession, takeEndedNotice } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
+import { OidcButton } from "./oidc-button.tsx";
 
 type Step = "password" | "otp" | "recovery";
 
@@ -117,6 +118,7 @@ export function SignInPage() {
             Back
           </button>
         )}
+        {step === "password" && <OidcButton next={next} />}
         <p className="muted">
           <Link href="/forgot-password">Forgot your password?</Link>
         </p>

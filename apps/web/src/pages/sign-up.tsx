@@ -3,6 +3,7 @@ import { apiRoutes, call } from "../api/client.ts";
 import { sessionFrom, setSession } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
+import { OidcButton } from "./oidc-button.tsx";
 
 /**
  * Sign-up answers the same whether or not the address is taken (docs/accounts.md), so the page
@@ -95,6 +96,7 @@ export function SignUpPage() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Creating account…" : "Create account"}
         </button>
+        <OidcButton next={next} />
         <p className="muted">
           Already have an account? <Link href={signInHref}>Sign in</Link>
         </p>

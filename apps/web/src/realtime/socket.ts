@@ -59,6 +59,9 @@ export function ensureRealtime(): void {
   );
 }
 
+/** How long a connection refused for the plan's connection cap waits before trying again. */
+const CONNECTION_LIMIT_RETRY_MS = 30_000;
+
 function connect(io: typeof import("socket.io-client").io): void {
   /** The token the last handshake sent: the one to report as stale if the server refuses it. */
   let handshakeToken = "";
@@ -76,6 +79,7 @@ function connect(io: typeof import("socket.io-client").io): void {
     },
   });
   let authRetries = 0;
+  let limitRetry: ReturnType<typeof setTimeout> | undefined;
 
   socket.on("connect", () => {
     authRetries = 0;
@@ -94,6 +98,12 @@ function connect(io: typeof import("socket.io-client").io): void {
   socket.on("connect_error", (failure: Error & { data?: { code?: string } }) => {
     update({ status: "offline" });
     if (socket.active) return; // a network failure: socket.io retries by itself
+    if (failure.data?.code === "connection_limit") {
+      // Every connection the plan allows is open (other tabs and editors): try again in a while.
+      clearTimeout(limitRetry);
+      limitRetry = setTimeout(() => socket.connect(), CONNECTION_LIMIT_RETRY_MS);
+      return;
+    }
     // Refused by the server's auth check: refresh the token once, then confirm the session.
     authRetries += 1;
     if (failure.data?.code === "token_expired" && handshakeToken && authRetries <= 2) {
@@ -114,6 +124,7 @@ function connect(io: typeof import("socket.io-client").io): void {
   window.addEventListener("offline", onOffline);
   window.addEventListener("online", onOnline);
   teardown = () => {
+    clearTimeout(limitRetry);
     window.removeEventListener("offline", onOffline);
     window.removeEventListener("online", onOnline);
     socket.disconnect();

@@ -5,7 +5,7 @@
  */
 export function resolveAppLink(url: string): { href: string; internal: boolean } | null {
   if (url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\")) {
-    return { href: url, internal: true };
+    return { href: url, internal: !isServerPath(url) };
   }
   let parsed: URL;
   try {
@@ -15,7 +15,13 @@ export function resolveAppLink(url: string): { href: string; internal: boolean }
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
   if (parsed.origin === window.location.origin) {
-    return { href: parsed.pathname + parsed.search + parsed.hash, internal: true };
+    const path = parsed.pathname + parsed.search + parsed.hash;
+    return { href: path, internal: !isServerPath(path) };
   }
   return { href: parsed.href, internal: false };
+}
+
+/** The server's own paths (an export's download link) load in the browser, not as an app route. */
+function isServerPath(path: string): boolean {
+  return path.startsWith("/api/");
 }

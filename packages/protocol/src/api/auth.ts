@@ -99,5 +99,12 @@ export const profileResult = z.object({
 });
 
 export const userPatchBody = z
-  .strictObject({ role: z.enum(userRoles).optional(), name: displayName.optional() })
-  .refine((body) => body.role !== undefined || body.name !== undefined, "Give at least one of role, name");
+  .strictObject({
+    role: z.enum(userRoles).optional(),
+    plan: z.enum(userPlans).optional().describe("Rate-limit tier (docs/security.md)"),
+    name: displayName.optional(),
+  })
+  .refine(
+    (body) => body.role !== undefined || body.plan !== undefined || body.name !== undefined,
+    "Give at least one of role, plan, name",
+  );

@@ -4,6 +4,7 @@ import { apiKeyScopes } from "../auth.ts";
 import {
   API_BASE_PATH,
   defineRoute,
+  isRedirectResponse,
   pathParamNames,
   type RouteContract,
   type RouteInput,
@@ -94,6 +95,7 @@ describe("routeRequest", () => {
     expectTypeOf<RouteOutput<FileGet>>().toHaveProperty("content").toEqualTypeOf<string>();
     expectTypeOf<RouteOutput<typeof apiRoutes.projects.delete>>().toEqualTypeOf<undefined>();
     expectTypeOf<RouteInput<typeof apiRoutes.projects.create>>().toHaveProperty("body");
+    expectTypeOf<RouteOutput<typeof apiRoutes.oidc.start>>().toEqualTypeOf<{ location: string }>();
     // @ts-expect-error a route with params needs them
     expect(() => routeRequest(apiRoutes.projects.get, {})).toThrow(/'id'/);
   });
@@ -118,18 +120,29 @@ describe("apiRoutes", () => {
     }
   });
 
-  it("has only success statuses, a body unless 204, a known scope, and no scope on public or session routes", () => {
+  it("has only success statuses (or a redirect), a body unless 204, a known scope, and no scope on public or session routes", () => {
     for (const [name, route] of allRoutes) {
       const statuses = successStatuses(route);
       expect(statuses.length, name).toBeGreaterThan(0);
       for (const status of statuses) {
+        const response = route.responses[status];
+        if (isRedirectResponse(response)) {
+          // A redirect route is a browser navigation: a GET, redirecting and nothing else.
+          expect([302, 303], `${name} ${status}`).toContain(status);
+          expect([route.method, statuses.length], name).toEqual(["GET", 1]);
+          continue;
+        }
         expect(status >= 200 && status < 300, `${name} ${status}`).toBe(true);
-        expect(route.responses[status] === null, `${name} ${status}`).toBe(status === 204);
+        expect(response === null, `${name} ${status}`).toBe(status === 204);
       }
       if (route.scope) expect(apiKeyScopes, name).toContain(route.scope);
       if (route.auth !== "user") expect(route.scope, name).toBeUndefined();
       expect(route.path, name).toMatch(/^\/[a-z0-9/:.A-Z_-]+$/);
-      if (route.method === "GET" || route.method === "DELETE") expect(route.body, name).toBeUndefined();
+      // A GET never has a body; a DELETE only when it asks for confirmation (deleting an account:
+      // the password and second factor), never for what to delete.
+      if (route.method === "GET") expect(route.body, name).toBeUndefined();
+      if (route.method === "DELETE" && route.body)
+        expect(["privacy.deleteAccount", "userPrivacy.deleteUser"], name).toContain(name);
     }
   });
 });

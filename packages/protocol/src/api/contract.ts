@@ -15,8 +15,33 @@ export type HttpMethod = (typeof httpMethods)[number];
  */
 export type RouteAuth = "public" | "user" | "session";
 
-/** A success status and what it carries: a schema, or null for no body (204). */
-export type RouteResponses = { readonly [status: number]: z.ZodType | null };
+/**
+ * A redirect (302/303): no body, the destination in `Location`. For routes a browser navigates to
+ * (sign-in with an identity provider), not for API clients. Its handler returns `{ location }`.
+ */
+export interface RedirectResponse {
+  readonly redirect: true;
+  /** Where it sends the browser, for the docs. */
+  readonly description: string;
+}
+
+export function redirectResponse(description: string): RedirectResponse {
+  return { redirect: true, description };
+}
+
+export function isRedirectResponse(response: unknown): response is RedirectResponse {
+  return (
+    typeof response === "object" && response !== null && (response as RedirectResponse).redirect === true
+  );
+}
+
+/** What a redirect route's handler answers with: where the browser goes next. */
+export interface RedirectTarget {
+  location: string;
+}
+
+/** A success status and what it carries: a schema, null for no body (204), or a redirect (302/303). */
+export type RouteResponses = { readonly [status: number]: z.ZodType | null | RedirectResponse };
 
 /**
  * One HTTP route as data. The server registers it (validation, OpenAPI), clients call it (typed input
@@ -48,7 +73,10 @@ export function defineRoute<const R extends RouteContract>(route: R): R {
   return route;
 }
 
-/** Statuses a route answers with on success; the first (lowest) is the one it uses unless it says otherwise. */
+/**
+ * Statuses a route answers with on success (or, for a redirect route, with its redirect); the first
+ * (lowest) is the one it uses unless it says otherwise.
+ */
 export function successStatuses(route: RouteContract): number[] {
   return Object.keys(route.responses)
     .map(Number)
@@ -87,7 +115,11 @@ export type RouteInput<R extends RouteContract> = Simplify<
     InputPart<"body", SchemaOf<R, "body">>
 >;
 
-type OutputOf<S> = S extends z.ZodType ? z.output<S> : undefined;
+type OutputOf<S> = S extends z.ZodType
+  ? z.output<S>
+  : S extends RedirectResponse
+    ? RedirectTarget
+    : undefined;
 
 /** What a route answers with on success (undefined for a 204). */
 export type RouteOutput<R extends RouteContract> = OutputOf<R["responses"][keyof R["responses"]]>;

@@ -36,9 +36,11 @@ export {
   readBody,
   readResult,
 } from "./chat.ts";
-export { id, isoDate, pageOf, pageQuery, problem } from "./common.ts";
+export { BIDI_CONTROLS, id, isoDate, pageOf, pageQuery, problem } from "./common.ts";
 export type {
   HttpMethod,
+  RedirectResponse,
+  RedirectTarget,
   RouteAuth,
   RouteContract,
   RouteGroup,
@@ -52,7 +54,9 @@ export {
   API_BASE_PATH,
   defineRoute,
   httpMethods,
+  isRedirectResponse,
   pathParamNames,
+  redirectResponse,
   routeRequest,
   successStatuses,
 } from "./contract.ts";
@@ -74,6 +78,18 @@ export {
   notificationPreferencesBody,
   unreadCount,
 } from "./notifications.ts";
+export type { AuthProviders } from "./oidc.ts";
+export { authProviders, oidcCallbackQuery, oidcExchangeBody, oidcStartQuery } from "./oidc.ts";
+export type { DataExport, OwnedProjectsChoice } from "./privacy.ts";
+export {
+  dataExport,
+  dataExportList,
+  deleteAccountBody,
+  deleteUserBody,
+  exportDownloadQuery,
+  exportLink,
+  ownedProjectsChoices,
+} from "./privacy.ts";
 export type { Project } from "./projects.ts";
 export {
   file,

@@ -8,6 +8,8 @@ export const notificationKinds = [
   "role_changed",
   "version_restored",
   "webhook_disabled",
+  "account_locked",
+  "export_ready",
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 

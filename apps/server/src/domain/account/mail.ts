@@ -16,7 +16,7 @@ export const ACCOUNT_QUEUE = "account";
  * One rendered account email. The payload is sealed with the instance key: it holds a link with a
  * live token (and the address), which must not sit readable in the jobs table.
  */
-export const sendAccountEmail = jobType<{ sealed: string }>({
+export const sendAccountEmail = jobType<Sealed>({
   name: "account.email",
   queue: ACCOUNT_QUEUE,
   priority: Priority.critical,
@@ -34,7 +34,28 @@ export async function enqueueAccountEmail(
   deps: SealingDeps,
   message: MailMessage,
 ): Promise<void> {
-  await enqueueJob(tx, deps.clock, sendAccountEmail, { sealed: deps.box.seal(JSON.stringify(message)) });
+  await enqueueJob(tx, deps.clock, sendAccountEmail, seal(deps.box, message));
+}
+
+/**
+ * A job payload sealed with the instance key: account jobs carry addresses, IP addresses and links,
+ * none of which may sit readable in the jobs table (nor outlive an account deletion there).
+ */
+export interface Sealed {
+  sealed: string;
+}
+
+export function seal(box: SecretBox, value: unknown): Sealed {
+  return { sealed: box.seal(JSON.stringify(value)) };
+}
+
+/** Opens a sealed payload; one sealed under another key (ENCRYPTION_KEY changed) can never run. */
+export function unseal<T>(box: SecretBox, payload: Sealed): T {
+  try {
+    return JSON.parse(box.open(payload.sealed)) as T;
+  } catch {
+    throw new PermanentFailure("job payload sealed with another key");
+  }
 }
 
 export interface AccountMailerDeps {
@@ -43,16 +64,6 @@ export interface AccountMailerDeps {
 }
 
 /** The account.email job. At-least-once, like notification email: a crash after sending sends again. */
-export async function deliverAccountEmail(
-  deps: AccountMailerDeps,
-  payload: { sealed: string },
-): Promise<void> {
-  let message: MailMessage;
-  try {
-    message = JSON.parse(deps.box.open(payload.sealed)) as MailMessage;
-  } catch {
-    // Sealed under another key (ENCRYPTION_KEY changed): it will never open.
-    throw new PermanentFailure("account email sealed with another key");
-  }
-  await deps.mailer.send(message);
+export async function deliverAccountEmail(deps: AccountMailerDeps, payload: Sealed): Promise<void> {
+  await deps.mailer.send(unseal<MailMessage>(deps.box, payload));
 }

@@ -15,7 +15,7 @@ import { userKeys } from "../users/user-cache.ts";
 import type { AccountDeps } from "./deps.ts";
 import { passwordChangedMessage, passwordResetMessage } from "./emails.ts";
 import { absoluteLink, type LinkBase } from "./links.ts";
-import { ACCOUNT_QUEUE, enqueueAccountEmail } from "./mail.ts";
+import { ACCOUNT_QUEUE, enqueueAccountEmail, type Sealed, seal, unseal } from "./mail.ts";
 import {
   claimAccountToken,
   dropUnusedTokens,
@@ -35,7 +35,14 @@ export const RESET_EMAIL_INTERVAL_MS = 60_000;
  * A forgot-password request, handled after the answer: whether the address has an account is
  * looked at only here, so the request itself does the same work either way.
  */
-export const passwordResetRequest = jobType<{ email: string; origin: string | null; meta: RequestMeta }>({
+export interface ResetRequest {
+  email: string;
+  origin: string | null;
+  meta: RequestMeta;
+}
+
+/** Sealed: it holds the address asked about and the asker's IP address. */
+export const passwordResetRequest = jobType<Sealed>({
   name: "account.password-reset-request",
   queue: ACCOUNT_QUEUE,
   priority: Priority.critical,
@@ -47,16 +54,17 @@ export const passwordResetRequest = jobType<{ email: string; origin: string | nu
  * account uses the address: neither the body, the status nor the time tells them apart.
  */
 export async function requestPasswordReset(
-  ctx: StoreDeps,
+  ctx: StoreDeps & { box: SecretBox },
   email: string,
   origin: string | undefined,
   meta: RequestMeta,
 ): Promise<{ status: "accepted" }> {
-  await enqueueJob(ctx.db, ctx.clock, passwordResetRequest, {
+  const request: ResetRequest = {
     email: email.trim().toLowerCase(),
     origin: origin ?? null,
     meta: { ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) },
-  });
+  };
+  await enqueueJob(ctx.db, ctx.clock, passwordResetRequest, seal(ctx.box, request));
   return { status: "accepted" };
 }
 
@@ -70,10 +78,8 @@ export interface ResetRequestDeps extends StoreDeps {
  * unused ones stop working), unless one went out less than RESET_EMAIL_INTERVAL_MS ago; an unknown
  * one gets nothing. All are audited (an admin can see someone probing addresses).
  */
-export async function processPasswordResetRequest(
-  deps: ResetRequestDeps,
-  payload: { email: string; origin: string | null; meta: RequestMeta },
-): Promise<void> {
+export async function processPasswordResetRequest(deps: ResetRequestDeps, sealed: Sealed): Promise<void> {
+  const payload = unseal<ResetRequest>(deps.box, sealed);
   const base: LinkBase = { publicUrl: deps.links.publicUrl, origin: payload.origin ?? undefined };
   await deps.db.transaction(async (tx) => {
     // The row lock orders two requests for one account (the queue runs two jobs at once).

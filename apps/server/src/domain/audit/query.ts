@@ -30,7 +30,8 @@ export interface AuditView {
 
 type AuditRow = typeof auditLog.$inferSelect;
 
-const present = (row: AuditRow): AuditView => ({
+/** An audit row as the API (and the data export) shows it. */
+export const presentAuditEntry = (row: AuditRow): AuditView => ({
   id: row.id,
   action: row.action,
   actorId: row.actorId,
@@ -84,5 +85,5 @@ export async function listAudit(
     .where(and(...conditions))
     .orderBy(desc(auditLog.id))
     .limit(page.limit + 1);
-  return toPage(rows, page.limit, present, (row) => row.id);
+  return toPage(rows, page.limit, presentAuditEntry, (row) => row.id);
 }

@@ -11,6 +11,7 @@ import type { SecretBox } from "../ports/secret-box.ts";
 import { hashToken } from "../tokens.ts";
 import { recoveryCodes, users } from "../users/schema.ts";
 import { userKeys } from "../users/user-cache.ts";
+import type { AttemptThrottle } from "./throttle.ts";
 import { matchTotp, newTotpSecret, qrCodeDataUrl, totpUri } from "./totp.ts";
 
 /** TOTP secrets are sealed at rest. */
@@ -135,11 +136,14 @@ export async function enableTwoFactor(ctx: TwoFactorDeps, userId: string, code: 
 }
 
 export async function disableTwoFactor(
-  ctx: TwoFactorDeps,
+  ctx: TwoFactorDeps & { attempts: { secondFactor: AttemptThrottle } },
   userId: string,
   factor: SecondFactor,
   meta: RequestMeta,
 ): Promise<void> {
+  // A stolen session must not be able to guess its way to switching 2FA off.
+  const subject = `user:${userId}`;
+  await ctx.attempts.secondFactor.check(subject, meta.ip);
   const ok = await transact(ctx, async (tx, _emit, stale) => {
     const user = await loadUser(tx, userId);
     if (!user.totpSecret) throw new AppError("mfa_not_enabled");
@@ -159,5 +163,9 @@ export async function disableTwoFactor(
     });
     return true;
   });
-  if (!ok) throw new AppError("mfa_invalid");
+  if (!ok) {
+    await ctx.attempts.secondFactor.fail(subject, meta.ip);
+    throw new AppError("mfa_invalid");
+  }
+  await ctx.attempts.secondFactor.succeed(subject);
 }

@@ -1,5 +1,5 @@
 import type { LiveDocument } from "./live-document.ts";
-import { type DocumentManager, DocumentTooLargeError } from "./manager.ts";
+import { type DocumentManager, DocumentTooLargeError, TextTooLargeError } from "./manager.ts";
 import type { CollabMetrics } from "./metrics.ts";
 import type { Peer } from "./peer.ts";
 import { CollabCloseCode, decodeMessage, encodePermissionDenied } from "./protocol.ts";
@@ -51,6 +51,12 @@ export function handleFrame(
         return;
     }
   } catch (error) {
+    // The edit is not stored or shown to anyone; y-websocket does not reconnect after 44xx, so the
+    // client does not re-send it in a loop (its local copy still has it until reloaded).
+    if (error instanceof TextTooLargeError) {
+      peer.close(CollabCloseCode.tooLarge, "file size limit reached");
+      return;
+    }
     if (error instanceof DocumentTooLargeError) {
       peer.close(CollabCloseCode.tooLarge, "document size limit reached");
       return;

@@ -1,17 +1,22 @@
 import * as Y from "yjs";
 import { DocumentAwareness } from "./awareness.ts";
 import type { Peer } from "./peer.ts";
+import { TextSize } from "./text-size.ts";
 
 /** One document held in memory while anyone uses it. Holds only updates already in the log. */
 export class LiveDocument {
   readonly ydoc = new Y.Doc({ gc: true });
   readonly text = this.ydoc.getText("content");
+  /** UTF-8 size of `text`, kept per transaction. */
+  readonly textSize = new TextSize(this.ydoc, this.text);
   readonly awareness = new DocumentAwareness();
   readonly peers = new Set<Peer>();
   /** Users of the document other than sockets (a REST read or write in progress). */
   holds = 0;
   /** Stored size: snapshot + log entries, plus updates accepted but not yet written. */
   bytes = 0;
+  /** At most how many bytes the updates accepted but not yet applied add to the text. */
+  pendingTextGrowth = 0;
   updatesSinceCompaction = 0;
   /** Compact once updatesSinceCompaction reaches this (COLLAB_COMPACT_EVERY, jittered). */
   compactAfter = Number.POSITIVE_INFINITY;

@@ -14,14 +14,19 @@ import {
   encodeUpdate,
 } from "./protocol.ts";
 import type { DocumentStore } from "./store.ts";
+import { deletedBytes, growthBound } from "./text-size.ts";
 
 export interface CollabLimits {
   maxDocumentBytes: number;
+  /** Largest live text in UTF-8 bytes (MAX_FILE_BYTES, as REST writes are held to). */
+  maxFileBytes: number;
   unloadGraceMs: number;
   compactEvery: number;
   checkpointIntervalMs: number;
   /** Extra wait before a group commit so more updates share it (0: only one event-loop turn). */
   commitWindowMs: number;
+  /** Per person, bytes of the documents they have open on this node (0: no cap). */
+  userLoadedBytes: number;
 }
 
 export interface CollabLogger {
@@ -32,6 +37,8 @@ export interface CollabLogger {
 interface Queued {
   doc: LiveDocument;
   update: Uint8Array;
+  /** What it may add to the text (counted in doc.pendingTextGrowth until applied or dropped). */
+  growth: number;
   peer: Peer | null;
   settle: { resolve: () => void; reject: (error: unknown) => void } | null;
 }
@@ -42,6 +49,8 @@ const DURABLE = Symbol("durable");
 const REMOTE = Symbol("remote");
 
 export class DocumentTooLargeError extends Error {}
+/** The update would make the file's text larger than MAX_FILE_BYTES. */
+export class TextTooLargeError extends DocumentTooLargeError {}
 
 /**
  * Holds live documents and moves every update through one path: size check → group commit to the
@@ -267,15 +276,45 @@ export class DocumentManager {
   }
 
   #accept(doc: LiveDocument, update: Uint8Array, peer: Peer | null, settle: Queued["settle"]): void {
-    Y.decodeUpdate(update);
+    const decoded = Y.decodeUpdate(update);
     if (doc.bytes + update.byteLength > this.limits.maxDocumentBytes) {
       this.metrics.updatesRefused.inc({ reason: "too_large" });
       throw new DocumentTooLargeError(`document would exceed ${this.limits.maxDocumentBytes} bytes`);
     }
+    const growth = growthBound(doc.ydoc, decoded);
+    if (growth > 0 && this.#textWouldExceed(doc, growth, decoded)) {
+      this.metrics.updatesRefused.inc({ reason: "file_too_large" });
+      throw new TextTooLargeError(`the file would exceed ${this.limits.maxFileBytes} bytes`);
+    }
     doc.bytes += update.byteLength;
+    doc.pendingTextGrowth += growth;
     this.metrics.updatesReceived.inc();
-    this.#queue.push({ doc, update, peer, settle });
+    this.#queue.push({ doc, update, growth, peer, settle });
     this.#scheduleFlush();
+  }
+
+  /**
+   * Whether the text could pass MAX_FILE_BYTES once this update and those queued before it are
+   * applied. An upper bound: queued updates count only what they insert, this one is credited with
+   * the live text it deletes; the exact size is measured only when the bound alone says no.
+   */
+  #textWouldExceed(doc: LiveDocument, growth: number, decoded: ReturnType<typeof Y.decodeUpdate>): boolean {
+    const limit = this.limits.maxFileBytes;
+    const ahead = doc.pendingTextGrowth + this.#heldByYjs(doc) + growth;
+    if (doc.textSize.bytes + ahead <= limit) return false;
+    const live = doc.textSize.measure();
+    return live + ahead - deletedBytes(doc.ydoc, doc.text, decoded.ds) > limit;
+  }
+
+  /**
+   * What updates Yjs holds back (waiting for ones they depend on) may add once they integrate: at
+   * most their strings' bytes (all inside their encoding) plus 4 per item for cut surrogate pairs,
+   * so 5× their encoded size. Decoding them instead would cost O(held) per keystroke, and only
+   * broken or hostile clients send updates Yjs must hold back, so the coarse bound costs nobody.
+   */
+  #heldByYjs(doc: LiveDocument): number {
+    const held = doc.ydoc.store.pendingStructs;
+    return held ? 5 * held.update.byteLength : 0;
   }
 
   #scheduleFlush(): void {
@@ -317,6 +356,7 @@ export class DocumentManager {
         );
         for (const item of batch) {
           item.doc.bytes -= item.update.byteLength;
+          item.doc.pendingTextGrowth -= item.growth;
           // The sender still has its edit and re-sends it when it reconnects: nothing is lost.
           item.peer?.close(CollabCloseCode.storageUnavailable, "storage unavailable");
           item.settle?.reject(error);
@@ -333,6 +373,8 @@ export class DocumentManager {
 
   #applyDurable(doc: LiveDocument, items: Queued[]): void {
     const merged = items.length === 1 ? items[0]!.update : Y.mergeUpdates(items.map((item) => item.update));
+    // Applied or dropped, these no longer wait: the text size counts what they added.
+    for (const item of items) doc.pendingTextGrowth -= item.growth;
     if (!applySafely(doc.ydoc, merged, DURABLE)) {
       // Decoded fine but would not integrate: keep the document usable, drop the senders.
       this.log.error({ fileId: doc.fileId }, "an update passed decoding but failed to apply");

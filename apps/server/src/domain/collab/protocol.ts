@@ -6,7 +6,10 @@ export const MessageType = { sync: 0, awareness: 1, auth: 2, queryAwareness: 3 }
 /** y-protocols sync sub-types. */
 export const SyncType = { step1: 0, step2: 1, update: 2 } as const;
 
-/** Close codes the collaboration socket uses (4xxx mirror HTTP where one fits). */
+/**
+ * Close codes the collaboration socket uses (4xxx mirror HTTP where one fits). y-websocket stops
+ * reconnecting on 4400–4499 (a decision reconnecting cannot change) and retries everything else.
+ */
 export const CollabCloseCode = {
   goingAway: 1001,
   malformed: 4400,
@@ -14,6 +17,15 @@ export const CollabCloseCode = {
   forbidden: 4403,
   notFound: 4404,
   tooLarge: 4413,
+  /** The person's plan allows no more open connections (collab + Socket.IO, across nodes). */
+  connectionLimit: 4429,
+  /** The documents the person has open on this node would pass COLLAB_USER_LOADED_BYTES. */
+  openDocumentsLimit: 4430,
+  /**
+   * Frames sent faster than the connection's rate. In y-websocket's "try again later" range
+   * (4500–4599): the client reconnects after its backoff and resyncs, so no edit is lost.
+   */
+  rateLimited: 4529,
   storageUnavailable: 1011,
 } as const;
 

@@ -2,6 +2,7 @@ import type { DomainEvent } from "@codepark/protocol";
 import { and, eq } from "drizzle-orm";
 import * as Y from "yjs";
 import type { Actor } from "../actor.ts";
+import { AppError } from "../errors.ts";
 import { can } from "../policy.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Db, Executor } from "../ports/database.ts";
@@ -10,13 +11,14 @@ import { projectMembers, projects } from "../projects/schema.ts";
 import { users } from "../users/schema.ts";
 import type { CollabFanout } from "./fanout.ts";
 import type { LiveDocument } from "./live-document.ts";
-import { type CollabLimits, type CollabLogger, DocumentManager } from "./manager.ts";
+import { type CollabLimits, type CollabLogger, DocumentManager, DocumentTooLargeError } from "./manager.ts";
 import type { CollabMetrics } from "./metrics.ts";
 import type { Peer } from "./peer.ts";
 import { CollabCloseCode } from "./protocol.ts";
 import { DocumentStore } from "./store.ts";
 import { replaceText } from "./text-diff.ts";
 import type { UpdateLog } from "./update-log.ts";
+import { type OpenDocumentHold, UserDocumentBudget } from "./user-documents.ts";
 
 export type Checkpoint = (doc: LiveDocument) => Promise<void>;
 
@@ -28,6 +30,8 @@ export class CollabService {
   readonly store: DocumentStore;
   readonly manager: DocumentManager;
   readonly metrics: CollabMetrics;
+  /** What each person has open on this node (COLLAB_USER_LOADED_BYTES). */
+  readonly openDocuments: UserDocumentBudget;
   readonly #db: Db;
 
   constructor(deps: {
@@ -45,6 +49,7 @@ export class CollabService {
     this.#db = deps.db;
     this.metrics = deps.metrics;
     this.store = new DocumentStore(deps.db, deps.clock, deps.updateLog, deps.events);
+    this.openDocuments = new UserDocumentBudget(deps.limits.userLoadedBytes);
     this.manager = new DocumentManager(
       this.store,
       deps.clock,
@@ -59,6 +64,18 @@ export class CollabService {
         deps.log.error({ err: error, event: event.type }, "collab access check failed"),
       );
     });
+  }
+
+  /**
+   * Room for `userId` to open `fileId` within their loaded-bytes cap, sized before anything is
+   * loaded (from memory when another connection holds it, else from the store); null when it would
+   * take them past the cap.
+   */
+  async reserveOpen(userId: string, fileId: string): Promise<OpenDocumentHold | null> {
+    if (this.openDocuments.limitBytes === 0) return this.openDocuments.reserve(userId, fileId, 0);
+    const live = this.manager.get(fileId);
+    const bytes = live && !live.closed ? live.bytes : await this.store.storedBytes(fileId);
+    return this.openDocuments.reserve(userId, fileId, bytes);
   }
 
   /** Seeds a new file's document in the caller's transaction. */
@@ -83,6 +100,36 @@ export class CollabService {
   }
 
   /**
+   * The live text's UTF-8 size of each file: from memory when loaded, the materialised size when the
+   * log holds nothing newer; otherwise the document is loaded (as readText does).
+   */
+  async textSizes(
+    rows: readonly { id: string; projectId: string; size: number }[],
+  ): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    const unloaded: (typeof rows)[number][] = [];
+    for (const row of rows) {
+      const live = this.manager.get(row.id);
+      if (live && !live.closed) sizes.set(row.id, live.textSize.measure());
+      else unloaded.push(row);
+    }
+    const withTail = await this.store.withTail(unloaded.map((row) => row.id));
+    for (const row of unloaded) {
+      if (!withTail.has(row.id)) {
+        sizes.set(row.id, row.size);
+        continue;
+      }
+      const doc = await this.manager.acquire(row.id, row.projectId);
+      try {
+        sizes.set(row.id, doc.textSize.measure());
+      } finally {
+        this.manager.release(doc);
+      }
+    }
+    return sizes;
+  }
+
+  /**
    * Replaces a file's text through the same durable path as a typed edit, so live clients receive
    * it as an ordinary update. Resolves once it is durable, to whether the text changed.
    */
@@ -100,7 +147,12 @@ export class CollabService {
         scratch.destroy();
       }
       if (captured.length === 0) return false;
-      await this.manager.submit(doc, Y.mergeUpdates(captured), null);
+      try {
+        await this.manager.submit(doc, Y.mergeUpdates(captured), null);
+      } catch (error) {
+        if (error instanceof DocumentTooLargeError) throw new AppError("file_too_large", error.message);
+        throw error;
+      }
       return true;
     } finally {
       this.manager.release(doc);

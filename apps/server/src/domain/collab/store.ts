@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import * as Y from "yjs";
 import { transact } from "../events/outbox.ts";
 import { recordFileEditors } from "../files/editors.ts";
@@ -177,6 +177,33 @@ export class DocumentStore {
         doc.destroy();
       }
     });
+  }
+
+  /** Which of these files have log entries not yet compacted (their materialised size is behind). */
+  async withTail(fileIds: readonly string[]): Promise<Set<string>> {
+    if (fileIds.length === 0) return new Set();
+    await this.log.settle();
+    const rows = await this.db
+      .selectDistinct({ fileId: docUpdates.fileId })
+      .from(docUpdates)
+      .where(inArray(docUpdates.fileId, [...fileIds]));
+    return new Set(rows.map((row) => row.fileId));
+  }
+
+  /**
+   * The stored size (snapshot + log entries) without loading the document: what opening it would
+   * bring into memory. Edits still in the embedded journal (about a second's worth) are not counted.
+   */
+  async storedBytes(fileId: string): Promise<number> {
+    const [snapshot] = await this.db
+      .select({ bytes: sql<number>`octet_length(${docSnapshots.state})`.mapWith(Number) })
+      .from(docSnapshots)
+      .where(eq(docSnapshots.fileId, fileId));
+    const [log] = await this.db
+      .select({ bytes: sql<number>`coalesce(sum(octet_length(${docUpdates.update})), 0)`.mapWith(Number) })
+      .from(docUpdates)
+      .where(eq(docUpdates.fileId, fileId));
+    return (snapshot?.bytes ?? 0) + (log?.bytes ?? 0);
   }
 
   /** Whether the log holds entries not yet compacted (the materialised files.content is then behind). */

@@ -56,6 +56,14 @@ export async function recordEvents(
   return ids;
 }
 
+export interface TransactOptions {
+  /**
+   * Runs in the transaction once its events are in the log, before it commits: account deletion
+   * rewrites the logged copies (pseudonyms) while live connections still get the events as emitted.
+   */
+  afterRecord?: (tx: Tx, eventIds: string[]) => Promise<void>;
+}
+
 /** Names cache keys the transaction's change makes stale (each family's keys come from its cache module). */
 export type Stale = (keys: readonly string[]) => void;
 
@@ -69,6 +77,7 @@ export type Stale = (keys: readonly string[]) => void;
 export async function transact<T>(
   ctx: Pick<EventDeps, "db" | "clock" | "events"> & Partial<Pick<EventDeps, "cache">>,
   work: (tx: Tx, emit: Emit, stale: Stale) => Promise<T>,
+  options: TransactOptions = {},
 ): Promise<T> {
   const emitted: Emitted[] = [];
   let ids: string[] = [];
@@ -87,6 +96,7 @@ export async function transact<T>(
       stale,
     );
     ids = await recordEvents(tx, ctx.clock, emitted);
+    await options.afterRecord?.(tx, ids);
     return value;
   });
   try {

@@ -142,7 +142,14 @@ export async function listFiles(
     .where(and(eq(files.projectId, projectId), after !== undefined ? gt(files.path, after) : undefined))
     .orderBy(asc(files.path))
     .limit(page.limit + 1);
-  return toPage(rows, page.limit, presentFile, (row) => encodeTextCursor(row.path));
+  // The stored size trails live edits until the next compaction: report the live text's.
+  const sizes = await ctx.collab.textSizes(rows.slice(0, page.limit));
+  return toPage(
+    rows,
+    page.limit,
+    (row) => presentFile({ ...row, size: sizes.get(row.id) ?? row.size }),
+    (row) => encodeTextCursor(row.path),
+  );
 }
 
 /** A file with its live text (what collaborators see right now). */
@@ -154,7 +161,8 @@ export async function getFile(
 ): Promise<FileWithContent> {
   await readProjectFor(ctx, actor, projectId, "files:read");
   const row = await loadFile(ctx.db, projectId, fileId);
-  return { ...presentFile(row), content: await ctx.collab.readText(fileId, projectId, row.content) };
+  const content = await ctx.collab.readText(fileId, projectId, row.content);
+  return { ...presentFile(row), size: Buffer.byteLength(content, "utf8"), content };
 }
 
 /**
@@ -179,6 +187,9 @@ export async function updateFile(
   const contentChanged =
     patch.content !== undefined && (await ctx.collab.writeText(fileId, projectId, patch.content));
   const renamed = path !== undefined && path !== before.path;
+  // A rename announces the file with its live size (the stored one trails live edits).
+  const liveSize =
+    size ?? (renamed ? (await ctx.collab.textSizes([before])).get(fileId) : undefined) ?? before.size;
   const after = await withPathGuard(() =>
     transact(ctx, async (tx, emit) => {
       const [row] = await tx
@@ -191,7 +202,7 @@ export async function updateFile(
         .where(and(eq(files.id, fileId), eq(files.projectId, projectId)))
         .returning();
       if (!row) throw new AppError("not_found", "File not found");
-      const file = summariseFile(row);
+      const file = summariseFile({ ...row, size: liveSize });
       if (renamed)
         emit({
           type: "file.renamed",
@@ -206,7 +217,7 @@ export async function updateFile(
     }),
   );
   const content = patch.content ?? (await ctx.collab.readText(fileId, projectId, after.content));
-  return { ...presentFile(after), content };
+  return { ...presentFile(after), size: Buffer.byteLength(content, "utf8"), content };
 }
 
 export async function deleteFile(

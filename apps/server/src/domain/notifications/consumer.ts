@@ -104,6 +104,16 @@ async function recipientsOf(tx: Tx, event: EventRow): Promise<Recipient[]> {
         },
       ];
     }
+    case "user.locked_out": {
+      const data = event.data as DomainEventPayloads["user.locked_out"];
+      return [
+        {
+          userId: data.userId,
+          kind: "account_locked",
+          data: { failures: data.failures, lockedForSeconds: data.lockedForSeconds },
+        },
+      ];
+    }
     default:
       return [];
   }

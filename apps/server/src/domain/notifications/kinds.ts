@@ -19,7 +19,15 @@ export const channelDefaults: Record<NotificationKind, Record<NotificationChanne
   role_changed: { email: false, push: false },
   version_restored: { email: false, push: false },
   webhook_disabled: { email: true, push: false },
+  account_locked: { email: true, push: false },
+  export_ready: { email: true, push: false },
 };
+
+/**
+ * Kinds whose email goes out at once even for people with a digest window: a data export's email
+ * carries a download link that works for an hour, which a digest could deliver dead.
+ */
+export const undigestedKinds: ReadonlySet<NotificationKind> = new Set(["export_ready"]);
 
 /** 0: one email per notification. */
 export const DEFAULT_EMAIL_DIGEST_MINUTES = 0;

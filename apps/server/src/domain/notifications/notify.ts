@@ -7,7 +7,7 @@ import type { Tx } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
 import type { NotificationHub } from "./hub.ts";
 import { NOTIFICATIONS_QUEUE, sendEmailDigest, sendNotificationEmail, sendNotificationPush } from "./jobs.ts";
-import type { NotificationKind } from "./kinds.ts";
+import { type NotificationKind, undigestedKinds } from "./kinds.ts";
 import { channelsFor } from "./preferences.ts";
 import { type NotificationRow, presentNotification } from "./present.ts";
 import { notificationCounters, notifications, pushSubscriptions } from "./schema.ts";
@@ -69,7 +69,7 @@ export async function notify(tx: Tx, deps: NotifyDeps, input: NotifyInput): Prom
   const counter = await bumpCounter(tx, userId);
 
   if (channels.email) {
-    if (channels.emailDigestMinutes > 0) {
+    if (channels.emailDigestMinutes > 0 && !undigestedKinds.has(input.kind)) {
       await scheduleDigest(tx, deps.clock, userId, channels.emailDigestMinutes);
     } else {
       await enqueueJob(tx, deps.clock, sendNotificationEmail, { notificationId: row.id });

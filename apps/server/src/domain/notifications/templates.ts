@@ -124,15 +124,42 @@ function describe(
         path: "/settings/webhooks",
       };
     }
+    case "account_locked": {
+      const minutes = Math.round(Number(data.lockedForSeconds ?? 0) / 60);
+      return {
+        title: "Sign-in to your account was locked after repeated failures",
+        body: `Someone failed to sign in to your account ${String(data.failures ?? "several")} times, so sign-in is locked for ${minutes} minutes. If it was not you, change your password and turn on two-factor authentication.`,
+        path: "/settings/sessions",
+      };
+    }
+    case "export_ready": {
+      const size = typeof data.size === "number" ? ` (${formatBytes(data.size)})` : "";
+      const byAdmin = data.requestedBy === "admin" ? " An administrator asked for it on your behalf." : "";
+      const link = text(data, "downloadUrl", "");
+      return {
+        title: "Your CodePark data export is ready",
+        body: `The archive of your data${size} is ready.${byAdmin} The download link works for an hour; after that, get a new one under Settings → Privacy while the archive is kept (until ${text(data, "expiresAt", "it expires")}).`,
+        // The link is the download itself; without one, the privacy settings page.
+        path: link || "/settings/privacy",
+      };
+    }
     default:
       return { title: "New notification", body: "", path: "/" };
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
 /** A subject is a header: names with line breaks must not start new ones. */
 const oneLine = (value: string) => value.replace(/[\r\n]+/g, " ");
 
 function absolute(links: Links, path: string): string {
+  // Already absolute (an export's download link is built with PUBLIC_URL).
+  if (/^https?:\/\//.test(path)) return path;
   return links.publicUrl ? `${links.publicUrl.replace(/\/+$/, "")}${path}` : path;
 }
 

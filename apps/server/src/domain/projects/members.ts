@@ -4,9 +4,9 @@ import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
 import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { transact } from "../events/outbox.ts";
+import { type Emit, transact } from "../events/outbox.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
-import type { Executor } from "../ports/database.ts";
+import type { Executor, Tx } from "../ports/database.ts";
 import { isUniqueViolation } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
 import { loadProjectFor, readProjectFor } from "./access.ts";
@@ -180,15 +180,7 @@ export async function removeMember(
       .delete(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     stale(memberKeys(projectId, userId));
-    // The removed person can no longer read the project, but should still hear they were removed.
-    const remaining = await tx
-      .select({ userId: projectMembers.userId })
-      .from(projectMembers)
-      .where(eq(projectMembers.projectId, projectId));
-    emit(
-      { type: "member.removed", actorId: actor.userId, data: { projectId, userId } },
-      { audience: [userId, ...remaining.map((member) => member.userId)] },
-    );
+    await announceRemoval(tx, emit, actor.userId, projectId, userId);
     await recordAudit(tx, ctx.clock, {
       actor,
       action: "member.removed",
@@ -197,4 +189,25 @@ export async function removeMember(
       details: { userId, role: member.role, left: userId === actor.userId },
     });
   });
+}
+
+/**
+ * `member.removed`, once the row is gone: heard by the remaining members and by the removed person,
+ * who can no longer read the project but should still hear they were removed.
+ */
+export async function announceRemoval(
+  tx: Tx,
+  emit: Emit,
+  actorId: string,
+  projectId: string,
+  userId: string,
+): Promise<void> {
+  const remaining = await tx
+    .select({ userId: projectMembers.userId })
+    .from(projectMembers)
+    .where(eq(projectMembers.projectId, projectId));
+  emit(
+    { type: "member.removed", actorId, data: { projectId, userId } },
+    { audience: [userId, ...remaining.map((member) => member.userId)] },
+  );
 }

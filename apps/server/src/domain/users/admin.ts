@@ -1,4 +1,4 @@
-import type { UserRole } from "@codepark/protocol";
+import type { UserPlan, UserRole } from "@codepark/protocol";
 import { asc, count, eq, gt, sql } from "drizzle-orm";
 import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
@@ -28,12 +28,12 @@ export async function listUsers(ctx: EventDeps, page: PageRequest): Promise<Page
   return toPage(rows, page.limit, presentUser, (row) => row.id);
 }
 
-/** An admin changes an account's role or name; the caller has authorized `users:manage`. */
+/** An admin changes an account's role, plan (rate-limit tier) or name; the caller has authorized `users:manage`. */
 export async function updateUser(
   ctx: EventDeps,
   actor: Actor,
   userId: string,
-  patch: { role?: UserRole | undefined; name?: string | undefined },
+  patch: { role?: UserRole | undefined; plan?: UserPlan | undefined; name?: string | undefined },
   meta: RequestMeta,
 ): Promise<UserView> {
   return transact(ctx, async (tx, emit, stale) => {
@@ -51,6 +51,7 @@ export async function updateUser(
       .update(users)
       .set({
         ...(patch.role ? { role: patch.role } : {}),
+        ...(patch.plan ? { plan: patch.plan } : {}),
         ...(patch.name ? { name: patch.name.trim() } : {}),
         updatedAt: ctx.clock.now(),
       })
@@ -65,6 +66,15 @@ export async function updateUser(
         target: { type: "user", id: userId },
         meta,
         details: { role: row!.role, previousRole: current.role },
+      });
+    }
+    if (row!.plan !== current.plan) {
+      await recordAudit(tx, ctx.clock, {
+        actor,
+        action: "user.plan_changed",
+        target: { type: "user", id: userId },
+        meta,
+        details: { plan: row!.plan, previousPlan: current.plan },
       });
     }
     return presentUser(row!);

@@ -2,7 +2,7 @@ import { and, count, eq, gt, sql } from "drizzle-orm";
 import type { AccountDeps } from "../account/deps.ts";
 import { signupExistingMessage } from "../account/emails.ts";
 import { absoluteLink, type LinkBase } from "../account/links.ts";
-import { ACCOUNT_QUEUE, enqueueAccountEmail } from "../account/mail.ts";
+import { ACCOUNT_QUEUE, enqueueAccountEmail, type Sealed, seal, unseal } from "../account/mail.ts";
 import { sendVerificationEmail } from "../account/verification.ts";
 import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
@@ -28,7 +28,7 @@ export interface RegisterInput {
   name: string;
 }
 
-interface Registered {
+export interface Registered {
   /** The new account's id; null when the address was taken (nothing was created). */
   userId: string | null;
   email: string;
@@ -38,9 +38,10 @@ interface Registered {
 
 /**
  * What follows a sign-up, done after the answer so the request does the same work either way: a
- * new account's verification email and `user.created` event, or the owner's notice.
+ * new account's verification email and `user.created` event, or the owner's notice. Sealed: it holds
+ * the address and the IP address of whoever signed up.
  */
-export const registrationFollowUp = jobType<Registered>({
+export const registrationFollowUp = jobType<Sealed>({
   name: "account.registered",
   queue: ACCOUNT_QUEUE,
   priority: Priority.critical,
@@ -81,12 +82,13 @@ export async function registerUser(
       })
       .onConflictDoNothing({ target: users.email })
       .returning({ id: users.id });
-    await enqueueJob(tx, ctx.clock, registrationFollowUp, {
+    const followUp: Registered = {
       userId: created?.id ?? null,
       email,
       origin: origin ?? null,
       meta: { ip: meta.ip, userAgent: meta.userAgent?.slice(0, 512) },
-    });
+    };
+    await enqueueJob(tx, ctx.clock, registrationFollowUp, seal(ctx.box, followUp));
   });
   return { status: "verification_sent" };
 }
@@ -95,11 +97,8 @@ export async function registerUser(
  * The account.registered job (see registrationFollowUp). `retry`: an earlier attempt ran and may have
  * committed before failing to finish, so what it did is looked for first (nothing is done twice).
  */
-export async function followUpRegistration(
-  ctx: AccountDeps,
-  payload: Registered,
-  retry: boolean,
-): Promise<void> {
+export async function followUpRegistration(ctx: AccountDeps, sealed: Sealed, retry: boolean): Promise<void> {
+  const payload = unseal<Registered>(ctx.box, sealed);
   const base: LinkBase = { publicUrl: ctx.links.publicUrl, origin: payload.origin ?? undefined };
   if (payload.userId) {
     const userId = payload.userId;

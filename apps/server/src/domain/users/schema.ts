@@ -37,8 +37,9 @@ export const recoveryCodes = pgTable(
 );
 
 /**
- * Single-use links sent by email (password reset, email verification, data export download). Only
- * the token's hash is stored; `email` is the address a verification proves (a change of address
+ * Single-use links sent by email (password reset, email verification, data export download), and the
+ * one-time code that carries an OIDC sign-in from the callback to the web app. Only the token's hash
+ * is stored; `email` is the address a verification proves (a change of address
  * waits here until verified).
  */
 export const accountTokens = pgTable(
@@ -48,7 +49,9 @@ export const accountTokens = pgTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["password_reset", "email_verification", "export_download"] }).notNull(),
+    purpose: text("purpose", {
+      enum: ["password_reset", "email_verification", "export_download", "oidc_sign_in"],
+    }).notNull(),
     email: text("email"),
     createdAt: timestampColumn("created_at").notNull(),
     expiresAt: timestampColumn("expires_at").notNull(),

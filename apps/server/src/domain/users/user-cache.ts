@@ -4,7 +4,8 @@ import { presentUser, type UserView } from "./present.ts";
 import { users } from "./schema.ts";
 
 /**
- * The `user` cache family: a user as presented (`presentUser`: email, name, role, whether 2FA is on).
+ * The `user` cache family: a user as presented (`presentUser`: email, name, role, plan, whether the
+ * email is verified, whether 2FA is on).
  * Read on every request (the role, by authenticate), by `GET /me` and by the realtime and collab
  * handshakes (the name). Rule: every write that changes one of those columns marks `userKeys` stale
  * (users/admin.ts updateUser, auth/two-factor.ts enable and disable; account/profile.ts a name change,

@@ -20,6 +20,7 @@ export {
   notifications,
   pushSubscriptions,
 } from "../../domain/notifications/schema.ts";
+export { dataExports } from "../../domain/privacy/schema.ts";
 export { projectMembers, projects } from "../../domain/projects/schema.ts";
 export { accountTokens, recoveryCodes, userIdentities, users } from "../../domain/users/schema.ts";
 export { webhookAttempts, webhookDeliveries, webhooks } from "../../domain/webhooks/schema.ts";

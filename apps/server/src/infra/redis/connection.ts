@@ -9,6 +9,11 @@ export interface RedisConnections {
    * so while Redis is away requests read from PostgreSQL instead of waiting for it.
    */
   cache: Redis;
+  /**
+   * For rate-limit counters: never queues and gives a command 250 ms, so while Redis is away or
+   * stalls the limiters count in memory (their insurance) instead of holding requests.
+   */
+  limits: Redis;
   /** Pub/sub over one subscriber connection, resubscribed after every reconnect. */
   channels: RedisChannels;
   /** Keys and channels of this deployment start with it (REDIS_PREFIX). */
@@ -32,10 +37,11 @@ export interface RedisConnectionOptions {
  * users of these connections repair from PostgreSQL (see RedisChannels.onReconnect).
  */
 export async function openRedis(options: RedisConnectionOptions): Promise<RedisConnections> {
-  const make = (role: string, maxRetriesPerRequest: number | null = null) => {
+  const make = (role: string, maxRetriesPerRequest: number | null = null, failFast = false) => {
     const client = new Redis(options.url, {
       connectionName: `${options.name}:${role}`,
       maxRetriesPerRequest,
+      ...(failFast ? { enableOfflineQueue: false, commandTimeout: 250 } : {}),
       lazyConnect: true,
       // Back off up to 1 s between attempts: a restarted Redis is found again quickly.
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 1_000),
@@ -46,23 +52,24 @@ export async function openRedis(options: RedisConnectionOptions): Promise<RedisC
   const commands = make("commands");
   const subscriber = make("subscriber");
   const cache = make("cache", 2);
+  const limits = make("limits", 0, true);
+  const all = [commands, subscriber, cache, limits];
   try {
-    await Promise.all([commands.connect(), subscriber.connect(), cache.connect()]);
+    await Promise.all(all.map((client) => client.connect()));
   } catch (error) {
-    commands.disconnect();
-    subscriber.disconnect();
-    cache.disconnect();
+    for (const client of all) client.disconnect();
     throw new Error(`Redis at ${redactUrl(options.url)} did not answer: ${(error as Error).message}`);
   }
   const channels = new RedisChannels(subscriber, (error) => options.onError?.(error as Error));
   return {
     commands,
     cache,
+    limits,
     channels,
     prefix: options.prefix,
     close: async () => {
       channels.close();
-      await Promise.allSettled([commands.quit(), subscriber.quit(), cache.quit()]);
+      await Promise.allSettled(all.map((client) => client.quit()));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Server as HttpServer, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { colorFor } from "@codepark/protocol/colors";
@@ -8,10 +9,16 @@ import { authenticate } from "../../domain/auth/authenticate.ts";
 import { openDocumentAccess } from "../../domain/collab/access.ts";
 import { handleFrame } from "../../domain/collab/connection.ts";
 import type { Peer, PeerUser } from "../../domain/collab/peer.ts";
+import { CollabCloseCode } from "../../domain/collab/protocol.ts";
 import type { CollabService } from "../../domain/collab/service.ts";
+import type { OpenDocumentHold } from "../../domain/collab/user-documents.ts";
 import { AppError, toProblem } from "../../domain/errors.ts";
+import { type ConnectionSlot, describeRefusal } from "../../domain/limits/connection-gate.ts";
+import { COLLAB_FRAME_RATE, fullBucket, takeToken } from "../../domain/limits/token-bucket.ts";
 import { redactUrl } from "../../infra/telemetry/logger.ts";
 import type { Services } from "../../services.ts";
+import { clientIpOf } from "../client-ip.ts";
+import type { DoorLimits } from "../door-limits.ts";
 import { frameOf } from "./frames.ts";
 
 export const COLLAB_PATH_PREFIX = "/collab/";
@@ -23,6 +30,10 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 class SocketPeer implements Peer {
   readonly awarenessIds = new Set<number>();
   alive = true;
+  /** Frames this connection may still send now (COLLAB_FRAME_RATE). */
+  readonly budget = fullBucket(COLLAB_FRAME_RATE, Date.now());
+  /** Closed for sending too fast: what is still buffered is ignored. */
+  limited = false;
 
   constructor(
     readonly ws: WebSocket,
@@ -49,11 +60,17 @@ class SocketPeer implements Peer {
   }
 }
 
+const STATUS_TEXT: Record<number, string> = {
+  401: "Unauthorized",
+  404: "Not Found",
+  429: "Too Many Requests",
+};
+
 function refuse(socket: Duplex, error: AppError): void {
   const body = JSON.stringify(toProblem(error));
-  const reason = error.status === 401 ? "Unauthorized" : error.status === 404 ? "Not Found" : "Error";
+  const retry = error.status === 429 ? "Retry-After: 1\r\n" : "";
   socket.end(
-    `HTTP/1.1 ${error.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? "Error"}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
   );
 }
 
@@ -61,6 +78,13 @@ function refuse(socket: Duplex, error: AppError): void {
  * The y-websocket endpoint: `ws://host/collab/<fileId>?token=…`. The upgrade is authorized with the
  * same policy as REST (401 without a valid token, 404 when the file is not readable); viewers
  * connect read-only. Everything after the handshake is the collaboration domain's.
+ *
+ * Limits (docs/security.md, "WebSocket limits"): while it authenticates, an upgrade counts against its IP (429
+ * problem+json when that IP has too many in flight: transient, the client retries); then against
+ * the person's connection cap, and their open documents against COLLAB_USER_LOADED_BYTES: those are
+ * refused by upgrading and closing at once with 4429 / 4430 and a reason, which y-websocket reports
+ * (`closed` event) and does not retry, where a refused upgrade would only show it a 1006 to retry
+ * every few seconds. Frames faster than COLLAB_FRAME_RATE close the connection with 4529.
  */
 export function attachCollabEndpoint(deps: {
   httpServer: HttpServer;
@@ -68,14 +92,29 @@ export function attachCollabEndpoint(deps: {
   collab: CollabService;
   maxMessageBytes: number;
   log: FastifyBaseLogger;
+  /** Connection caps and the rejection counter, shared with the Socket.IO gateway. */
+  limits: DoorLimits;
 }) {
   const { ctx, collab, log } = deps;
+  const { gate, refused } = deps.limits;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: deps.maxMessageBytes,
     perMessageDeflate: false,
   });
   const peers = new Set<SocketPeer>();
+  // Upgrades still being authorized: shutdown destroys them, or one finishing after close() would
+  // hold the HTTP server open (it waits for every connection).
+  const pending = new Set<Duplex>();
+  let closing = false;
+
+  /** Completes the upgrade only to close it at once with `code`: y-websocket reads the reason. */
+  function closeAtOnce(request: IncomingMessage, socket: Duplex, head: Buffer, code: number, reason: string) {
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      ws.on("error", () => ws.terminate());
+      ws.close(code, reason);
+    });
+  }
 
   async function accept(
     request: IncomingMessage,
@@ -83,41 +122,85 @@ export function attachCollabEndpoint(deps: {
     head: Buffer,
     fileId: string,
     token: string,
+    slot: ConnectionSlot,
   ) {
     const actor = await authenticate(ctx, token);
     const { projectId, readOnly, userName } = await openDocumentAccess(ctx, actor, fileId);
-    const doc = await collab.manager.acquire(fileId, projectId);
-    if (socket.destroyed) {
-      collab.manager.release(doc);
+    if (!(await slot.enterAs(actor))) {
+      void slot.close();
+      closeAtOnce(request, socket, head, CollabCloseCode.connectionLimit, describeRefusal(slot.refusal));
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const peer = new SocketPeer(
-        ws,
-        socket,
-        actor,
-        { id: actor.userId, name: userName, color: colorFor(actor.userId) },
-        readOnly,
-      );
-      peers.add(peer);
-      ws.on("pong", () => {
-        peer.alive = true;
+    let hold: OpenDocumentHold | null = null;
+    let handedOver = false;
+    try {
+      hold = await collab.reserveOpen(actor.userId, fileId);
+      if (!hold) {
+        refused("document_bytes");
+        const limit = collab.openDocuments.limitBytes;
+        closeAtOnce(
+          request,
+          socket,
+          head,
+          CollabCloseCode.openDocumentsLimit,
+          `open documents limit: ${formatBytes(limit)} of documents open at once on this server`,
+        );
+        return;
+      }
+      const doc = await collab.manager.acquire(fileId, projectId);
+      hold.attach(doc);
+      if (socket.destroyed || closing) {
+        socket.destroy();
+        collab.manager.release(doc);
+        return;
+      }
+      const held = hold;
+      handedOver = true;
+      pending.delete(socket);
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        const peer = new SocketPeer(
+          ws,
+          socket,
+          actor,
+          { id: actor.userId, name: userName, color: colorFor(actor.userId) },
+          readOnly,
+        );
+        peers.add(peer);
+        ws.on("pong", () => {
+          peer.alive = true;
+        });
+        ws.on("message", (data, isBinary) => {
+          // Once closed (a refusal, a limit), nothing more from this client counts: later updates
+          // may build on a refused one.
+          if (peer.limited || ws.readyState !== WebSocket.OPEN) return;
+          if (!takeToken(peer.budget, COLLAB_FRAME_RATE, Date.now())) {
+            peer.limited = true;
+            refused("collab_messages");
+            peer.close(CollabCloseCode.rateLimited, "message rate limit: reconnect and resync");
+            return;
+          }
+          if (!isBinary || !(data instanceof Buffer)) {
+            peer.close(4400, "binary frames only");
+            return;
+          }
+          handleFrame(collab.manager, collab.metrics, doc, peer, data);
+        });
+        ws.on("close", () => {
+          peers.delete(peer);
+          collab.manager.leave(doc, peer);
+          held.release();
+          void slot.close();
+        });
+        ws.on("error", () => ws.terminate());
+        collab.manager.join(doc, peer);
+        collab.manager.release(doc);
       });
-      ws.on("message", (data, isBinary) => {
-        if (!isBinary || !(data instanceof Buffer)) {
-          peer.close(4400, "binary frames only");
-          return;
-        }
-        handleFrame(collab.manager, collab.metrics, doc, peer, data);
-      });
-      ws.on("close", () => {
-        peers.delete(peer);
-        collab.manager.leave(doc, peer);
-      });
-      ws.on("error", () => ws.terminate());
-      collab.manager.join(doc, peer);
-      collab.manager.release(doc);
-    });
+    } finally {
+      if (!handedOver) {
+        hold?.release();
+        void slot.close();
+      }
+    }
   }
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -129,6 +212,12 @@ export function attachCollabEndpoint(deps: {
       return;
     }
     socket.on("error", () => socket.destroy());
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    pending.add(socket);
+    socket.once("close", () => pending.delete(socket));
     const token =
       url.searchParams.get("token") ??
       /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? "")?.[1] ??
@@ -137,7 +226,13 @@ export function attachCollabEndpoint(deps: {
       refuse(socket, new AppError("unauthorized", "Pass ?token=<access token or API key>"));
       return;
     }
-    accept(request, socket, head, match[1]!, token).catch((error: unknown) => {
+    const slot = gate.open(`collab:${randomUUID()}`, clientIpOf(request, deps.limits.trustProxy));
+    const admitted = slot.enterAnonymous().then((entered) => {
+      if (entered) return accept(request, socket, head, match[1]!, token, slot);
+      refuse(socket, new AppError("connection_limit", describeRefusal(slot.refusal)));
+    });
+    admitted.catch((error: unknown) => {
+      void slot.close();
       if (error instanceof AppError) {
         refuse(socket, error);
       } else {
@@ -163,11 +258,19 @@ export function attachCollabEndpoint(deps: {
 
   return {
     async close(): Promise<void> {
+      closing = true;
       clearInterval(heartbeat);
       deps.httpServer.off("upgrade", onUpgrade);
+      for (const socket of pending) socket.destroy();
       await collab.close();
       for (const peer of peers) peer.ws.terminate();
       wss.close();
     },
   };
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${Math.round(bytes / (1024 * 1024))} MiB`
+    : `${Math.round(bytes / 1024)} KiB`;
 }

@@ -3,6 +3,7 @@ import type { Actor, RequestMeta } from "../../domain/actor.ts";
 import { authenticate } from "../../domain/auth/authenticate.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { Services } from "../../services.ts";
+import type { RequestLimiter } from "./rate-limit.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -20,15 +21,26 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 /**
  * Makes every route registered on `app` (an encapsulated scope) require a bearer credential:
- * an access token or an API key. Runs before the body is parsed, so anonymous uploads are cheap to refuse.
+ * an access token or an API key, and counts the request against the caller's rate-limit tier. Runs before the body is parsed, so anonymous uploads are cheap to refuse.
  * (Each route's OpenAPI security requirement comes from its contract: see route.ts.)
  */
-export function requireAuthentication(app: FastifyInstance, ctx: Services): void {
-  app.addHook("onRequest", async (request) => {
-    const token = bearerToken(request);
-    if (!token)
-      throw new AppError("unauthorized", "Sign in, or send an API key, as 'Authorization: Bearer <token>'");
-    request.actor = await authenticate(ctx, token);
+export function requireAuthentication(
+  app: FastifyInstance,
+  ctx: Services,
+  limiter: RequestLimiter | null,
+): void {
+  app.addHook("onRequest", async (request, reply) => {
+    try {
+      const token = bearerToken(request);
+      if (!token)
+        throw new AppError("unauthorized", "Sign in, or send an API key, as 'Authorization: Bearer <token>'");
+      request.actor = await authenticate(ctx, token);
+    } catch (error) {
+      // A request that fails authentication counts against its IP, like any anonymous one.
+      await limiter?.check(request, reply, undefined);
+      throw error;
+    }
+    await limiter?.check(request, reply, request.actor);
   });
 }
 

@@ -36,6 +36,7 @@ function toAppError(error: FastifyError): AppError {
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError, instance?: string) {
+  if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
   return reply
     .code(error.status)
     .header("content-type", "application/problem+json; charset=utf-8")

@@ -1,4 +1,11 @@
-import { type RouteContract, type RouteGroup, successStatuses } from "@codepark/protocol/api";
+import {
+  isRedirectResponse,
+  type RedirectResponse,
+  type RedirectTarget,
+  type RouteContract,
+  type RouteGroup,
+  successStatuses,
+} from "@codepark/protocol/api";
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from "fastify";
 import { z } from "zod";
 import type { Actor, RequestMeta } from "../../domain/actor.ts";
@@ -28,8 +35,11 @@ export interface RouteCall<R extends RouteContract> {
   reply: FastifyReply;
 }
 
-/** The body to send for a schema; for a 204 (null) whatever the command resolves with is ignored. */
-type ReplyOf<S> = S extends z.ZodType ? z.output<S> : unknown;
+/**
+ * The body to send for a schema; where to for a redirect; for a 204 (null) whatever the command
+ * resolves with is ignored.
+ */
+type ReplyOf<S> = S extends z.ZodType ? z.output<S> : S extends RedirectResponse ? RedirectTarget : unknown;
 type RouteReply<R extends RouteContract> = ReplyOf<R["responses"][keyof R["responses"]]>;
 
 /** One to three lines calling a domain command; what it returns is the success response. */
@@ -55,13 +65,27 @@ export function bind<G extends RouteGroup>(
 /** A 204's schema: documented as "No content", never serialized (the reply has no body). */
 const noContent = z.null().describe("No content");
 
+/** A redirect's schema: no body (never serialized), documented with its Location header. */
+function redirectSchema(response: RedirectResponse): z.ZodType {
+  return z.null().meta({
+    description: response.description,
+    headers: { location: { type: "string", description: "Where the browser goes next" } },
+  });
+}
+
+function responseSchema(response: RouteContract["responses"][number] | undefined): z.ZodType {
+  if (isRedirectResponse(response)) return redirectSchema(response);
+  return response ?? noContent;
+}
+
 const CONTRACT = Symbol("contract");
 
 /**
  * Registers a contract with Fastify: its schemas validate the request and describe the route in
  * OpenAPI; the handler gets the caller (authenticated by the scope's hook; a session required where
  * the contract says so) and its return value is sent with the contract's success status, or nothing
- * for a 204. A handler may pick another of the contract's statuses with `reply.code()`.
+ * for a 204; a redirect route's handler returns `{ location }`, sent as the Location header. A handler
+ * may pick another of the contract's statuses with `reply.code()`.
  */
 export function mount<R extends RouteContract>(app: FastifyInstance, contract: R, handler: RouteHandler<R>) {
   const statuses = successStatuses(contract);
@@ -70,7 +94,7 @@ export function mount<R extends RouteContract>(app: FastifyInstance, contract: R
   const schema: FastifySchema & { [extension: `x-${string}`]: unknown } = {
     tags: [...contract.tags],
     summary: contract.summary,
-    response: Object.fromEntries(statuses.map((code) => [code, contract.responses[code] ?? noContent])),
+    response: Object.fromEntries(statuses.map((code) => [code, responseSchema(contract.responses[code])])),
   };
   if (contract.description) schema.description = contract.description;
   if (contract.params) schema.params = contract.params;
@@ -102,7 +126,10 @@ export function mount<R extends RouteContract>(app: FastifyInstance, contract: R
         reply,
         // The schemas above validated (and coerced) these: they are what RouteCall<R> says.
       } as unknown as RouteCall<R>);
-      return contract.responses[reply.statusCode] === null ? reply.send() : result;
+      const response = contract.responses[reply.statusCode];
+      if (isRedirectResponse(response))
+        return reply.redirect((result as RedirectTarget).location, reply.statusCode);
+      return response === null ? reply.send() : result;
     },
   });
 }

@@ -12,21 +12,27 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import type { Config } from "../../config.ts";
+import { type Config, connectionsPerIp, tiersOf } from "../../config.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
+import type { RateLimits } from "../../domain/ports/rate-limits.ts";
+import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
 import { loggerOptions } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
 import { requireAuthentication } from "./authenticate.ts";
+import { capConnectionsPerIp, wasRefused } from "./connection-cap.ts";
 import { clientErrorHandler, frameworkErrors, hstsOverHttps, methodNotAllowed } from "./edges.ts";
 import { operationsRoutes, type StorageProbe } from "./operations/routes.ts";
 import { installProblemHandlers } from "./problems.ts";
+import { createRequestLimiter } from "./rate-limit.ts";
 import { bind, mountAll, onlyContractRoutes } from "./route.ts";
 import { accountRoutes } from "./routes/account.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { chatRoutes } from "./routes/chat.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
+import { oidcRoutes } from "./routes/oidc.ts";
+import { privacyRoutes } from "./routes/privacy.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { refuseUnstorableText } from "./text-guard.ts";
@@ -43,6 +49,8 @@ export interface HttpDeps {
   metrics: Metrics;
   /** Web Push: the routes hand out its public key. */
   push: Pick<PushSender, "publicKey">;
+  /** Where request counts live (memory, or Redis in a cluster); unused when RATE_LIMIT_ENABLED is false. */
+  rateLimits: RateLimits;
   logStream?: { write(line: string): void } | undefined;
 }
 
@@ -53,6 +61,7 @@ export async function buildHttpServer({
   database,
   metrics,
   push,
+  rateLimits,
   logStream,
 }: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -74,6 +83,10 @@ export async function buildHttpServer({
       connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    // A socket silent that long in the middle of a request is closed; between requests, a
+    // keep-alive connection is closed after its own idle time. (WebSocket sockets opt out: ws clears it.)
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     // Errors raised before routing (a URL that does not decode, oversized headers) leave as
     // problem+json too.
     frameworkErrors,
@@ -88,6 +101,17 @@ export async function buildHttpServer({
     app,
     (request, reply) => methodNotAllowed(request, reply) ?? webApp?.(request, reply) ?? null,
   );
+  const rejections = limitRejections(metrics.registry);
+  const perIp = connectionsPerIp(config);
+  if (perIp > 0) {
+    capConnectionsPerIp(app.server, perIp, () => rejections.inc({ limit: "connections_per_ip" }));
+    // A request already on its way over a refused connection is dropped, never run.
+    app.addHook("onRequest", async (request, reply) => {
+      if (!wasRefused(request.raw.socket)) return;
+      reply.hijack();
+      request.raw.socket.destroy();
+    });
+  }
   app.addHook("onRequest", hstsOverHttps);
 
   app.addHook("onRequest", async (request, reply) => {
@@ -165,15 +189,23 @@ export async function buildHttpServer({
     ...chatRoutes(ctx),
     ...webhookRoutes(ctx),
     ...notificationRoutes(ctx, push),
+    ...oidcRoutes(ctx, config.PUBLIC_URL),
+    ...privacyRoutes(ctx),
   ];
   const publicRoutes = routes.filter((route) => route.contract.auth === "public");
   const authenticatedRoutes = routes.filter((route) => route.contract.auth !== "public");
+  const limiter = config.RATE_LIMIT_ENABLED
+    ? createRequestLimiter(rateLimits, tiersOf(config), () => rejections.inc({ limit: "http" }))
+    : null;
   await app.register(
     async (api) => {
       onlyContractRoutes(api);
-      mountAll(api, publicRoutes);
+      await api.register(async (open) => {
+        if (limiter) open.addHook("onRequest", (request, reply) => limiter.check(request, reply, undefined));
+        mountAll(open, publicRoutes);
+      });
       await api.register(async (authed) => {
-        requireAuthentication(authed, ctx);
+        requireAuthentication(authed, ctx, limiter);
         mountAll(authed, authenticatedRoutes);
       });
     },

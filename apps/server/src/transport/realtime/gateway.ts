@@ -1,14 +1,17 @@
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingMessage } from "node:http";
 import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Registry } from "prom-client";
 import { Server, type ServerOptions } from "socket.io";
+import { type ConnectionSlot, describeRefusal } from "../../domain/limits/connection-gate.ts";
 import type { PresenceRegistry } from "../../domain/presence/registry.ts";
 import type { Services } from "../../services.ts";
+import { clientIpOf } from "../client-ip.ts";
+import type { DoorLimits } from "../door-limits.ts";
 import { ChatRelay, isChatEvent } from "./chat-relay.ts";
 import { relayDomainEvent } from "./domain-events.ts";
 import { registerClientHandlers } from "./handlers.ts";
-import { authenticateHandshake, handshakeToken, resolveCredential } from "./handshake.ts";
+import { type Admit, authenticateHandshake, handshakeToken, resolveCredential } from "./handshake.ts";
 import { createRealtimeMetrics } from "./metrics.ts";
 import { ProjectRooms } from "./project-rooms.ts";
 import { joinedProjectIds, type RealtimeServer, type RealtimeSocket, userRoom } from "./types.ts";
@@ -26,6 +29,16 @@ export interface RealtimeDeps {
   corsOrigins?: readonly string[];
   /** Reaches the sockets of every node (the Redis streams adapter); this node only by default. */
   adapter?: ServerOptions["adapter"];
+  /** Connection caps and the rejection counter, shared with the collaboration endpoint; none: no caps. */
+  limits?: DoorLimits;
+}
+
+/** The engine.io connection under a socket, as far as the connection caps need it. */
+interface EngineConnection {
+  id: string;
+  request: IncomingMessage;
+  once(event: "close", listener: () => void): void;
+  close(): void;
 }
 
 export interface RealtimeGateway {
@@ -58,6 +71,7 @@ export function createRealtimeGateway({
   presenceSweepMs = PRESENCE_SWEEP_MS,
   corsOrigins = [],
   adapter,
+  limits,
 }: RealtimeDeps): RealtimeGateway {
   let closing = false;
   const io: RealtimeServer = new Server(httpServer, {
@@ -102,8 +116,37 @@ export function createRealtimeGateway({
     await Promise.all(joinedProjectIds(socket).map((projectId) => rooms.recheck(projectId, [socket])));
   };
 
+  // Connection caps: an engine connection counts against its IP until its handshake authenticates
+  // (at most CONNECT_TIMEOUT_MS: the engine drops it then), against the person from then on, and
+  // gives its slot back when it closes. Over the IP's figure it is closed at once (the client
+  // retries after its backoff); over the person's, the handshake is refused with connection_limit.
+  const slots = new WeakMap<object, { slot: ConnectionSlot; anonymous: Promise<boolean> }>();
+  const refused = limits?.refused ?? (() => {});
+  io.engine.on("connection", (conn: EngineConnection) => {
+    if (!limits) return;
+    const slot = limits.gate.open(`sio:${conn.id}`, clientIpOf(conn.request, limits.trustProxy));
+    const anonymous = slot.enterAnonymous().then(
+      (entered) => {
+        if (!entered) conn.close();
+        return entered;
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "connection ledger failed; connection let in");
+        return true;
+      },
+    );
+    slots.set(conn, { slot, anonymous });
+    conn.once("close", () => void slot.close());
+  });
+  const admit: Admit = async (socket, actor) => {
+    const entry = slots.get(socket.conn);
+    if (!entry) return { ok: true };
+    if ((await entry.anonymous) && (await entry.slot.enterAs(actor))) return { ok: true };
+    return { ok: false, detail: describeRefusal(entry.slot.refusal) };
+  };
+
   const authEpochs = new WeakMap<RealtimeSocket, number>();
-  const handshake = authenticateHandshake(ctx, log, () => closing, track);
+  const handshake = authenticateHandshake(ctx, log, () => closing, track, admit);
   io.use((socket, next) => {
     authEpochs.set(socket, rooms.accessEpoch);
     handshake(socket, next);
@@ -112,7 +155,7 @@ export function createRealtimeGateway({
   io.on("connection", (socket) => {
     socket.join(userRoom(socket.data.actor.userId));
     if (authEpochs.get(socket) !== rooms.accessEpoch) track(reauthenticate(socket));
-    registerClientHandlers(socket, { ctx, rooms, metrics, log, track });
+    registerClientHandlers(socket, { ctx, rooms, metrics, log, track, refused });
     if (socket.recovered) track(rooms.restored(socket));
     socket.on("disconnect", () => track(rooms.disconnected(socket)));
     log.debug({ socketId: socket.id, userId: socket.data.actor.userId }, "realtime connected");

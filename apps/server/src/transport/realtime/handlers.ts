@@ -11,15 +11,13 @@ import {
 import type { FastifyBaseLogger } from "fastify";
 import type { z } from "zod";
 import { AppError } from "../../domain/errors.ts";
+import type { LimitName } from "../../domain/limits/connection-gate.ts";
+import { SOCKET_EVENT_RATE, takeToken } from "../../domain/limits/token-bucket.ts";
 import type { Services } from "../../services.ts";
 import { registerChatHandlers } from "./chat-handlers.ts";
 import type { RealtimeMetrics } from "./metrics.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
 import { projectRoom, type RealtimeSocket } from "./types.ts";
-
-/** Per connection: bursts of BURST client events, refilled at RATE per second. */
-export const BURST = 60;
-const RATE = 30;
 
 export interface HandlerDeps {
   ctx: Services;
@@ -28,6 +26,8 @@ export interface HandlerDeps {
   log: FastifyBaseLogger;
   /** Keeps in-flight work visible to close(). */
   track(work: Promise<unknown>): void;
+  /** Counts a refusal by a limit (codepark_limit_rejections_total). */
+  refused(limit: LimitName): void;
 }
 
 type Reply = (response: AckResponse<object>) => void;
@@ -39,16 +39,6 @@ function failure(code: RealtimeError["code"], message: string, errors?: Realtime
 
 function notJoined(): never {
   throw new AppError("forbidden", "Join the project first");
-}
-
-function takeToken(socket: RealtimeSocket): boolean {
-  const budget = socket.data.budget;
-  const now = Date.now();
-  budget.tokens = Math.min(BURST, budget.tokens + ((now - budget.at) / 1000) * RATE);
-  budget.at = now;
-  if (budget.tokens < 1) return false;
-  budget.tokens -= 1;
-  return true;
 }
 
 /** Socket.IO hands listeners whatever the client sent: the acknowledgement, if any, comes last. */
@@ -74,6 +64,12 @@ function splitArgs(args: unknown[]): { payload: unknown; reply: Reply | undefine
  */
 export function registerClientHandlers(socket: RealtimeSocket, deps: HandlerDeps): void {
   const { ctx, rooms, metrics, log } = deps;
+  /** Per connection: bursts of 60 client events, refilled at 30 a second (SOCKET_EVENT_RATE). */
+  const allowed = (): boolean => {
+    if (takeToken(socket.data.budget, SOCKET_EVENT_RATE, Date.now())) return true;
+    deps.refused("socket_messages");
+    return false;
+  };
 
   const handle = <S extends z.ZodType>(
     event: ClientToServerEventName,
@@ -82,7 +78,7 @@ export function registerClientHandlers(socket: RealtimeSocket, deps: HandlerDeps
   ) => {
     (socket.on as (event: string, listener: (...args: unknown[]) => void) => void)(event, (...args) => {
       const { payload, reply } = splitArgs(args);
-      if (!takeToken(socket)) return reply?.(failure("rate_limited", "Too many realtime events; slow down"));
+      if (!allowed()) return reply?.(failure("rate_limited", "Too many realtime events; slow down"));
       const parsed = schema.safeParse(payload);
       if (!parsed.success) {
         const errors = parsed.error.issues.map((issue) => ({
@@ -109,7 +105,7 @@ export function registerClientHandlers(socket: RealtimeSocket, deps: HandlerDeps
     metrics.events.inc({ direction: "in", event: name });
     if (name !== "unknown") return;
     const { reply } = splitArgs(args);
-    if (takeToken(socket)) reply?.(failure("bad_request", "Unknown event"));
+    if (allowed()) reply?.(failure("bad_request", "Unknown event"));
   });
 
   registerChatHandlers(socket, handle, { ctx, rooms });

@@ -1,6 +1,7 @@
 import type { ClientToServerEvents, ServerToClientEvents } from "@codepark/protocol";
 import type { Server, Socket } from "socket.io";
 import type { Actor } from "../../domain/actor.ts";
+import type { TokenBucket } from "../../domain/limits/token-bucket.ts";
 
 /** What the handshake established about a connection (kept serialisable, as adapters may ship it). */
 export interface SocketData {
@@ -9,8 +10,8 @@ export interface SocketData {
   name: string;
   /** Opaque id of this connection in presence (not the Socket.IO id). */
   deviceId: string;
-  /** Token bucket for client events. */
-  budget: { tokens: number; at: number };
+  /** Token bucket for client events (SOCKET_EVENT_RATE). */
+  budget: TokenBucket;
 }
 
 // biome-ignore lint/complexity/noBannedTypes: Socket.IO's "no inter-server events" map.

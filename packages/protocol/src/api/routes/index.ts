@@ -5,6 +5,8 @@ import { auditRoutes, jobRoutes, userRoutes } from "./admin.ts";
 import { authRoutes } from "./auth.ts";
 import { chatRoutes } from "./chat.ts";
 import { notificationRoutes, pushRoutes } from "./notifications.ts";
+import { oidcRoutes } from "./oidc.ts";
+import { privacyRoutes, userPrivacyRoutes } from "./privacy.ts";
 import { fileRoutes, memberRoutes, projectRoutes, versionRoutes } from "./projects.ts";
 import { eventTypeRoutes, webhookRoutes } from "./webhooks.ts";
 
@@ -25,6 +27,7 @@ const metaRoutes = {
 export const apiRoutes = {
   meta: metaRoutes,
   auth: authRoutes,
+  oidc: oidcRoutes,
   account: accountRoutes,
   apiKeys: apiKeyRoutes,
   users: userRoutes,
@@ -39,6 +42,8 @@ export const apiRoutes = {
   audit: auditRoutes,
   notifications: notificationRoutes,
   push: pushRoutes,
+  privacy: privacyRoutes,
+  userPrivacy: userPrivacyRoutes,
 };
 
 export type ApiRoutes = typeof apiRoutes;
