@@ -1,11 +1,12 @@
 import { registerUser, startTestServer, type TestServer, testStores, waitFor } from "@codepark/testing";
 import { type ReceivedMail, type SmtpReceiver, startSmtpReceiver } from "@codepark/testing/smtp";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { seal } from "../src/domain/account/mail.ts";
 import { auditLog } from "../src/domain/audit/schema.ts";
 import { domainEvents } from "../src/domain/events/schema.ts";
 import { jobs } from "../src/domain/jobs/schema.ts";
+import { notify } from "../src/domain/notifications/notify.ts";
 import { notifications } from "../src/domain/notifications/schema.ts";
 import { hashToken } from "../src/domain/tokens.ts";
 import { followUpRegistration } from "../src/domain/users/register.ts";
@@ -244,6 +245,28 @@ describe.each(testStores())("account lifecycle on %s", (store) => {
       expect(audited).toMatchObject({ actorId: user.id, details: { sessionsRevoked: 1 } });
     });
 
+    it("guesses at the current password are throttled like sign-in (a stolen session cannot guess on)", async () => {
+      vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+      try {
+        const user = await registerUser(api(), "Gus Guess");
+        const change = (currentPassword: string) =>
+          api().post(
+            "/api/v1/me/password",
+            { currentPassword, newPassword: "a brand new passphrase" },
+            user.accessToken,
+          );
+        for (let i = 0; i < 4; i++) expect((await change("a wrong guess")).status).toBe(401);
+        // After the fourth failure the next attempt must wait, even with the right password.
+        const waiting = await change(user.password);
+        expect(waiting.status).toBe(429);
+        expect(waiting.body.code).toBe("too_many_attempts");
+        vi.setSystemTime(Date.now() + 1_100);
+        expect((await change(user.password)).status).toBe(204);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
     it("is for signed-in sessions only, not API keys", async () => {
       const user = await registerUser(api(), "Kay Key");
       const key = await api().post(
@@ -345,6 +368,19 @@ describe.each(testStores())("account lifecycle on %s", (store) => {
         "the second mention emailed to Una",
       );
       expect(texts().some((text) => text.includes("hello @Una"))).toBe(false);
+    });
+  });
+
+  describe("notification email and verification", () => {
+    it("an unverified address gets security notices by email (a lockout), nothing else", async () => {
+      const user = await registerUser(api(), "Nell Notified", { verified: false });
+      const deps = { clock: server.clock, hub: server.app.ctx.notifications, afterCommit: () => {} };
+      const tell = (kind: "account_locked" | "mention") =>
+        db().transaction((tx) =>
+          notify(tx, deps, { userId: user.id, kind, actorId: null, data: {}, sourceEventId: null }),
+        );
+      expect((await tell("account_locked"))!.emailPending).toBe(true);
+      expect((await tell("mention"))!.emailPending).toBe(false);
     });
   });
 

@@ -29,7 +29,7 @@ export async function changePassword(
   meta: RequestMeta,
   origin: string | undefined,
 ): Promise<void> {
-  const user = await confirmCurrentPassword(ctx, caller.userId, input.currentPassword);
+  const user = await confirmCurrentPassword(ctx, caller.userId, input.currentPassword, meta);
   assertPasswordAcceptable(input.newPassword, user.email);
   const passwordHash = await hashPassword(input.newPassword);
   const base: LinkBase = { publicUrl: ctx.links.publicUrl, origin };

@@ -48,7 +48,7 @@ export async function updateProfile(
         { path: "currentPassword", message: "Enter your current password to change your email" },
       ]);
     }
-    await confirmCurrentPassword(ctx, userId, patch.currentPassword);
+    await confirmCurrentPassword(ctx, userId, patch.currentPassword, meta);
   }
   const base: LinkBase = { publicUrl: ctx.links.publicUrl, origin };
   return transact(ctx, async (tx, _emit, stale) => {

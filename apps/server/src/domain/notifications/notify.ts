@@ -7,7 +7,7 @@ import type { Tx } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
 import type { NotificationHub } from "./hub.ts";
 import { NOTIFICATIONS_QUEUE, sendEmailDigest, sendNotificationEmail, sendNotificationPush } from "./jobs.ts";
-import { type NotificationKind, undigestedKinds } from "./kinds.ts";
+import { type NotificationKind, securityKinds, undigestedKinds } from "./kinds.ts";
 import { channelsFor } from "./preferences.ts";
 import { type NotificationRow, presentNotification } from "./present.ts";
 import { notificationCounters, notifications, pushSubscriptions } from "./schema.ts";
@@ -46,9 +46,10 @@ export async function notify(tx: Tx, deps: NotifyDeps, input: NotifyInput): Prom
     .where(eq(users.id, userId));
   if (!person) return null;
   const preferred = await channelsFor(tx, userId, input.kind);
-  // No notification email to an address nobody has shown they read (docs/accounts.md); the inbox
-  // and push still get it.
-  const channels = { ...preferred, email: preferred.email && person.emailVerifiedAt !== null };
+  // No notification email to an address nobody has shown they read (docs/accounts.md), but for
+  // security notices; the inbox and push still get everything.
+  const emailable = person.emailVerifiedAt !== null || securityKinds.has(input.kind);
+  const channels = { ...preferred, email: preferred.email && emailable };
   const now = deps.clock.now();
   const [row] = await tx
     .insert(notifications)
