@@ -62,7 +62,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from "@codepark/proto
 import type { ChatMessage } from "@codepark/protocol/api";
 import { io as connectSocket, type Socket } from "socket.io-client";
 import { type Child, cpuUs, nextMessage, request, spawnTs, stop, stopAll } from "./collab/processes.ts";
-import { createBenchProject } from "./lib/bench-project.ts";
+import { createBenchProject, registerAndSignIn } from "./lib/bench-project.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
 import { listFromEnv, numberFromEnv } from "./lib/env.ts";
 import { requestJson } from "./lib/request-json.ts";
@@ -395,11 +395,11 @@ interface Member {
 
 async function registerMember(api: string, n: number): Promise<Member> {
   const email = `bench-chat-${n}-${randomBytes(4).toString("hex")}@example.test`;
-  const auth = await requestJson<{ accessToken: string }>(
-    `${api}/auth/register`,
-    { method: "POST", body: { email, password: "a sturdy benchmark passphrase", name: `Bench ${n}` } },
-    201,
-  );
+  const auth = await registerAndSignIn(api, {
+    email,
+    password: "a sturdy benchmark passphrase",
+    name: `Bench ${n}`,
+  });
   return { token: auth.accessToken, email };
 }
 
@@ -485,6 +485,11 @@ async function runScenario(store: Store, databaseUrl: string | undefined): Promi
       const owner = await createBenchProject(api, { name: "bench chat", description: "chat fan-out" });
       const others = await Promise.all(
         Array.from({ length: userCount - 1 }, (_, n) => registerMember(api, n + 1)),
+      );
+      // Only verified accounts can be added to a project: these are fixtures, verified in the store.
+      await app.database.execute(
+        "UPDATE users SET email_verified_at = now() WHERE email_verified_at IS NULL",
+        [],
       );
       const members = `${api}/projects/${owner.projectId}/members`;
       await Promise.all(

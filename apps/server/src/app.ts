@@ -195,6 +195,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         { shared: cluster !== null },
       ),
       limits: { refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS, maxFileBytes: config.MAX_FILE_BYTES },
+      // Emailed links (password reset, verification) are absolute: this base, or the request's origin.
+      links: { publicUrl: config.PUBLIC_URL },
       // Discovered on first use: start-up never waits for (or fails on) the identity provider.
       oidc:
         config.OIDC_ISSUER && config.OIDC_CLIENT_ID
@@ -217,6 +219,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logStream: options.logStream,
     });
     eventLog = http.log;
+    if (!config.PUBLIC_URL) {
+      http.log.warn(
+        "PUBLIC_URL is not set: emailed links (password reset, verification) follow each request's Host header; set PUBLIC_URL wherever others can reach this server (docs/accounts.md)",
+      );
+    }
     const refused: DoorLimits["refused"] = (limit) => rejections.inc({ limit });
     const doorLimits: DoorLimits = {
       // WebSocket connection caps per tier, both doors together; across nodes through Redis.

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Config } from "./config.ts";
+import { ACCOUNT_QUEUE, deliverAccountEmail, sendAccountEmail } from "./domain/account/mail.ts";
+import { passwordResetRequest, processPasswordResetRequest } from "./domain/account/password-reset.ts";
 import { dispatchToConsumers, type EventConsumer } from "./domain/events/dispatch.ts";
 import { dispatchEvents } from "./domain/events/outbox.ts";
 import {
@@ -27,6 +29,7 @@ import type { PushSender } from "./domain/ports/push.ts";
 import { runExport } from "./domain/privacy/build-export.ts";
 import { buildExport, PRIVACY_QUEUE } from "./domain/privacy/jobs.ts";
 import { purgeExports } from "./domain/privacy/retention.ts";
+import { followUpRegistration, registrationFollowUp } from "./domain/users/register.ts";
 import { deliverOnce } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
@@ -41,6 +44,7 @@ const DEFAULT_CONCURRENCY = {
   webhooks: 8,
   maintenance: 1,
   [NOTIFICATIONS_QUEUE]: 4,
+  [ACCOUNT_QUEUE]: 2,
   // An archive is built in memory: one at a time per node.
   [PRIVACY_QUEUE]: 1,
 };
@@ -50,7 +54,7 @@ export interface BackgroundDeps {
   db: Db;
   ctx: Services;
   metrics: JobMetrics;
-  /** Notification email and web push. */
+  /** Notification and account email, web push. */
   mailer: Mailer;
   push: PushSender;
   log: {
@@ -108,6 +112,11 @@ export async function startBackground({
   runner.handle(sendNotificationEmail, ({ notificationId }) => emailNotification(delivery, notificationId));
   runner.handle(sendEmailDigest, ({ userId }) => emailDigest(delivery, userId));
   runner.handle(sendNotificationPush, ({ notificationId }) => pushNotification(delivery, notificationId));
+  runner.handle(sendAccountEmail, (payload) => deliverAccountEmail({ box: ctx.box, mailer }, payload));
+  runner.handle(passwordResetRequest, (payload) => processPasswordResetRequest(ctx, payload));
+  runner.handle(registrationFollowUp, (payload, { job }) =>
+    followUpRegistration(ctx, payload, job.attempt > 1),
+  );
   runner.handle(purgeExpiredSessions, async () => void (await purgeSessions(db, ctx.clock)));
   runner.handle(purgeFinishedJobs, async () => void (await purgeJobs(db, ctx.clock)));
   runner.handle(compactIdleDocuments, async () => void (await compactDocuments(db, ctx.clock, ctx.collab)));

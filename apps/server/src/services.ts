@@ -1,3 +1,4 @@
+import type { AccountDeps } from "./domain/account/deps.ts";
 import type { AttemptDeps } from "./domain/auth/login.ts";
 import type { OidcDeps } from "./domain/auth/oidc.ts";
 import type { SessionDeps } from "./domain/auth/sessions.ts";
@@ -13,6 +14,7 @@ import type { WebhookDeps } from "./domain/webhooks/commands.ts";
  * sees this whole: each command declares the few ports it takes (its `…Deps`), and this satisfies them all.
  */
 export type Services = SessionDeps &
+  AccountDeps &
   TwoFactorDeps &
   AttemptDeps &
   OidcDeps &

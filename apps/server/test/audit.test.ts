@@ -42,15 +42,30 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
   }
 
+  /** Entries written while a fixture account was made (registerUser signs in once): not under test. */
+  const fixtureRows = new Set<string>();
+
+  /** A fresh account, its set-up entries put aside so each test sees only what it did. */
+  async function freshUser(name: string): Promise<TestUser> {
+    const user = await registerUser(server.api, name);
+    const rows = await server.app.database.db
+      .select({ id: auditLog.id })
+      .from(auditLog)
+      .where(or(eq(auditLog.actorId, user.id), eq(auditLog.targetId, user.id)));
+    for (const row of rows) fixtureRows.add(row.id);
+    return user;
+  }
+
   /** Rows of one action that concern a user (as actor or as target), straight from the table. */
   async function rowsFor(action: string, userId: string): Promise<AuditRow[]> {
-    return server.app.database.db
+    const rows = await server.app.database.db
       .select()
       .from(auditLog)
       .where(
         and(eq(auditLog.action, action), or(eq(auditLog.actorId, userId), eq(auditLog.targetId, userId))),
       )
       .orderBy(auditLog.id);
+    return rows.filter((row) => !fixtureRows.has(row.id));
   }
 
   async function onlyRow(action: string, userId: string): Promise<AuditRow> {
@@ -73,7 +88,7 @@ describe.each(testStores())("audit log on %s", (store) => {
 
   describe("what is recorded", () => {
     it("a successful sign-in, with the client's IP and user agent", async () => {
-      const user = await registerUser(server.api, "Login");
+      const user = await freshUser("Login");
       const login = await send("POST", "/api/v1/auth/login", undefined, {
         email: user.email,
         password: user.password,
@@ -90,7 +105,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("the socket address when no proxy header is sent", async () => {
-      const user = await registerUser(server.api, "Direct");
+      const user = await freshUser("Direct");
       const login = await server.api.post("/api/v1/auth/login", {
         email: user.email,
         password: user.password,
@@ -100,7 +115,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("a failed sign-in with an unknown email (no actor) and with a wrong password, never the password", async () => {
-      const user = await registerUser(server.api, "Fail");
+      const user = await freshUser("Fail");
       const email = `nobody-${user.id.slice(-6).toLowerCase()}@example.test`;
       const unknown = await send("POST", "/api/v1/auth/login", undefined, {
         email: ` ${email.toUpperCase()} `,
@@ -140,7 +155,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("2FA on, a refused second factor, a recovery-code sign-in and 2FA off", async () => {
-      const user = await registerUser(server.api, "TwoFactor");
+      const user = await freshUser("TwoFactor");
       const setup = await send("POST", "/api/v1/auth/2fa/setup", user.accessToken);
       const secret = setup.body.secret as string;
       const enabled = await send("POST", "/api/v1/auth/2fa/enable", user.accessToken, {
@@ -199,14 +214,14 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("a refused 2FA change records nothing", async () => {
-      const user = await registerUser(server.api, "NoChange");
+      const user = await freshUser("NoChange");
       const early = await send("POST", "/api/v1/auth/2fa/enable", user.accessToken, { code: "123456" });
       expect(early.status).toBe(409);
       expect(await rowsFor("mfa.enabled", user.id)).toHaveLength(0);
     });
 
     it("sign-out, signing another device out, and the server revoking a replayed session", async () => {
-      const user = await registerUser(server.api, "Sessions");
+      const user = await freshUser("Sessions");
       const other = await server.api.post("/api/v1/auth/login", {
         email: user.email,
         password: user.password,
@@ -257,7 +272,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("API key creation and deletion, never the key", async () => {
-      const user = await registerUser(server.api, "Keys");
+      const user = await freshUser("Keys");
       const created = await send("POST", "/api/v1/api-keys", user.accessToken, {
         name: "deploy",
         scopes: ["projects:read"],
@@ -292,7 +307,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("an admin changing a role, not a name change", async () => {
-      const user = await registerUser(server.api, "Promoted");
+      const user = await freshUser("Promoted");
       expect((await send("PATCH", `/api/v1/users/${user.id}`, admin.accessToken, { name: "P" })).status).toBe(
         200,
       );
@@ -314,9 +329,9 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("project membership: added, role changed, removed, and leaving", async () => {
-      const owner = await registerUser(server.api, "Owner");
-      const bob = await registerUser(server.api, "Bob");
-      const carol = await registerUser(server.api, "Carol");
+      const owner = await freshUser("Owner");
+      const bob = await freshUser("Bob");
+      const carol = await freshUser("Carol");
       const project = await server.api.post("/api/v1/projects", { name: "Audited" }, owner.accessToken);
       const base = `/api/v1/projects/${project.body.id}/members`;
       const memberRows = async (action: string) =>
@@ -378,8 +393,8 @@ describe.each(testStores())("audit log on %s", (store) => {
 
   describe("GET /api/v1/audit", () => {
     it("shows a user only their own entries, and an admin everything", async () => {
-      const alice = await registerUser(server.api, "Alice");
-      const bob = await registerUser(server.api, "Bob");
+      const alice = await freshUser("Alice");
+      const bob = await freshUser("Bob");
       await send("POST", "/api/v1/api-keys", alice.accessToken, { name: "a", scopes: ["projects:read"] });
       await send("POST", "/api/v1/api-keys", bob.accessToken, { name: "b", scopes: ["projects:read"] });
       // About Alice, by the admin: she sees it as its target.
@@ -429,7 +444,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("filters by one action or a comma-separated list", async () => {
-      const user = await registerUser(server.api, "Filter");
+      const user = await freshUser("Filter");
       const key = await send("POST", "/api/v1/api-keys", user.accessToken, {
         name: "k",
         scopes: ["users:read"],
@@ -459,7 +474,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("filters by time: since inclusive, until exclusive; a bad timestamp is a 400", async () => {
-      const user = await registerUser(server.api, "Time");
+      const user = await freshUser("Time");
       let token = user.accessToken;
       let refreshToken = user.refreshToken;
       const createKey = async (name: string) => {
@@ -522,7 +537,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("paginates newest first without gaps or repeats", async () => {
-      const user = await registerUser(server.api, "Pages");
+      const user = await freshUser("Pages");
       for (let i = 0; i < 7; i++) {
         await send("POST", "/api/v1/api-keys", user.accessToken, { name: `k${i}`, scopes: ["users:read"] });
       }
@@ -549,7 +564,7 @@ describe.each(testStores())("audit log on %s", (store) => {
     });
 
     it("needs the users:read scope from an API key", async () => {
-      const user = await registerUser(server.api, "Scoped");
+      const user = await freshUser("Scoped");
       const without = await send("POST", "/api/v1/api-keys", user.accessToken, {
         name: "projects only",
         scopes: ["projects:read"],

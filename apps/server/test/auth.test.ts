@@ -17,31 +17,46 @@ describe.each(testStores())("accounts and sessions on %s", (store) => {
   });
   afterAll(() => server?.stop());
 
-  it("registers with 201 and the user, an access token and a refresh token", async () => {
+  it("registers with 202 verification_sent, then signs in (unverified) with the same credentials", async () => {
     const response = await server.api.post("/api/v1/auth/register", {
       email: "Ada@Example.test",
       password: "analytical engine 1843",
       name: "Ada",
     });
-    expect(response.status).toBe(201);
-    expect(response.body.user).toMatchObject({ email: "ada@example.test", name: "Ada" });
-    expect(response.body.user.id).toMatch(/^usr_/);
-    expect(response.body.accessToken).toEqual(expect.any(String));
-    expect(response.body.refreshToken).toMatch(/^cprt_/);
-    const me = await server.api.get("/api/v1/me", response.body.accessToken);
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ status: "verification_sent" });
+    const login = await server.api.post("/api/v1/auth/login", {
+      email: "ada@example.test",
+      password: "analytical engine 1843",
+    });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toMatchObject({ email: "ada@example.test", name: "Ada", emailVerified: false });
+    expect(login.body.user.id).toMatch(/^usr_/);
+    expect(login.body.accessToken).toEqual(expect.any(String));
+    expect(login.body.refreshToken).toMatch(/^cprt_/);
+    const me = await server.api.get("/api/v1/me", login.body.accessToken);
     expect(me.status).toBe(200);
-    expect(me.body.id).toBe(response.body.user.id);
+    expect(me.body.id).toBe(login.body.user.id);
   });
 
-  it("refuses a duplicate email (any case) with 409 email_taken", async () => {
+  it("answers a taken email (any case) as a new one, and creates nothing", async () => {
     const user = await registerUser(server.api);
     const again = await server.api.post("/api/v1/auth/register", {
       email: user.email.toUpperCase(),
       password: "another long passphrase",
       name: "Dup",
     });
-    expect(again.status).toBe(409);
-    expect(again.body.code).toBe("email_taken");
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual({ status: "verification_sent" });
+    const rows = await server.app.database.db.select().from(users).where(eq(users.email, user.email));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.name).toBe("Tester");
+    // The account keeps its own password; the one sent with the second registration is not it.
+    const stranger = await server.api.post("/api/v1/auth/login", {
+      email: user.email,
+      password: "another long passphrase",
+    });
+    expect(stranger.status).toBe(401);
   });
 
   it.each([
@@ -67,7 +82,7 @@ describe.each(testStores())("accounts and sessions on %s", (store) => {
         password,
         name: "L",
       });
-      expect(response.status).toBe(201);
+      expect(response.status).toBe(202);
     }
   });
 

@@ -33,6 +33,8 @@ const HIDDEN: Refusal = { status: 404, code: "not_found" };
 const FORBIDDEN: Refusal = { status: 403, code: "forbidden" };
 const NO_SCOPE: Refusal = { status: 403, code: "insufficient_scope" };
 const SESSION_ONLY: Refusal = { status: 403, code: "session_required" };
+/** Not a refusal by policy: the command ran and found the address verified already. */
+const VERIFIED: Refusal = { status: 409, code: "already_verified" };
 
 const label = (expected: Expected) =>
   typeof expected === "number" ? String(expected) : `${expected.status} ${expected.code}`;
@@ -410,6 +412,37 @@ const routes = {
     holder: "owner",
     prepare: async () => ({ path: "/api/v1/me" }),
   },
+  "PATCH /me": {
+    need: "session",
+    holder: "owner",
+    // The person's own name, unchanged (fixture names are the human's key): allowed or not is the point.
+    prepare: async (_world, cell) => ({
+      path: "/api/v1/me",
+      body: { name: SESSION_ACTORS[cell.actor] ?? "Somebody" },
+    }),
+  },
+  "POST /me/password": {
+    need: "session",
+    holder: "owner",
+    // The same password again (allowed), so the fixture keeps its password; the effect shows in the
+    // actor's other sessions, signed out exactly when the change went through.
+    prepare: async (world, cell) => {
+      if (!cell.user) {
+        return { path: "/api/v1/me/password", body: { currentPassword: "x", newPassword: "x" } };
+      }
+      const other = await world.login(cell.user);
+      return {
+        path: "/api/v1/me/password",
+        body: { currentPassword: cell.user.password, newPassword: cell.user.password },
+        effect: async () => (await world.api.get("/api/v1/me", other)).status === 401,
+      };
+    },
+  },
+  "POST /me/verify-email": {
+    need: "session",
+    holder: "owner",
+    prepare: async () => ({ path: "/api/v1/me/verify-email" }),
+  },
   "GET /sessions": {
     need: "session",
     holder: "owner",
@@ -546,6 +579,10 @@ const matrix: [RouteKey, readonly Expected[]][] = [
   ["GET /projects/:id/files/:fileId/versions/:versionId",           [UNAUTHENTICATED, HIDDEN, 200,       200, 200, 200, 200, NO_SCOPE]],
   ["POST /projects/:id/files/:fileId/versions/:versionId/restore",  [UNAUTHENTICATED, HIDDEN, FORBIDDEN, 200, 200, 200, 200, NO_SCOPE]],
   ["GET /me",                               [UNAUTHENTICATED, 200,       200,       200,       200,       200,  200,           200]],
+  ["PATCH /me",                             [UNAUTHENTICATED, 200,       200,       200,       200,       200,  SESSION_ONLY,  SESSION_ONLY]],
+  ["POST /me/password",                     [UNAUTHENTICATED, 204,       204,       204,       204,       204,  SESSION_ONLY,  SESSION_ONLY]],
+  // Fixture accounts are verified: reaching the command (past authorization) answers already_verified.
+  ["POST /me/verify-email",                 [UNAUTHENTICATED, VERIFIED,  VERIFIED,  VERIFIED,  VERIFIED,  VERIFIED, SESSION_ONLY, SESSION_ONLY]],
   ["GET /sessions",                         [UNAUTHENTICATED, 200,       200,       200,       200,       200,  SESSION_ONLY,  SESSION_ONLY]],
   ["DELETE /sessions/:id",                  [UNAUTHENTICATED, 204,       204,       204,       204,       204,  SESSION_ONLY,  SESSION_ONLY]],
   ["POST /auth/logout",                     [UNAUTHENTICATED, 204,       204,       204,       204,       204,  SESSION_ONLY,  SESSION_ONLY]],

@@ -451,8 +451,14 @@ describe("the production build", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "image@example.test", password: "a sturdy passphrase", name: "Image" }),
     });
-    expect(registered.status).toBe(201);
-    const { accessToken } = (await registered.json()) as { accessToken: string };
+    expect(registered.status).toBe(202);
+    const signedIn = await fetch(`${base}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "image@example.test", password: "a sturdy passphrase" }),
+    });
+    expect(signedIn.status).toBe(200);
+    const { accessToken } = (await signedIn.json()) as { accessToken: string };
     const projects = await fetch(`${base}/api/v1/projects`, {
       headers: { authorization: `Bearer ${accessToken}` },
     });

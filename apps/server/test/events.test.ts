@@ -2,7 +2,7 @@ import type { DomainEvent } from "@codepark/protocol";
 import { eventPayloadSchemas } from "@codepark/protocol/event-schemas";
 import { registerUser, startTestServer, type TestServer, testStores, waitFor } from "@codepark/testing";
 import { openEditor } from "@codepark/testing/collab";
-import { asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transact } from "../src/domain/events/outbox.ts";
 import { domainEvents } from "../src/domain/events/schema.ts";
@@ -47,9 +47,29 @@ describe.each(testStores())("the domain event log on %s", (store) => {
   }
   const typesOf = (rows: { type: string }[]) => rows.map((row) => row.type);
 
+  /**
+   * A fresh account once its user.created is logged: the sign-up's follow-up job logs it, moments
+   * after the account exists (docs/accounts.md), so a test waits for it before counting events.
+   */
+  async function registered(name?: string) {
+    const user = await registerUser(server.api, name);
+    await waitFor(
+      async () =>
+        (
+          await server.app.database.db
+            .select()
+            .from(domainEvents)
+            .where(and(eq(domainEvents.type, "user.created"), eq(domainEvents.actorId, user.id)))
+        ).length === 1,
+      10_000,
+      "user.created",
+    );
+    return user;
+  }
+
   it("records every change's event exactly once, with a payload matching its published schema", async () => {
     await newEvents();
-    const owner = await registerUser(server.api, "Owner");
+    const owner = await registered("Owner");
     const created = await newEvents();
     expect(typesOf(created)).toEqual(["user.created"]);
     expect(created[0]!.data).toMatchObject({ user: { id: owner.id, email: owner.email } });
@@ -66,7 +86,7 @@ describe.each(testStores())("the domain event log on %s", (store) => {
     await server.api.patch(base, { name: "Renamed" }, owner.accessToken);
     expect(typesOf(await newEvents())).toEqual([]);
 
-    const bob = await registerUser(server.api, "Bob");
+    const bob = await registered("Bob");
     await newEvents();
     await server.api.post(`${base}/members`, { email: bob.email, role: "viewer" }, owner.accessToken);
     expect(typesOf(await newEvents())).toEqual(["member.added"]);
@@ -128,7 +148,7 @@ describe.each(testStores())("the domain event log on %s", (store) => {
         }),
       ).rejects.toThrow("the change fails after emitting");
       // A refused change through the API: adding an existing member violates a unique key.
-      const owner = await registerUser(server.api);
+      const owner = await registered();
       const project = (await server.api.post("/api/v1/projects", { name: "P" }, owner.accessToken)).body;
       await newEvents();
       heard.length = 0;
@@ -143,12 +163,13 @@ describe.each(testStores())("the domain event log on %s", (store) => {
     }
     expect(await newEvents()).toEqual([]);
     expect(heard).toEqual([]);
-    // One user and one project were created meanwhile: two dispatch jobs, none for the failures.
-    expect((await server.app.database.db.select().from(jobs)).length - jobsBefore).toBe(2);
+    // One user and one project were created meanwhile: the sign-up's follow-up job, the verification
+    // email it queued and two dispatch jobs (user.created, project.created); none for the failures.
+    expect((await server.app.database.db.select().from(jobs)).length - jobsBefore).toBe(4);
   });
 
   it("coalesces live typing into one file.updated per compaction, not one per keystroke", async () => {
-    const owner = await registerUser(server.api);
+    const owner = await registered();
     const project = (await server.api.post("/api/v1/projects", { name: "Typing" }, owner.accessToken)).body;
     const file = (
       await server.api.post(`/api/v1/projects/${project.id}/files`, { path: "t.md" }, owner.accessToken)
@@ -182,7 +203,7 @@ describe.each(testStores())("the domain event log on %s", (store) => {
   });
 
   it("hands every committed event to the dispatcher (a completed events.dispatch job)", async () => {
-    const owner = await registerUser(server.api);
+    const owner = await registered();
     await server.api.post("/api/v1/projects", { name: "Dispatched" }, owner.accessToken);
     await waitFor(async () => {
       const pending = await server.app.database.db

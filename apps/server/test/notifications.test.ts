@@ -144,8 +144,13 @@ describe.each(testStores())("notifications on %s", (store) => {
     query<{ name: string; state: string }>(
       sql`SELECT name, state FROM jobs WHERE payload->>'notificationId' = ${notificationId}`,
     );
+  // Notification email only: account emails (the verification link every new account gets) carry
+  // X-CodePark-Account and are tested in account-lifecycle.test.ts.
   const mailTo = (user: TestUser) =>
-    smtp.messages.filter((message) => message.envelope.to.includes(user.email));
+    smtp.messages.filter(
+      (message) =>
+        message.envelope.to.includes(user.email) && !message.parsed.headers.has("x-codepark-account"),
+    );
   const setPreferences = async (user: TestUser, body: object) => {
     const response = await server.api.put("/api/v1/notification-preferences", body, user.accessToken);
     expect(response.status).toBe(200);

@@ -23,10 +23,12 @@ describe.each(testStores())("operations on %s", (store) => {
 
   it("writes JSON logs carrying the request id and never a token or password", async () => {
     const password = "very secret passphrase 42";
-    const response = await server.api.request("POST", "/api/v1/auth/register", {
+    const registered = await server.api.request("POST", "/api/v1/auth/register", {
       body: { email: "logs@example.test", password, name: "Logs" },
       headers: { "x-request-id": "req-for-log-test" },
     });
+    expect(registered.status).toBe(202);
+    const response = await server.api.post("/api/v1/auth/login", { email: "logs@example.test", password });
     const { accessToken, refreshToken } = response.body;
     await server.api.get("/api/v1/me", accessToken);
     await server.api.get(`/api/v1/me?token=${accessToken}`, accessToken);

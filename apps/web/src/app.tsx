@@ -1,9 +1,13 @@
-import { lazy, Suspense, useEffect } from "react";
+import { type ComponentType, lazy, Suspense, useEffect } from "react";
 import { AccountPage } from "./account/account-page.tsx";
+import { VerifyBanner } from "./account/verify-banner.tsx";
 import { safeReturnPath, useSession } from "./api/use-session.ts";
+import { ForgotPasswordPage } from "./pages/forgot-password.tsx";
 import { OidcSignInPage } from "./pages/oidc-sign-in.tsx";
+import { ResetPasswordPage } from "./pages/reset-password.tsx";
 import { SignInPage } from "./pages/sign-in.tsx";
 import { SignUpPage } from "./pages/sign-up.tsx";
+import { VerifyEmailPage } from "./pages/verify-email.tsx";
 import { ProjectSettingsPage } from "./projects/project-settings.tsx";
 import { ProjectsPage } from "./projects/projects-page.tsx";
 import { Link, match, navigate, useLocation } from "./router.tsx";
@@ -23,19 +27,29 @@ const MessagesPage = lazy(() =>
 
 const PUBLIC_PATHS = new Set(["/sign-in", "/sign-up", "/sign-in/oidc"]);
 
+/** Pages emailed links open: shown signed in or not (a link may be opened on any device). */
+const LINK_PAGES: Record<string, ComponentType> = {
+  "/forgot-password": ForgotPasswordPage,
+  "/reset-password": ResetPasswordPage,
+  "/verify-email": VerifyEmailPage,
+};
+
 export function App() {
   const session = useSession();
   const location = useLocation();
   const isPublic = PUBLIC_PATHS.has(location.path);
+  const LinkPage = LINK_PAGES[location.path];
 
   useEffect(() => {
+    if (LinkPage) return;
     if (!session && !isPublic) {
       navigate(`/sign-in?next=${encodeURIComponent(location.href)}`, { replace: true });
     } else if (session && isPublic) {
       navigate(safeReturnPath(location.query.get("next")), { replace: true });
     }
-  }, [session, isPublic, location]);
+  }, [session, isPublic, location, LinkPage]);
 
+  if (LinkPage) return <LinkPage />;
   if (!session) {
     if (location.path === "/sign-up") return <SignUpPage />;
     if (location.path === "/sign-in/oidc") return <OidcSignInPage />;
@@ -56,6 +70,7 @@ export function App() {
   return (
     <div className="page">
       <Header />
+      <VerifyBanner />
       <main className="page-main" id="main">
         <Routed path={location.path} />
       </main>

@@ -108,7 +108,15 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     store,
     clock,
     logs,
-    api: new ApiClient(baseUrl),
+    // Fixture accounts are made verified straight in the store (tests of verification itself do not
+    // ask for it; see registerUser).
+    api: new ApiClient(baseUrl, {
+      verifyEmail: (email) =>
+        app.database.execute(
+          "UPDATE users SET email_verified_at = $2 WHERE email = $1 AND email_verified_at IS NULL",
+          [email, clock.now()],
+        ),
+    }),
     dataDir,
     stop: async () => {
       await app.close();
@@ -124,9 +132,20 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
+export interface ApiClientOptions {
+  /**
+   * Marks an account's email verified directly in the server's store, for fixture accounts: without
+   * it a freshly registered account cannot be added to projects or emailed notifications.
+   */
+  verifyEmail?: (email: string) => Promise<void>;
+}
+
 /** A thin real-HTTP client (fetch) for tests. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly options: ApiClientOptions = {},
+  ) {}
 
   async request<T = any>(
     method: string,
@@ -176,20 +195,44 @@ export interface TestUser {
   role: string;
 }
 
-/** Registers a fresh account through the API. */
-export async function registerUser(api: ApiClient, name = "Tester"): Promise<TestUser> {
+export interface RegisterOptions {
+  /**
+   * Verified (the default when the client can: a server started by this harness, or a process on
+   * PostgreSQL) — a fixture account as projects and notifications need it; the verification flow
+   * itself is tested through its emails in account-lifecycle.test.ts. `false`: left unverified.
+   */
+  verified?: boolean;
+}
+
+/**
+ * A fresh account through the API, as a client makes one: register (202, whether or not the address
+ * was taken), then sign in with the same credentials. Verified first unless asked not to.
+ */
+export async function registerUser(
+  api: ApiClient,
+  name = "Tester",
+  options: RegisterOptions = {},
+): Promise<TestUser> {
   userCounter += 1;
   const email = `user${userCounter}-${randomBytes(3).toString("hex")}@example.test`;
   const password = `a sturdy passphrase ${userCounter}`;
   const response = await api.post("/api/v1/auth/register", { email, password, name });
-  if (response.status !== 201)
+  if (response.status !== 202)
     throw new Error(`register failed: ${response.status} ${JSON.stringify(response.body)}`);
+  const verify = options.verified ?? api.options.verifyEmail !== undefined;
+  if (verify) {
+    if (!api.options.verifyEmail) throw new Error("this ApiClient cannot mark an email verified");
+    await api.options.verifyEmail(email);
+  }
+  const login = await api.post("/api/v1/auth/login", { email, password });
+  if (login.status !== 200)
+    throw new Error(`sign-in after register failed: ${login.status} ${JSON.stringify(login.body)}`);
   return {
-    id: response.body.user.id,
+    id: login.body.user.id,
     email,
     password,
-    role: response.body.user.role,
-    ...pickTokens(response.body),
+    role: login.body.user.role,
+    ...pickTokens(login.body),
   };
 }
 

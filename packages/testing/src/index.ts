@@ -2,8 +2,10 @@
 // webhook libraries have their own subpaths, so a suite loads only what it uses.
 export {
   ApiClient,
+  type ApiClientOptions,
   type ApiResponse,
   createTestDatabase,
+  type RegisterOptions,
   registerUser,
   type Store,
   startTestServer,

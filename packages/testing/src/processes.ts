@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import pg from "pg";
 import { ApiClient } from "./harness.ts";
 
 /** The server's entry file, found through its workspace package (a path, not an import: importing would start it). */
@@ -41,5 +42,28 @@ export async function startProcess(env: Record<string, string>): Promise<Running
     void exited.finally(() => clearTimeout(timer));
     ready = () => clearTimeout(timer);
   }).finally(() => ready());
-  return { child, api: new ApiClient(url), output: () => output, exited };
+  return { child, api: new ApiClient(url, processClientOptions(env)), output: () => output, exited };
+}
+
+/**
+ * A process on PostgreSQL can have fixture accounts verified straight in its database (registerUser);
+ * one on PGlite cannot (the process holds the data directory), so its accounts stay unverified.
+ */
+function processClientOptions(env: Record<string, string>) {
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) return {};
+  return {
+    verifyEmail: async (email: string) => {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        await client.query(
+          "UPDATE users SET email_verified_at = now() WHERE email = $1 AND email_verified_at IS NULL",
+          [email],
+        );
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }

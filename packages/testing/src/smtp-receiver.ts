@@ -1,4 +1,6 @@
+import { readdir, readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { ArrivalLog } from "./wait.ts";
@@ -97,4 +99,15 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
     waitFor: (count, timeoutMs) => log.waitFor(count, timeoutMs),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * Every email a server without SMTP_URL wrote under `DATA_DIR/mail/` (`.eml` files), parsed, oldest
+ * first. Empty when nothing was written yet.
+ */
+export async function readMailDir(dataDir: string): Promise<ParsedMail[]> {
+  const directory = join(dataDir, "mail");
+  const names = await readdir(directory).catch(() => [] as string[]);
+  const files = names.filter((name) => name.endsWith(".eml")).sort();
+  return Promise.all(files.map(async (name) => simpleParser(await readFile(join(directory, name)))));
 }

@@ -3,7 +3,9 @@ import { Link } from "../router.tsx";
 import { ErrorBoundary } from "../ui/error-boundary.tsx";
 import { Spinner } from "../ui/feedback.tsx";
 import { ApiKeysSection } from "./api-keys.tsx";
+import { PasswordSection } from "./password.tsx";
 import { PrivacySection } from "./privacy.tsx";
+import { ProfileSection } from "./profile.tsx";
 import { SessionsSection } from "./sessions.tsx";
 import { TwoFactorSection } from "./two-factor.tsx";
 
@@ -13,7 +15,8 @@ const NotificationSettings = lazy(() =>
 );
 
 const TABS = [
-  { id: "security", label: "Two-factor authentication" },
+  { id: "security", label: "Password and 2FA" },
+  { id: "profile", label: "Profile" },
   { id: "sessions", label: "Sessions" },
   { id: "api-keys", label: "API keys" },
   { id: "notifications", label: "Notifications" },
@@ -36,7 +39,13 @@ export function AccountPage({ tab }: { tab: string }) {
           </Link>
         ))}
       </nav>
-      {active.id === "security" && <TwoFactorSection />}
+      {active.id === "security" && (
+        <>
+          <PasswordSection />
+          <TwoFactorSection />
+        </>
+      )}
+      {active.id === "profile" && <ProfileSection />}
       {active.id === "sessions" && <SessionsSection />}
       {active.id === "api-keys" && <ApiKeysSection />}
       {active.id === "privacy" && <PrivacySection />}

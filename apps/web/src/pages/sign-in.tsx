@@ -120,6 +120,9 @@ export function SignInPage() {
         )}
         {step === "password" && <OidcButton next={next} />}
         <p className="muted">
+          <Link href="/forgot-password">Forgot your password?</Link>
+        </p>
+        <p className="muted">
           New here? <Link href={signUpHref}>Create an account</Link>
         </p>
       </form>

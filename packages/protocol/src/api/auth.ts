@@ -20,6 +20,11 @@ export const user = z.object({
 export type User = z.infer<typeof user>;
 
 export const registerBody = z.strictObject({ email, password, name: displayName });
+/**
+ * The same answer whether or not the address already has an account (the owner is emailed instead):
+ * sign in next with the same credentials.
+ */
+export const registerAccepted = z.object({ status: z.literal("verification_sent") });
 export const loginBody = z.strictObject({
   email: z.string().max(254),
   password,
@@ -63,6 +68,35 @@ export const apiKey = z.object({
   lastUsedAt: isoDate.nullable(),
 });
 export const apiKeyCreated = apiKey.extend({ key: z.string().describe("Shown once; store it now") });
+
+/** A single-use token from an emailed link (password reset, email verification). */
+const accountToken = z.string().trim().min(1).max(256);
+
+export const forgotPasswordBody = z.strictObject({ email });
+/** The same answer whether or not an account uses the address. */
+export const forgotPasswordAccepted = z.object({ status: z.literal("accepted") });
+export const resetPasswordBody = z.strictObject({ token: accountToken, newPassword: password });
+export const verifyEmailBody = z.strictObject({ token: accountToken });
+export const verificationSent = z.object({ status: z.literal("verification_sent") });
+export const changePasswordBody = z.strictObject({ currentPassword: password, newPassword: password });
+
+/** A person's own profile change: a new email needs the current password and waits for verification. */
+export const profilePatchBody = z
+  .strictObject({
+    name: displayName.optional(),
+    email: email.optional(),
+    currentPassword: password.optional(),
+  })
+  .refine((body) => body.name !== undefined || body.email !== undefined, "Give at least one of name, email")
+  .refine((body) => body.email === undefined || body.currentPassword !== undefined, {
+    message: "Enter your current password to change your email",
+    path: ["currentPassword"],
+  });
+export const profileResult = z.object({
+  user,
+  /** The address waiting for verification (a link went to it), null when none was asked for. */
+  pendingEmail: z.string().nullable(),
+});
 
 export const userPatchBody = z
   .strictObject({

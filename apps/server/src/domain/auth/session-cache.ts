@@ -14,7 +14,8 @@ export interface SessionState {
  * read, so a cached session still expires on time). The user's role is not here but in the `user`
  * family, so a role change is one key. Rule: every write to sessions.revoked_at or expires_at marks
  * `sessionKeys` stale (auth/sessions.ts: revokeSession — logout and signing a device out — and the
- * revocation when a used refresh token comes back). Unknown ids are cached as null: a session's id
+ * revocation when a used refresh token comes back; auth/revoke-all.ts: every session after a password
+ * change or reset). Unknown ids are cached as null: a session's id
  * reaches a client only in a token signed after the session committed. Purging old sessions
  * (maintenance.ts) deletes only revoked or expired ones, which read as invalid either way.
  */

@@ -29,6 +29,12 @@ export const channelDefaults: Record<NotificationKind, Record<NotificationChanne
  */
 export const undigestedKinds: ReadonlySet<NotificationKind> = new Set(["export_ready"]);
 
+/**
+ * Security notices about the account itself: emailed even while the address is unverified, like the
+ * account emails (docs/accounts.md); every other kind waits for a verified address.
+ */
+export const securityKinds: ReadonlySet<NotificationKind> = new Set(["account_locked"]);
+
 /** 0: one email per notification. */
 export const DEFAULT_EMAIL_DIGEST_MINUTES = 0;
 

@@ -7,7 +7,7 @@ import type { Tx } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
 import type { NotificationHub } from "./hub.ts";
 import { NOTIFICATIONS_QUEUE, sendEmailDigest, sendNotificationEmail, sendNotificationPush } from "./jobs.ts";
-import { type NotificationKind, undigestedKinds } from "./kinds.ts";
+import { type NotificationKind, securityKinds, undigestedKinds } from "./kinds.ts";
 import { channelsFor } from "./preferences.ts";
 import { type NotificationRow, presentNotification } from "./present.ts";
 import { notificationCounters, notifications, pushSubscriptions } from "./schema.ts";
@@ -36,13 +36,20 @@ export interface NotifyInput {
  * commit), and the email and push jobs their preferences ask for — so a restart between here and
  * delivery loses nothing. After commit, the person's connections get `notification` and
  * `notifications:unread-count`. Returns null when there was nothing to do (already notified, or
- * the person no longer exists).
+ * the person no longer exists). An unverified address gets no email.
  */
 export async function notify(tx: Tx, deps: NotifyDeps, input: NotifyInput): Promise<NotificationRow | null> {
   const { userId } = input;
-  const [person] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId));
+  const [person] = await tx
+    .select({ id: users.id, emailVerifiedAt: users.emailVerifiedAt })
+    .from(users)
+    .where(eq(users.id, userId));
   if (!person) return null;
-  const channels = await channelsFor(tx, userId, input.kind);
+  const preferred = await channelsFor(tx, userId, input.kind);
+  // No notification email to an address nobody has shown they read (docs/accounts.md), but for
+  // security notices; the inbox and push still get everything.
+  const emailable = person.emailVerifiedAt !== null || securityKinds.has(input.kind);
+  const channels = { ...preferred, email: preferred.email && emailable };
   const now = deps.clock.now();
   const [row] = await tx
     .insert(notifications)

@@ -9,6 +9,8 @@ export interface MailMessage {
   subject: string;
   text: string;
   html: string;
+  /** Extra headers, e.g. `X-CodePark-Account` on account emails (for mail filters). */
+  headers?: Record<string, string>;
 }
 
 export interface Mailer {

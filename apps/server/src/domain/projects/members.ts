@@ -76,10 +76,17 @@ export async function addMember(
     member = await transact(ctx, async (tx, emit, stale) => {
       await loadProjectFor(tx, actor, projectId, "members:manage");
       const [user] = await tx
-        .select({ id: users.id })
+        .select({ id: users.id, emailVerifiedAt: users.emailVerifiedAt })
         .from(users)
         .where(eq(users.email, input.email.trim().toLowerCase()));
       if (!user) throw new AppError("user_not_found", "No account uses this email");
+      // Only people who proved they read their address can be added (docs/accounts.md).
+      if (user.emailVerifiedAt === null) {
+        throw new AppError(
+          "email_unverified",
+          "This person has not verified their email address yet; add them once they have",
+        );
+      }
       await tx
         .insert(projectMembers)
         .values({ projectId, userId: user.id, role: input.role, createdAt: ctx.clock.now() });

@@ -8,7 +8,9 @@ import { users } from "./schema.ts";
  * email is verified, whether 2FA is on).
  * Read on every request (the role, by authenticate), by `GET /me` and by the realtime and collab
  * handshakes (the name). Rule: every write that changes one of those columns marks `userKeys` stale
- * (users/admin.ts updateUser, auth/two-factor.ts enable and disable). An unknown id is not cached,
+ * (users/admin.ts updateUser, auth/two-factor.ts enable and disable; account/profile.ts a name change,
+ * account/verification.ts verifying or moving to a new address, account/password-reset.ts which also
+ * verifies). An unknown id is not cached,
  * so creating a user needs no invalidation.
  */
 const key = (userId: string) => `user:${userId}`;

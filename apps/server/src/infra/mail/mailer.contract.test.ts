@@ -70,6 +70,14 @@ function mailerContract(make: (from: string) => Promise<MailerUnderTest>) {
     expect(mail!.attachments).toEqual([]);
   });
 
+  it("passes extra headers through as given", async () => {
+    const { mailer, received } = await open();
+    await mailer.send({ ...message, headers: { "X-CodePark-Account": "password-reset" } });
+
+    const [mail] = await received();
+    expect(mail!.headers.get("x-codepark-account")).toBe("password-reset");
+  });
+
   it("a long body with long lines arrives intact", async () => {
     const { mailer, received } = await open();
     const line = `${"x".repeat(2_000)} ${"é".repeat(500)}`;

@@ -1,26 +1,38 @@
 import {
   authResult,
   codeBody,
+  forgotPasswordAccepted,
+  forgotPasswordBody,
   loginBody,
   recoveryCodesResult,
   refreshBody,
+  registerAccepted,
   registerBody,
+  resetPasswordBody,
   twoFactorSetup,
+  verifyEmailBody,
 } from "../auth.ts";
 import { defineRoute } from "../contract.ts";
 
 const tags = ["auth"];
 
-/** Credentials for tokens (public), signing out, and two-factor authentication (signed-in sessions only). */
+/**
+ * Credentials for tokens, password reset and email verification (public), signing out, and two-factor
+ * authentication (signed-in sessions only).
+ */
 export const authRoutes = {
   register: defineRoute({
     method: "POST",
     path: "/auth/register",
     tags,
-    summary: "Create an account",
+    summary: "Create an account (then sign in); the same answer when the email is taken",
+    description:
+      "Answers 202 whether or not the address already has an account, so it cannot be used to find out. " +
+      "A new address gets an account (unverified) and a verification email; a taken one gets an email " +
+      "to its owner instead. Sign in next with `POST /auth/login`.",
     auth: "public",
     body: registerBody,
-    responses: { 201: authResult },
+    responses: { 202: registerAccepted },
   }),
   login: defineRoute({
     method: "POST",
@@ -39,6 +51,33 @@ export const authRoutes = {
     auth: "public",
     body: refreshBody,
     responses: { 200: authResult },
+  }),
+  forgotPassword: defineRoute({
+    method: "POST",
+    path: "/auth/password/forgot",
+    tags,
+    summary: "Email a password-reset link (the same answer whether or not an account uses the address)",
+    auth: "public",
+    body: forgotPasswordBody,
+    responses: { 202: forgotPasswordAccepted },
+  }),
+  resetPassword: defineRoute({
+    method: "POST",
+    path: "/auth/password/reset",
+    tags,
+    summary: "Set a new password with the token from a reset link; signs every session out",
+    auth: "public",
+    body: resetPasswordBody,
+    responses: { 204: null },
+  }),
+  verifyEmail: defineRoute({
+    method: "POST",
+    path: "/auth/verify-email",
+    tags,
+    summary: "Verify an email address (or finish an address change) with the token from its link",
+    auth: "public",
+    body: verifyEmailBody,
+    responses: { 204: null },
   }),
   logout: defineRoute({
     method: "POST",
