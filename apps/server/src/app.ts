@@ -7,7 +7,7 @@ import { startBackground } from "./background.ts";
 import { type ClusterLinks, joinCluster } from "./cluster.ts";
 import { type Config, tiersOf } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
-import { AttemptThrottle, SIGN_IN_POLICY } from "./domain/auth/throttle.ts";
+import { AttemptThrottle, LINK_POLICY, SIGN_IN_POLICY } from "./domain/auth/throttle.ts";
 import type { CollabLogger } from "./domain/collab/manager.ts";
 import type { CollabMetrics } from "./domain/collab/metrics.ts";
 import { CollabService } from "./domain/collab/service.ts";
@@ -150,6 +150,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       secondFactor: new AttemptThrottle(rateLimits, "second-factor", SIGN_IN_POLICY, () =>
         rejections.inc({ limit: "second_factor" }),
       ),
+      links: new AttemptThrottle(rateLimits, "links", LINK_POLICY, () => rejections.inc({ limit: "links" })),
     };
     const collabMetrics = createCollabMetrics(metrics.registry);
     const collab = new CollabService({

@@ -668,6 +668,19 @@ const ACCOUNT_ROUTES: Record<string, { scope: ApiKeyScope; adminOnly: boolean; b
     adminOnly: false,
     body: { emailDigestMinutes: 0 },
   },
+  // An admin's export and deletion of someone else's account (what they do: privacy.test.ts).
+  "POST /users/:id/export": { scope: "users:write", adminOnly: true },
+  "GET /users/:id/exports": { scope: "users:write", adminOnly: true },
+  "POST /users/:id/exports/:exportId/link": { scope: "users:write", adminOnly: true },
+  "DELETE /users/:id": { scope: "users:write", adminOnly: true, body: {} },
+};
+
+/** Your own data export and account deletion: a signed-in session only (what they do: privacy.test.ts). */
+const PRIVACY_SESSION_ROUTES: Record<string, object | undefined> = {
+  "POST /me/export": undefined,
+  "GET /me/exports": undefined,
+  "POST /me/exports/:id/link": undefined,
+  "DELETE /me": { password: "a sturdy passphrase", ownedProjects: "delete" },
 };
 
 /**
@@ -695,6 +708,7 @@ const OUTSIDE_MATRIX = [
   "POST /auth/2fa/enable",
   "POST /auth/2fa/disable",
   ...Object.keys(ACCOUNT_ROUTES),
+  ...Object.keys(PRIVACY_SESSION_ROUTES),
   ...CHAT_ROUTES,
 ];
 
@@ -909,6 +923,22 @@ describe.each(testStores())("authorization matrix on %s", (store) => {
           const response = await server.api.request(method, `/api/v1${pattern}`, {
             token: tokenFor(actor, "session", "owner"),
             body: { code: "000000" },
+          });
+          expect({ status: response.status, code: response.body?.code }).toEqual(expected);
+        });
+      }
+    }
+  });
+
+  describe("your own export and deletion are session-only", () => {
+    for (const [route, body] of Object.entries(PRIVACY_SESSION_ROUTES)) {
+      for (const actor of ["anonymous", "key with scope", "key without scope"] as const) {
+        const expected = actor === "anonymous" ? UNAUTHENTICATED : SESSION_ONLY;
+        it(`${route} as ${actor} → ${label(expected)}`, async () => {
+          const [method, pattern] = route.split(" ") as [string, string];
+          const response = await server.api.request(method, `/api/v1${pattern.replace(/:\w+/g, "x_1")}`, {
+            token: tokenFor(actor, "session", "owner"),
+            ...(body ? { body } : {}),
           });
           expect({ status: response.status, code: response.body?.code }).toEqual(expected);
         });

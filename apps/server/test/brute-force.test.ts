@@ -163,4 +163,27 @@ describe("brute-force throttling of sign-in and second factors", () => {
     expect(off.status).toBe(429);
     expect(off.body.code).toBe("too_many_attempts");
   });
+
+  it("throttles invalid password-reset and verification links per IP (20 free, then waits)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const ip = freshIp();
+    const post = (path: string, body: object) =>
+      server.api.request("POST", path, { body, headers: { "x-forwarded-for": ip } });
+    const reset = { token: "not-a-real-token-at-all", newPassword: "a brand new passphrase" };
+    const codes = new Set<string>();
+    // LINK_POLICY: 20 free failures, then a wait before each next attempt.
+    for (let i = 0; i < 11; i++) codes.add((await post("/api/v1/auth/password/reset", reset)).body.code);
+    for (let i = 0; i < 10; i++)
+      codes.add((await post("/api/v1/auth/verify-email", { token: "nope" })).body.code);
+    expect([...codes]).toEqual(["invalid_token"]);
+    const waiting = await post("/api/v1/auth/password/reset", reset);
+    expect(waiting.status).toBe(429);
+    expect(waiting.body.code).toBe("too_many_attempts");
+    // Another address is not affected.
+    const other = await server.api.request("POST", "/api/v1/auth/verify-email", {
+      body: { token: "nope" },
+      headers: { "x-forwarded-for": freshIp() },
+    });
+    expect(other.body.code).toBe("invalid_token");
+  });
 });

@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/record.ts";
 import { assertPasswordAcceptable } from "../auth/password-policy.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { revokeUserSessions } from "../auth/revoke-all.ts";
+import { throttleLinkAttempts } from "../auth/throttle.ts";
 import type { StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
@@ -123,7 +124,16 @@ const INVALID = "This password-reset link is invalid, already used or expired: a
  * counts the address as verified (the link proved its owner reads it). One function, so a
  * brute-force throttle can wrap it whole.
  */
-export async function resetPassword(
+export function resetPassword(
+  ctx: AccountDeps,
+  input: ResetInput,
+  meta: RequestMeta,
+  origin: string | undefined,
+): Promise<void> {
+  return throttleLinkAttempts(ctx.attempts.links, meta.ip, () => spendResetLink(ctx, input, meta, origin));
+}
+
+async function spendResetLink(
   ctx: AccountDeps,
   input: ResetInput,
   meta: RequestMeta,

@@ -1,6 +1,7 @@
 import { and, eq, ne } from "drizzle-orm";
 import type { RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
+import { throttleLinkAttempts } from "../auth/throttle.ts";
 import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
 import type { Executor } from "../ports/database.ts";
@@ -43,7 +44,11 @@ const INVALID = "This verification link is invalid, already used or expired: ask
  * verified, or, for an address change, the account moves to the new address (verified). A new
  * address taken by another account since the request is `email_taken`, and the link stays unspent.
  */
-export async function verifyEmail(ctx: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
+export function verifyEmail(ctx: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
+  return throttleLinkAttempts(ctx.attempts.links, meta.ip, () => spendVerificationLink(ctx, token, meta));
+}
+
+async function spendVerificationLink(ctx: AccountDeps, token: string, meta: RequestMeta): Promise<void> {
   try {
     await transact(ctx, async (tx, _emit, stale) => {
       const claimed = await claimAccountToken(tx, ctx.clock, "email_verification", token);

@@ -14,7 +14,7 @@ import { consumeSecondFactor, type SecondFactor } from "./two-factor.ts";
 
 /** Failed attempts at secrets, slowed down then locked (throttle.ts); one per kind of secret. */
 export interface AttemptDeps {
-  attempts: { signIn: AttemptThrottle; secondFactor: AttemptThrottle };
+  attempts: { signIn: AttemptThrottle; secondFactor: AttemptThrottle; links: AttemptThrottle };
 }
 
 export interface LoginInput extends SecondFactor {

@@ -24,6 +24,18 @@ export const SIGN_IN_POLICY: AttemptPolicy = {
   ipFailures: 100,
 };
 
+/**
+ * Invalid emailed links (reset, verification), per IP. Their tokens carry 256 bits, so guessing is
+ * hopeless anyway: this only stops a flood, and leaves room for people clicking stale links.
+ */
+export const LINK_POLICY: AttemptPolicy = {
+  freeFailures: 20,
+  lockAfter: 50,
+  windowSeconds: 15 * 60,
+  lockSeconds: 15 * 60,
+  ipFailures: 1_000,
+};
+
 /** What a failure led to: `locked` exactly once per lock, so the owner is told once. */
 export interface FailureOutcome {
   failures: number;
@@ -98,5 +110,25 @@ export class AttemptThrottle {
   /** A success clears the subject's failures (not the IP's). */
   async succeed(subject: string): Promise<void> {
     await Promise.all([this.failures.reset(subject), this.delay.reset(subject)]);
+  }
+}
+
+/**
+ * Runs `attempt` (spending an emailed link's token) under `throttle`, counted per IP: a caller that
+ * keeps presenting invalid links waits, then is locked out, like a sign-in (the tokens carry 256
+ * bits, so this is against noise and log flooding more than against guessing).
+ */
+export async function throttleLinkAttempts<T>(
+  throttle: AttemptThrottle,
+  ip: string | undefined,
+  attempt: () => Promise<T>,
+): Promise<T> {
+  const subject = `ip:${ip ?? "unknown"}`;
+  await throttle.check(subject, ip);
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof AppError && error.code === "invalid_token") await throttle.fail(subject, ip);
+    throw error;
   }
 }
