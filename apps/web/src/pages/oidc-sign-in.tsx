@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors.ts";
 import { sessionFrom, setSession } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
+import { SecondFactorField } from "./second-factor-field.tsx";
 
 type Step = "exchanging" | "otp" | "recovery" | "failed";
 
@@ -99,27 +100,15 @@ export function OidcSignInPage() {
             ? "Two-factor authentication is on for your account. Enter the 6-digit code from your authenticator app."
             : "Enter one of the recovery codes you saved when you turned 2FA on. Each works once."}
         </p>
-        <label htmlFor="code">{step === "otp" ? "Authentication code" : "Recovery code"}</label>
-        <input
-          id="code"
-          autoComplete="one-time-code"
-          inputMode={step === "otp" ? "numeric" : "text"}
+        <SecondFactorField
+          kind={step}
           value={factor}
-          onChange={(event) => setFactor(event.target.value)}
-          required
-          // biome-ignore lint/a11y/noAutofocus: the code is the only thing this step asks for
-          autoFocus
-        />
-        <button
-          type="button"
-          className="link-button"
-          onClick={() => {
-            setStep(step === "otp" ? "recovery" : "otp");
+          onChange={setFactor}
+          onSwitch={(kind) => {
+            setStep(kind);
             setFactor("");
           }}
-        >
-          {step === "otp" ? "Use a recovery code instead" : "Use an authenticator code instead"}
-        </button>
+        />
         <ErrorMessage error={error} />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Signing in…" : "Verify"}

@@ -5,6 +5,7 @@ import { sessionFrom, setSession, takeEndedNotice } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
 import { OidcButton } from "./oidc-button.tsx";
+import { SecondFactorField } from "./second-factor-field.tsx";
 
 type Step = "password" | "otp" | "recovery";
 
@@ -77,28 +78,16 @@ export function SignInPage() {
                 ? "Enter the 6-digit code from your authenticator app."
                 : "Enter one of the recovery codes you saved when you turned 2FA on. Each works once."}
             </p>
-            <label htmlFor="code">{step === "otp" ? "Authentication code" : "Recovery code"}</label>
-            <input
-              id="code"
-              autoComplete="one-time-code"
-              inputMode={step === "otp" ? "numeric" : "text"}
+            <SecondFactorField
+              kind={step}
               value={code}
-              onChange={(event) => setCode(event.target.value)}
-              required
-              // biome-ignore lint/a11y/noAutofocus: the code is the only thing this step asks for
-              autoFocus
-            />
-            <button
-              type="button"
-              className="link-button"
-              onClick={() => {
-                setStep(step === "otp" ? "recovery" : "otp");
+              onChange={setCode}
+              onSwitch={(kind) => {
+                setStep(kind);
                 setCode("");
                 setError(null);
               }}
-            >
-              {step === "otp" ? "Use a recovery code instead" : "Use an authenticator code instead"}
-            </button>
+            />
           </>
         )}
         <ErrorMessage error={error} />
