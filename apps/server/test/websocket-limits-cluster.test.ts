@@ -93,10 +93,13 @@ describe.skipIf(!clustered)("WebSocket connection caps across two nodes", () => 
     const killedAt = Date.now();
     // A's ten stay counted until they expire (renewed every second, for 3 s): then B has room.
     expect(((await socketOn(b)) as Error & { data?: any }).data?.code).toBe("connection_limit");
-    await waitFor(async () => !((await socketOn(b)) instanceof Error), 8_000, "A's connections expired");
+    // Each of A's entries expires a TTL after its own last renewal: they may go a little apart.
+    for (let i = 0; i < 10; i++) {
+      await waitFor(async () => !((await socketOn(b)) instanceof Error), 8_000, `A's connection ${i} expired`);
+    }
     const freedAfterMs = Date.now() - killedAt;
-    expect(freedAfterMs).toBeLessThan(3_000 + 1_500);
-    for (let i = 0; i < 9; i++) expect(await socketOn(b)).not.toBeInstanceOf(Error);
+    // TTL 3 s after the last renewal (at most 1 s before the kill), plus the polling.
+    expect(freedAfterMs).toBeLessThan(3_000 + 2_000);
     expect(((await socketOn(b)) as Error & { data?: any }).data?.code).toBe("connection_limit");
   });
 });
