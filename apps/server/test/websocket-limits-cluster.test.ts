@@ -95,7 +95,11 @@ describe.skipIf(!clustered)("WebSocket connection caps across two nodes", () => 
     expect(((await socketOn(b)) as Error & { data?: any }).data?.code).toBe("connection_limit");
     // Each of A's entries expires a TTL after its own last renewal: they may go a little apart.
     for (let i = 0; i < 10; i++) {
-      await waitFor(async () => !((await socketOn(b)) instanceof Error), 8_000, `A's connection ${i} expired`);
+      await waitFor(
+        async () => !((await socketOn(b)) instanceof Error),
+        8_000,
+        `A's connection ${i} expired`,
+      );
     }
     const freedAfterMs = Date.now() - killedAt;
     // TTL 3 s after the last renewal (at most 1 s before the kill), plus the polling.
