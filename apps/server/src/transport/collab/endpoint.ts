@@ -12,13 +12,14 @@ import type { Peer, PeerUser } from "../../domain/collab/peer.ts";
 import { CollabCloseCode } from "../../domain/collab/protocol.ts";
 import type { CollabService } from "../../domain/collab/service.ts";
 import type { OpenDocumentHold } from "../../domain/collab/user-documents.ts";
-import { AppError, toProblem } from "../../domain/errors.ts";
+import { AppError } from "../../domain/errors.ts";
 import { type ConnectionSlot, describeRefusal } from "../../domain/limits/connection-gate.ts";
 import { COLLAB_FRAME_RATE, fullBucket, takeToken } from "../../domain/limits/token-bucket.ts";
 import { redactUrl } from "../../infra/telemetry/logger.ts";
 import type { Services } from "../../services.ts";
 import { clientIpOf } from "../client-ip.ts";
 import type { DoorLimits } from "../door-limits.ts";
+import { rawProblemResponse } from "../http/problems.ts";
 import { frameOf } from "./frames.ts";
 
 export const COLLAB_PATH_PREFIX = "/collab/";
@@ -60,19 +61,8 @@ class SocketPeer implements Peer {
   }
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  401: "Unauthorized",
-  404: "Not Found",
-  429: "Too Many Requests",
-  503: "Service Unavailable",
-};
-
 function refuse(socket: Duplex, error: AppError): void {
-  const body = JSON.stringify(toProblem(error));
-  const retry = error.status === 429 ? "Retry-After: 1\r\n" : "";
-  socket.end(
-    `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? "Error"}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}Connection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawProblemResponse(error));
   // A client that never closes its side must not keep the socket (nor a closing server) waiting.
   setTimeout(() => socket.destroy(), 1_000).unref();
 }
@@ -233,7 +223,11 @@ export function attachCollabEndpoint(deps: {
     const slot = gate.open(`collab:${randomUUID()}`, clientIpOf(request, deps.limits.trustProxy));
     const admitted = slot.enterAnonymous().then((entered) => {
       if (entered) return accept(request, socket, head, match[1]!, token, slot);
-      refuse(socket, new AppError("connection_limit", describeRefusal(slot.refusal)));
+      // Transient (an upgrade in flight from the same address): retry in a second.
+      refuse(
+        socket,
+        new AppError("connection_limit", describeRefusal(slot.refusal), undefined, { retryAfterSeconds: 1 }),
+      );
     });
     admitted.catch((error: unknown) => {
       void slot.close();

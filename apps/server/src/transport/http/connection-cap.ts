@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { Socket } from "node:net";
-import { AppError, errorCatalogue, toProblem } from "../../domain/errors.ts";
+import { AppError } from "../../domain/errors.ts";
+import { rawProblemResponse } from "./problems.ts";
 
 /**
  * At most `limit` open TCP connections per peer address (HTTP keep-alive and WebSocket alike): one
@@ -40,12 +41,10 @@ function refuse(socket: Socket, limit: number): void {
   const problem = new AppError(
     "rate_limited",
     `Too many open connections from your address (at most ${limit}); close some and retry`,
+    undefined,
+    { retryAfterSeconds: 1 },
   );
-  const body = JSON.stringify(toProblem(problem));
-  socket.end(
-    `HTTP/1.1 429 ${errorCatalogue.rate_limited.title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`,
-  );
+  socket.end(rawProblemResponse(problem));
   // Whatever the client sends meanwhile is not read; the socket goes once the answer is flushed.
   socket.on("error", () => {});
   setTimeout(() => socket.destroy(), 1_000).unref();

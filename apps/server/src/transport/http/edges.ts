@@ -1,8 +1,8 @@
 import type { Socket } from "node:net";
 import { API_BASE_PATH, apiRoutes } from "@codepark/protocol/api";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { AppError, errorCatalogue, toProblem } from "../../domain/errors.ts";
-import { sendProblem } from "./problems.ts";
+import { AppError } from "../../domain/errors.ts";
+import { rawProblemResponse, sendProblem } from "./problems.ts";
 
 /**
  * Errors Fastify answers before any route or error handler runs (a URL that does not decode),
@@ -29,13 +29,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? new AppError("request_timeout")
         : new AppError("bad_request", "The request could not be parsed as HTTP");
-  if (socket.writable) {
-    const body = JSON.stringify(toProblem(appError));
-    socket.write(
-      `HTTP/1.1 ${appError.status} ${errorCatalogue[appError.code].title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable) socket.write(rawProblemResponse(appError));
   socket.destroy(error);
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { ErrorCode } from "@codepark/protocol";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
@@ -33,6 +34,20 @@ function toAppError(error: FastifyError): AppError {
     return new AppError(error.statusCode === 413 ? "payload_too_large" : "bad_request", error.message);
   }
   return new AppError("internal", "Something went wrong on our side; it has been logged");
+}
+
+/**
+ * A whole HTTP/1.1 problem+json response as text, for a raw socket that has no Fastify reply (a
+ * parse error, a refused connection or upgrade); the connection is to be closed after it.
+ */
+export function rawProblemResponse(error: AppError): string {
+  const body = JSON.stringify(toProblem(error));
+  const retry = error.retryAfterSeconds === undefined ? "" : `Retry-After: ${error.retryAfterSeconds}\r\n`;
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? "Error"}\r\n` +
+    `Content-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `${retry}Connection: close\r\n\r\n${body}`
+  );
 }
 
 export function sendProblem(reply: FastifyReply, error: AppError, instance?: string) {
