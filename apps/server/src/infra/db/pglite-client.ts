@@ -1,0 +1,44 @@
+import type { PGlite, QueryOptions, Transaction } from "@electric-sql/pglite";
+
+/**
+ * Types drizzle's PGlite driver asks to get back as strings (timestamps, intervals, dates and their
+ * arrays, numeric[]), passing them as `parsers` with every query. PGlite answers that option by
+ * copying its whole ~320-entry parser map into a new object per query: ~11 % of server CPU under the
+ * chat benchmark. Installing the same parsers once on the client and dropping the per-query option
+ * gives identical rows without the copy.
+ */
+const RAW_TYPE_OIDS = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182];
+const asString = (value: string) => value;
+
+/** A view of `client` for drizzle: same queries and results, without the per-query parser copy. */
+export function drizzleClientOf(client: PGlite): PGlite {
+  for (const oid of RAW_TYPE_OIDS) client.parsers[oid] = asString;
+  const strip = (options?: QueryOptions) => (options?.parsers ? { ...options, parsers: undefined } : options);
+  const query = (text: string, params?: unknown[], options?: QueryOptions) =>
+    client.query(text, params, strip(options));
+  const transaction = <T>(callback: (tx: Transaction) => Promise<T>) =>
+    client.transaction((tx) => callback(withStrippedQuery(tx, strip)));
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "query") return query;
+      if (property === "transaction") return transaction;
+      const value = Reflect.get(target, property, target);
+      // PGlite's methods use private fields, so they must run with the real client as `this`.
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+function withStrippedQuery(
+  tx: Transaction,
+  strip: (options?: QueryOptions) => QueryOptions | undefined,
+): Transaction {
+  return new Proxy(tx, {
+    get(target, property) {
+      if (property === "query")
+        return (text: string, params?: unknown[], options?: QueryOptions) =>
+          target.query(text, params, strip(options));
+      return Reflect.get(target, property, target);
+    },
+  });
+}
