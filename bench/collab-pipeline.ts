@@ -15,13 +15,15 @@
  * measured before the run (ms of CPU per second, the background the server spends with no traffic).
  * Env: BENCH_PIPELINE_UPDATES (default 3000), BENCH_PIPELINE_CLIENTS (default 20),
  *      BENCH_PIPELINE_RATE (updates per second, default 100; 0: back to back, the pure path cost),
- *      BENCH_PIPELINE_STORES (default "floor,floor+apply,pglite,postgres"; postgres needs the URL).
+ *      BENCH_PIPELINE_STORES (default "floor,floor+apply,pglite,floor+apply+postgres,postgres"; the
+ *      last two need the URL).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { Registry } from "prom-client";
 import * as Y from "yjs";
 import { handleFrame } from "../apps/server/src/domain/collab/connection.ts";
@@ -41,7 +43,9 @@ import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
 const updates = Math.floor(numberFromEnv("BENCH_PIPELINE_UPDATES", 3000, 10));
 const rate = numberFromEnv("BENCH_PIPELINE_RATE", 100, 0);
-const stores = new Set(listFromEnv("BENCH_PIPELINE_STORES", "floor,floor+apply,pglite,postgres"));
+const stores = new Set(
+  listFromEnv("BENCH_PIPELINE_STORES", "floor,floor+apply,pglite,floor+apply+postgres,postgres"),
+);
 const clients = Math.floor(numberFromEnv("BENCH_PIPELINE_CLIENTS", 20, 2));
 
 /** Frames as the clients would send them: each insert made on a doc that has seen all before it. */
@@ -135,7 +139,7 @@ async function runStore(store: string, database: Database, updateLog: UpdateLog,
       maxDocumentBytes: 64 * 1024 * 1024,
       maxFileBytes: 64 * 1024 * 1024,
       unloadGraceMs: 60_000,
-      compactEvery: 2000,
+      compactEvery: Number(process.env.BENCH_PIPELINE_COMPACT_EVERY ?? 2000),
       checkpointIntervalMs: 60 * 60 * 1000,
       commitWindowMs: 0,
       userLoadedBytes: 0,
@@ -160,6 +164,7 @@ async function runStore(store: string, database: Database, updateLog: UpdateLog,
     await collab.manager.drain();
   });
   const delivered = peers.reduce((sum, peer) => sum + peer.sent, 0);
+  const compaction = histogramTotals(await metrics.compactionSeconds.get());
   const expectedText = frames.length;
   const markers = doc.text.toString().split("|").length - 1;
   const closed = peers.find((peer) => peer.closedWith);
@@ -177,10 +182,30 @@ async function runStore(store: string, database: Database, updateLog: UpdateLog,
       wallUsPerUpdate: Math.round((wall * 1000) / measured),
       cpuMs: Math.round(cpu),
       framesSent: delivered,
+      compactions: compaction.count,
+      compactionWallMs: Math.round(compaction.sum * 1000),
+      ...(store === "pglite"
+        ? {
+            journalFlushes: journalFlushes.count,
+            journalMoved: journalFlushes.moved,
+            journalFlushWallMs: Math.round(journalFlushes.seconds * 1000),
+          }
+        : {}),
       idleCpuMsPerSec: Math.round(idleCpuMsPerSec * 10) / 10,
       note: "server-side work per update without sockets: validate, group commit, apply, one broadcast frame",
     }),
   );
+}
+
+/** Count and sum (seconds) of a prom-client histogram, over all its label sets. */
+function histogramTotals(metric: { values: { metricName?: string; value: number }[] }) {
+  let count = 0;
+  let sum = 0;
+  for (const value of metric.values) {
+    if (value.metricName?.endsWith("_count")) count += value.value;
+    if (value.metricName?.endsWith("_sum")) sum += value.value;
+  }
+  return { count, sum };
 }
 
 /**
@@ -224,12 +249,63 @@ async function runFloor(frames: Uint8Array[], withApply: boolean) {
   }
 }
 
+/**
+ * The least a server that makes each update durable in PostgreSQL must do: decode and validate it,
+ * one prepared INSERT on a dedicated connection (one round trip: the socket write and the wake-up
+ * for the answer), apply it to a Y.Doc. The in-process floors write to a local file instead, which
+ * costs a fraction of a socket round trip; this is the fair reference for CodePark on PostgreSQL.
+ */
+async function runPostgresFloor(url: string, frames: Uint8Array[]) {
+  const database = await openDatabase({ kind: "postgres", url, poolSize: 2 });
+  await database.close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const ydoc = new Y.Doc();
+  try {
+    await client.query(`
+      INSERT INTO projects (id, name, description, visibility, created_at, updated_at)
+      VALUES ('floor', 'Floor', '', 'private', now(), now())`);
+    await client.query(`
+      INSERT INTO files (id, project_id, path, content, size, language, created_at, updated_at)
+      VALUES ('floor-doc', 'floor', 'doc.txt', '', 0, 'plaintext', now(), now())`);
+    const insert = {
+      name: "floor_append",
+      text: "INSERT INTO doc_updates (file_id, update, created_at) VALUES ('floor-doc', $1, now())",
+    };
+    const { cpu, wall, measured, idleCpuMsPerSec } = await drive(frames, async (frame) => {
+      const message = decodeMessage(frame);
+      if (message.type !== "update") throw new Error("not an update");
+      Y.decodeUpdate(message.update);
+      await client.query({ ...insert, values: [message.update] });
+      Y.applyUpdate(ydoc, message.update);
+      encodeUpdate(message.update);
+    });
+    console.log(
+      JSON.stringify({
+        bench: "collab-pipeline",
+        store: "floor+apply+postgres",
+        clients,
+        updates: measured,
+        cpuUsPerUpdate: Math.round((cpu * 1000) / measured),
+        wallUsPerUpdate: Math.round((wall * 1000) / measured),
+        cpuMs: Math.round(cpu),
+        idleCpuMsPerSec: Math.round(idleCpuMsPerSec * 10) / 10,
+        note: "decode + validate + one prepared INSERT round trip to PostgreSQL + apply to a Y.Doc",
+      }),
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 async function main() {
   const frames = makeFrames();
   if (stores.has("floor")) await runFloor(frames, false);
   if (stores.has("floor+apply")) await runFloor(frames, true);
   if (stores.has("pglite")) await runEmbedded(frames);
   const adminUrl = process.env.BENCH_DATABASE_URL;
+  if (adminUrl && stores.has("floor+apply+postgres"))
+    await withThrowawayDatabase(adminUrl, (url) => runPostgresFloor(url, frames));
   if (adminUrl && stores.has("postgres")) {
     await withThrowawayDatabase(adminUrl, async (url) => {
       const database = await openDatabase({ kind: "postgres", url, poolSize: 10 });
@@ -242,6 +318,9 @@ async function main() {
   }
 }
 
+/** The embedded store's moves from the journal into PGlite during the run (from JournaledLog's onFlush). */
+const journalFlushes = { count: 0, moved: 0, seconds: 0 };
+
 /** PGlite in a temporary DATA_DIR, with the update journal in front, as `npm start` runs it. */
 async function runEmbedded(frames: Uint8Array[]) {
   const root = await mkdtemp(join(tmpdir(), "codepark-pipeline-"));
@@ -249,7 +328,13 @@ async function runEmbedded(frames: Uint8Array[]) {
     const database = await openDatabase({ kind: "pglite", dataDir: join(root, "pglite") });
     const log = await JournaledLog.open(database, systemClock, {
       dir: join(root, "collab-journal"),
-      flushAfterMs: 1000,
+      flushAfterMs: Number(process.env.BENCH_PIPELINE_FLUSH_MS ?? 1000),
+      maxPendingUpdates: Number(process.env.BENCH_PIPELINE_FLUSH_UPDATES ?? 2000),
+      onFlush: (moved, seconds) => {
+        journalFlushes.count++;
+        journalFlushes.moved += moved;
+        journalFlushes.seconds += seconds;
+      },
     });
     await runStore("pglite", database, log, frames);
     await database.close();

@@ -14,6 +14,8 @@ export interface RemoteDocumentHandlers {
  * what is already durable, so a message it misses is always in the log it repairs from.
  */
 export interface CollabFanout {
+  /** Whether other nodes may write the same documents (then only the log knows all of a document). */
+  readonly shared: boolean;
   /** Resolves once this node receives the document's messages. */
   open(fileId: string, handlers: RemoteDocumentHandlers): Promise<void>;
   close(fileId: string): void;
@@ -23,6 +25,7 @@ export interface CollabFanout {
 
 /** One node: nobody to tell. */
 export const singleNode: CollabFanout = {
+  shared: false,
   open: async () => {},
   close: () => {},
   publishUpdate: () => {},

@@ -17,8 +17,13 @@ export class LiveDocument {
   bytes = 0;
   /** At most how many bytes the updates accepted but not yet applied add to the text. */
   pendingTextGrowth = 0;
+  /** Bytes of the stored snapshot, which a compaction rewrites whole. */
+  snapshotBytes = 0;
   updatesSinceCompaction = 0;
-  /** Compact once updatesSinceCompaction reaches this (COLLAB_COMPACT_EVERY, jittered). */
+  /**
+   * Compact once updatesSinceCompaction reaches this (COLLAB_COMPACT_EVERY, jittered) and the log
+   * outweighs the snapshot.
+   */
   compactAfter = Number.POSITIVE_INFINITY;
   changedSinceCheckpoint = false;
   /** Users whose updates were applied since editors were last recorded (at compaction/unload). */

@@ -63,6 +63,8 @@ export class DocumentManager {
   #queue: Queued[] = [];
   #flushScheduled = false;
   #flushing: Promise<void> | null = null;
+  /** Set while a compaction from memory runs: no group commit starts until it is done. */
+  #appendsPaused = false;
   readonly #checkpoint: (doc: LiveDocument) => Promise<void>;
   /** Settles when the last queued compaction is done (compactions run one after another). */
   #compactionQueue: Promise<void> = Promise.resolve();
@@ -145,6 +147,7 @@ export class DocumentManager {
       }
     });
     doc.bytes = stored.bytes;
+    doc.snapshotBytes = stored.snapshot?.byteLength ?? 0;
     doc.updatesSinceCompaction = stored.updates.length;
     doc.compactAfter = this.#compactionThreshold();
     this.#docs.set(fileId, doc);
@@ -318,7 +321,7 @@ export class DocumentManager {
   }
 
   #scheduleFlush(): void {
-    if (this.#flushScheduled || this.#flushing) return;
+    if (this.#flushScheduled || this.#flushing || this.#appendsPaused) return;
     this.#flushScheduled = true;
     // Everything that arrives in this turn of the event loop shares one commit.
     if (this.limits.commitWindowMs > 0) setTimeout(this.#runFlush, this.limits.commitWindowMs);
@@ -342,7 +345,7 @@ export class DocumentManager {
 
   /** Group commit: while one write is in flight the next batch gathers. */
   async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
+    while (this.#queue.length > 0 && !this.#appendsPaused) {
       const batch = this.#queue;
       this.#queue = [];
       const started = performance.now();
@@ -389,7 +392,7 @@ export class DocumentManager {
     const soleSender = sender && items.every((item) => item.peer === sender) ? sender : null;
     this.metrics.updatesBroadcast.inc(doc.broadcast(encodeUpdate(merged), soleSender));
     this.fanout.publishUpdate(doc.fileId, merged);
-    if (doc.updatesSinceCompaction >= doc.compactAfter) void this.compact(doc);
+    if (doc.updatesSinceCompaction >= doc.compactAfter && logOutweighsSnapshot(doc)) void this.compact(doc);
     if (this.clock.now().getTime() - doc.lastCheckpointAt >= this.limits.checkpointIntervalMs) {
       void this.#runCheckpoint(doc);
     }
@@ -428,14 +431,16 @@ export class DocumentManager {
       });
       await previous;
       await new Promise((resolve) => setImmediate(resolve));
-      const pending = doc.updatesSinceCompaction;
       const editors = [...doc.editors];
       doc.editors.clear();
       const stopTimer = this.metrics.compactionSeconds.startTimer();
       try {
-        const result = await this.store.compact(doc.fileId, editors);
+        const { result, merged } = this.fanout.shared
+          ? { merged: doc.updatesSinceCompaction, result: await this.store.compact(doc.fileId, editors) }
+          : await this.#compactFromMemory(doc, editors);
         stopTimer();
-        doc.updatesSinceCompaction = Math.max(0, doc.updatesSinceCompaction - pending);
+        if (result) doc.snapshotBytes = result.stateBytes;
+        doc.updatesSinceCompaction = Math.max(0, doc.updatesSinceCompaction - merged);
         this.metrics.compactions.inc({ result: result ? "compacted" : "empty" });
       } catch (error) {
         for (const editor of editors) doc.editors.add(editor);
@@ -448,6 +453,31 @@ export class DocumentManager {
       }
     })();
     return doc.compacting;
+  }
+
+  /**
+   * A single node's compaction: its live document holds every log entry once no group commit is in
+   * flight, so appends are held (queued updates wait, a few ms) while its state replaces the
+   * snapshot. Nothing is decoded or merged, where compact() re-reads and re-applies the document.
+   */
+  async #compactFromMemory(
+    doc: LiveDocument,
+    editors: readonly string[],
+  ): Promise<{ result: { text: string; size: number; stateBytes: number } | null; merged: number }> {
+    this.#appendsPaused = true;
+    try {
+      while (this.#flushing) await this.#flushing;
+      const merged = doc.updatesSinceCompaction;
+      const bytesBefore = doc.bytes;
+      const live = { state: Y.encodeStateAsUpdate(doc.ydoc), text: doc.text.toString() };
+      const result = await this.store.compactFromMemory(doc.fileId, live, editors);
+      // Stored now: the new snapshot, plus what was accepted meanwhile.
+      if (result) doc.bytes = live.state.byteLength + (doc.bytes - bytesBefore);
+      return { result, merged };
+    } finally {
+      this.#appendsPaused = false;
+      if (this.#queue.length > 0) this.#scheduleFlush();
+    }
   }
 
   /** Waits until every update accepted so far is durable. */
@@ -508,6 +538,16 @@ export class DocumentManager {
     await this.drain();
     await Promise.all(docs.map((doc) => this.unload(doc)));
   }
+}
+
+/**
+ * Whether a compaction is worth its cost yet: it rewrites the whole snapshot, so compacting only once
+ * the log holds at least as many bytes keeps its cost per update constant however large the
+ * document grows (a fixed count would rewrite a 1 MB snapshot every few thousand keystrokes), and
+ * a load still reads at most about twice the snapshot.
+ */
+function logOutweighsSnapshot(doc: LiveDocument): boolean {
+  return doc.bytes - doc.snapshotBytes >= doc.snapshotBytes;
 }
 
 function groupByDocument(batch: Queued[]): Map<LiveDocument, Queued[]> {

@@ -1,11 +1,11 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import * as Y from "yjs";
-import { transact } from "../events/outbox.ts";
+import { type Emit, transact } from "../events/outbox.ts";
 import { recordFileEditors } from "../files/editors.ts";
 import { summariseFile } from "../files/present.ts";
 import { files } from "../files/schema.ts";
 import type { Clock } from "../ports/clock.ts";
-import type { Db, Executor } from "../ports/database.ts";
+import type { Db, Executor, Tx } from "../ports/database.ts";
 import type { EventBus } from "../ports/event-bus.ts";
 import { applySafely } from "./apply.ts";
 import { docSnapshots, docUpdates } from "./schema.ts";
@@ -120,7 +120,7 @@ export class DocumentStore {
   async compact(
     fileId: string,
     editors: readonly string[] = [],
-  ): Promise<{ text: string; size: number } | null> {
+  ): Promise<{ text: string; size: number; stateBytes: number } | null> {
     await this.log.settle();
     const deps = { db: this.db, clock: this.clock, events: this.events };
     return transact(deps, async (tx, emit) => {
@@ -141,42 +141,78 @@ export class DocumentStore {
           // An entry Yjs cannot apply is dropped here rather than kept to fail every later load.
           for (const row of rows) applySafely(doc, row.update);
         });
-        const state = Y.encodeStateAsUpdate(doc);
-        const text = doc.getText("content").toString();
-        const now = this.clock.now();
-        await tx.update(docSnapshots).set({ state, updatedAt: now }).where(eq(docSnapshots.fileId, fileId));
+        const compacted = { state: Y.encodeStateAsUpdate(doc), text: doc.getText("content").toString() };
         // One array parameter, however many entries were merged.
-        await tx.execute(
-          sql`DELETE FROM doc_updates WHERE seq = ANY(${`{${rows.map((row) => row.seq).join(",")}}`}::bigint[])`,
-        );
-        const size = Buffer.byteLength(text, "utf8");
-        // Only when the text changed (compared in the database: the old text never travels here).
-        const [row] = await tx
-          .update(files)
-          .set({ content: text, size, updatedAt: now })
-          .where(and(eq(files.id, fileId), sql`${files.content} IS DISTINCT FROM ${text}`))
-          .returning({
-            id: files.id,
-            projectId: files.projectId,
-            path: files.path,
-            language: files.language,
-            size: files.size,
-            createdAt: files.createdAt,
-            updatedAt: files.updatedAt,
-          });
-        if (row) {
-          const summary = summariseFile(row);
-          emit({
-            type: "file.updated",
-            actorId: null,
-            data: { projectId: summary.projectId, file: summary },
-          });
-        }
-        return { text, size };
+        const merged = sql`seq = ANY(${`{${rows.map((row) => row.seq).join(",")}}`}::bigint[])`;
+        return await this.#writeCompacted(tx, emit, fileId, compacted, merged);
       } finally {
         doc.destroy();
       }
     });
+  }
+
+  /**
+   * Compaction from the document in memory, for a node that is the only writer of its documents
+   * (no other node shares them) and that appends nothing while this runs: then the live document
+   * holds every log entry (each was applied once durable, or at load), so its state replaces the
+   * snapshot and all the entries without decoding or merging any of them. The manager guarantees
+   * both conditions; anyone else uses compact().
+   */
+  async compactFromMemory(
+    fileId: string,
+    live: { state: Uint8Array; text: string },
+    editors: readonly string[] = [],
+  ): Promise<{ text: string; size: number; stateBytes: number } | null> {
+    const deps = { db: this.db, clock: this.clock, events: this.events };
+    const result = await transact(deps, async (tx, emit) => {
+      await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext(${`doc:${fileId}`}))`);
+      await recordFileEditors(tx, fileId, editors, this.clock.now());
+      return this.#writeCompacted(tx, emit, fileId, live, sql`true`);
+    });
+    // Whatever the log still holds of this file in front of the table is in the snapshot now.
+    this.log.compacted(fileId);
+    return result;
+  }
+
+  /**
+   * The new snapshot, the merged entries deleted, and files.content/size refreshed; file.updated
+   * when the text changed (compared in the database: the old text never travels here).
+   */
+  async #writeCompacted(
+    tx: Tx,
+    emit: Emit,
+    fileId: string,
+    compacted: { state: Uint8Array; text: string },
+    mergedEntries: SQL,
+  ): Promise<{ text: string; size: number; stateBytes: number } | null> {
+    const now = this.clock.now();
+    const updated = await tx
+      .update(docSnapshots)
+      .set({ state: compacted.state, updatedAt: now })
+      .where(eq(docSnapshots.fileId, fileId))
+      .returning({ fileId: docSnapshots.fileId });
+    if (updated.length === 0) return null;
+    await tx.execute(sql`DELETE FROM doc_updates WHERE file_id = ${fileId} AND ${mergedEntries}`);
+    const { text } = compacted;
+    const size = Buffer.byteLength(text, "utf8");
+    const [row] = await tx
+      .update(files)
+      .set({ content: text, size, updatedAt: now })
+      .where(and(eq(files.id, fileId), sql`${files.content} IS DISTINCT FROM ${text}`))
+      .returning({
+        id: files.id,
+        projectId: files.projectId,
+        path: files.path,
+        language: files.language,
+        size: files.size,
+        createdAt: files.createdAt,
+        updatedAt: files.updatedAt,
+      });
+    if (row) {
+      const summary = summariseFile(row);
+      emit({ type: "file.updated", actorId: null, data: { projectId: summary.projectId, file: summary } });
+    }
+    return { text, size, stateBytes: compacted.state.byteLength };
   }
 
   /** Which of these files have log entries not yet compacted (their materialised size is behind). */

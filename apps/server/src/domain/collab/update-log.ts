@@ -13,5 +13,10 @@ export interface UpdateLog {
   append(pending: readonly PendingUpdate[]): Promise<void>;
   /** Resolves once everything appended so far can be read from doc_updates. */
   settle(): Promise<void>;
+  /**
+   * Everything appended so far for this file is in its snapshot now (a compaction from memory):
+   * copies the log still holds in front of the table need not be moved into it.
+   */
+  compacted(fileId: string): void;
   close(): Promise<void>;
 }

@@ -168,6 +168,23 @@ export class JournaledLog implements UpdateLog {
     return this.#flush();
   }
 
+  /**
+   * The file's pending records are in its snapshot now: they are not moved. When nothing else is
+   * pending, every record in the journal is in the table or a snapshot, so the segment is emptied.
+   */
+  compacted(fileId: string): void {
+    if (this.#closed || !this.#pending.some((item) => item.fileId === fileId)) return;
+    this.#pending = this.#pending.filter((item) => item.fileId !== fileId);
+    this.#pendingBytes = this.#pending.reduce((total, item) => total + item.update.byteLength, 0);
+    if (this.#pending.length > 0 || this.#flushing) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    for (const segment of this.#sealed) removeSegment(this.#options.dir, segment);
+    this.#sealed = [];
+    ftruncateSync(this.#fd, 0);
+    this.#size = 0;
+  }
+
   /** Moves what is pending into the table; the journal files are removed once that succeeds. */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -37,6 +37,7 @@ export interface RedisCollabFanoutOptions {
  * lost in transit is always in the log.
  */
 export class RedisCollabFanout implements CollabFanout {
+  readonly shared = true;
   readonly #options: RedisCollabFanoutOptions;
   readonly #open = new Map<string, OpenDocument>();
   readonly #stopReconnect: () => void;

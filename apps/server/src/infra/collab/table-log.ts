@@ -42,5 +42,8 @@ export class TableLog implements UpdateLog {
 
   async settle(): Promise<void> {}
 
+  /** The compaction deleted this file's rows itself. */
+  compacted(): void {}
+
   async close(): Promise<void> {}
 }

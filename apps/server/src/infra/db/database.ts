@@ -7,7 +7,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { Database, Db } from "../../domain/ports/database.ts";
-import { drizzleClientOf } from "./pglite-client.ts";
+import { drizzleClientOf, installFastBytea } from "./pglite-client.ts";
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 /** Any fixed number: serialises migrations when several nodes start at once. */
@@ -58,6 +58,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
+  installFastBytea(client);
   await migratePglite(drizzlePglite({ client }), { migrationsFolder });
   const pgliteDb = drizzlePglite({ client: drizzleClientOf(client) });
   let closing: Promise<void> | undefined;
