@@ -26,6 +26,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { Registry } from "prom-client";
 import * as Y from "yjs";
+import { loadConfig } from "../apps/server/src/config.ts";
 import { handleFrame } from "../apps/server/src/domain/collab/connection.ts";
 import type { Peer } from "../apps/server/src/domain/collab/peer.ts";
 import { decodeMessage, encodeUpdate } from "../apps/server/src/domain/collab/protocol.ts";
@@ -139,7 +140,7 @@ async function runStore(store: string, database: Database, updateLog: UpdateLog,
       maxDocumentBytes: 64 * 1024 * 1024,
       maxFileBytes: 64 * 1024 * 1024,
       unloadGraceMs: 60_000,
-      compactEvery: Number(process.env.BENCH_PIPELINE_COMPACT_EVERY ?? 2000),
+      compactEvery: loadConfig({}).COLLAB_COMPACT_EVERY,
       checkpointIntervalMs: 60 * 60 * 1000,
       commitWindowMs: 0,
       userLoadedBytes: 0,
@@ -328,8 +329,8 @@ async function runEmbedded(frames: Uint8Array[]) {
     const database = await openDatabase({ kind: "pglite", dataDir: join(root, "pglite") });
     const log = await JournaledLog.open(database, systemClock, {
       dir: join(root, "collab-journal"),
-      flushAfterMs: Number(process.env.BENCH_PIPELINE_FLUSH_MS ?? 1000),
-      maxPendingUpdates: Number(process.env.BENCH_PIPELINE_FLUSH_UPDATES ?? 2000),
+      // The server's defaults (COLLAB_JOURNAL_FLUSH_MS and the journal's pending limits).
+      flushAfterMs: loadConfig({}).COLLAB_JOURNAL_FLUSH_MS,
       onFlush: (moved, seconds) => {
         journalFlushes.count++;
         journalFlushes.moved += moved;

@@ -102,7 +102,7 @@ const configSchema = z
     COLLAB_UNLOAD_GRACE_MS: z.coerce.number().int().min(0).default(5_000),
     COLLAB_COMPACT_EVERY: z.coerce.number().int().min(1).default(2_000),
     COLLAB_COMMIT_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
-    COLLAB_JOURNAL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
+    COLLAB_JOURNAL_FLUSH_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
     COLLAB_CHECKPOINT_INTERVAL_MS: z.coerce
       .number()
       .int()

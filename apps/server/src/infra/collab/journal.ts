@@ -111,7 +111,7 @@ export class JournaledLog implements UpdateLog {
   ) {
     this.#database = database;
     this.#clock = clock;
-    this.#options = { maxPendingUpdates: 2_000, maxPendingBytes: 4 * 1024 * 1024, ...options };
+    this.#options = { maxPendingUpdates: 20_000, maxPendingBytes: 16 * 1024 * 1024, ...options };
     this.#segment = segment;
     this.#fd = this.#openSegment(segment);
   }
