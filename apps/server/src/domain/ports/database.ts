@@ -22,6 +22,11 @@ export interface Database {
    * in profiles. With a name, PostgreSQL prepares it once per connection (the text must not vary).
    */
   execute(text: string, params: unknown[], name?: string): Promise<void>;
+  /**
+   * As execute(), on a connection kept for the live-edit log alone, so a group commit never waits
+   * for a pooled connection behind other work (PGlite has one connection: same as execute).
+   */
+  executeAppend(text: string, params: unknown[], name: string): Promise<void>;
   close(): Promise<void>;
 }
 

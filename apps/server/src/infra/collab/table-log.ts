@@ -31,13 +31,17 @@ export function appendParams(pending: readonly PendingUpdate[], now: Date): unkn
 /** Group commits straight into doc_updates: the update log of the primary store. */
 export class TableLog implements UpdateLog {
   constructor(
-    private readonly database: Pick<Database, "execute">,
+    private readonly database: Pick<Database, "executeAppend">,
     private readonly clock: Clock,
   ) {}
 
   async append(pending: readonly PendingUpdate[]): Promise<void> {
     if (pending.length === 0) return;
-    await this.database.execute(APPEND_UPDATES_SQL, appendParams(pending, this.clock.now()), "collab_append");
+    await this.database.executeAppend(
+      APPEND_UPDATES_SQL,
+      appendParams(pending, this.clock.now()),
+      "collab_append",
+    );
   }
 
   async settle(): Promise<void> {}

@@ -38,6 +38,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     client.release();
   }
   const db = drizzlePg({ client: pool }) as unknown as Db;
+  // One connection of its own for the collab append path (a pool, so a lost connection is replaced).
+  const appendPool = new pg.Pool({ connectionString: url, max: 1 });
+  appendPool.on("error", () => {});
   let closing: Promise<void> | undefined;
   return {
     kind: "postgres",
@@ -48,8 +51,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     execute: async (text, params, name) => {
       await pool.query(name ? { name, text, values: params } : { text, values: params });
     },
+    executeAppend: async (text, params, name) => {
+      await appendPool.query({ name, text, values: params });
+    },
     close: () => {
-      closing ??= pool.end();
+      closing ??= Promise.all([pool.end(), appendPool.end()]).then(() => {});
       return closing;
     },
   };
@@ -70,6 +76,9 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       await client.query("SELECT 1");
     },
     execute: async (text, params) => {
+      await client.query(text, params);
+    },
+    executeAppend: async (text, params) => {
       await client.query(text, params);
     },
     close: () => {
