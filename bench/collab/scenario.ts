@@ -341,14 +341,18 @@ export async function measureWindow(
     ),
   );
   await sleep(Math.max(0, (settings.windowStartUs - nowUs()) / 1000));
-  const counters0 = await target.counters?.();
-  const store0 = await target.storeCounters?.();
+  // The target's counters are asked for at the window's edges, but a busy server answers late:
+  // CPU is read from /proc meanwhile, so its span is the window whatever the answer takes.
+  const counters0Promise = target.counters?.();
+  const store0Promise = target.storeCounters?.();
   const startedUs = nowUs();
   const helpers = target.helpers ?? [];
   const serverCpu0 = target.servers.map((server) => cpuUs(server.pid));
   const helperCpu0 = helpers.map((helper) => cpuUs(helper.pid));
   const clientCpu0 = cpuOf(workers);
   const machine0 = machineBusyUs();
+  const counters0 = await counters0Promise;
+  const store0 = await store0Promise;
   await sleep(Math.max(0, (settings.windowEndUs - nowUs()) / 1000));
   const rssAtEnd = target.servers.map((server) => rss(server.pid));
   const readCpu = () => {
@@ -361,9 +365,11 @@ export async function measureWindow(
     const otherCpu = Math.max(0, machineBusyUs() - machine0 - serverCpu - helperCpu - clientCpu);
     return { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, otherCpu };
   };
+  const countersAtWindowEndPromise = continuing ? target.counters?.() : undefined;
+  const storeAtWindowEndPromise = continuing ? target.storeCounters?.() : undefined;
   const atWindowEnd = continuing ? readCpu() : undefined;
-  const countersAtWindowEnd = continuing ? await target.counters?.() : undefined;
-  const storeAtWindowEnd = continuing ? await target.storeCounters?.() : undefined;
+  const countersAtWindowEnd = await countersAtWindowEndPromise;
+  const storeAtWindowEnd = await storeAtWindowEndPromise;
 
   // Measured inserts still in flight: wait (bounded) until every receiver has them.
   const drainStarted = Date.now();
