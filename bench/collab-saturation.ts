@@ -28,7 +28,8 @@
  *   clients, offeredUpdatesPerSec (clients × rate), updatesPerSec (measured inserts / window),
  *   durableUpdatesPerSec, deliveriesPerSec, latencyP50/P95/P99/MaxMs, delivered / expected,
  *   serverCpuPercent (% of one core), serverCpuUsPerInsert, clientCpuPercent (all client processes),
- *   otherCpuPercent (the rest of the machine: PostgreSQL for codepark-postgres, anyone else's load),
+ *   postgresCpuPercent (codepark-postgres: every postgres process on the machine), otherCpuPercent
+ *   (the rest of the machine: anyone else's load; disturbed when over 20 % of a core),
  *   codepark (group commits etc., see bench/collab.ts) or store, openMs (opening this step's new
  *   clients), over (why the step is over the limit, or null);
  * then one {"bench":"collab-saturation","target":…,"summary":…} line per target: the sustained step
@@ -105,6 +106,8 @@ const STORE_WAIT_MS = 15_000;
 /** Inserts made / inserts due below this: the client processes could not keep the rate. */
 const MIN_INSERT_RATIO = 0.95;
 const MIN_DELIVERED_RATIO = 0.999;
+/** The rest of the machine used more than this (% of one core) in a window: its figures are disturbed. */
+const DISTURBED_OTHER_CPU_PERCENT = 20;
 
 function stepsFromEnv(): number[] {
   const raw = listFromEnv(
@@ -327,6 +330,7 @@ async function runTarget(
       line.openMs = openMs;
       line.quietWaitMs = quietWaitMs;
       line.over = overLimit(line);
+      line.disturbed = (line.otherCpuPercent as number) > DISTURBED_OTHER_CPU_PERCENT;
       line.persistence = target.persistence;
       line.note = note;
       print(line);
@@ -355,6 +359,7 @@ async function runTarget(
           "serverCpuUsPerInsert",
           "clientCpuPercent",
           "otherCpuPercent",
+          "disturbed",
         ]),
         stoppedAt: pick(outcome.stoppedAt, [
           "clients",
@@ -364,6 +369,7 @@ async function runTarget(
           "serverCpuPercent",
           "clientCpuPercent",
           "otherCpuPercent",
+          "disturbed",
         ]),
         ...checks,
         quietWaitMs,
@@ -401,6 +407,8 @@ function compare(outcomes: Outcome[]): Record<string, unknown> {
       updatesPerSec: rateOf(outcome) ?? null,
       durableUpdatesPerSec: outcome.sustained?.durableUpdatesPerSec ?? null,
       saturated: outcome.stoppedAt !== null,
+      // The rest of the machine was busy in the sustained or the stopping window.
+      disturbed: Boolean(outcome.sustained?.disturbed || outcome.stoppedAt?.disturbed),
     };
   }
   // A peer without a rate was over the limit at the first step: below every rate measured.

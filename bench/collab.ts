@@ -29,8 +29,8 @@
  * {"bench":"collab","summary":…} line: per scenario each target's p99, CPU per delivery and that
  * relative to the relay's in the same run, and per-connection memory relative to the relay's.
  * Before each target starts, the bench waits until the rest of the machine is quiet (quietWaitMs).
- * otherCpuPercent is what the rest of the machine used meanwhile (PostgreSQL for codepark-postgres;
- * anything else means the figures were disturbed).
+ * otherCpuPercent is what the rest of the machine used meanwhile: anything there means the figures
+ * were disturbed (for codepark-postgres, PostgreSQL's processes are apart: postgresCpuPercent).
  *
  * Targets: codepark-pglite (fresh DATA_DIR), codepark-postgres (when BENCH_DATABASE_URL, an admin
  * URL, is set: a throwaway database is created and dropped), relay, y-websocket-server, hocuspocus.

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { postgresTicks } from "../lib/cpu.ts";
 import {
   type Child,
   cpuUs,
@@ -350,6 +351,7 @@ export async function measureWindow(
   const serverCpu0 = target.servers.map((server) => cpuUs(server.pid));
   const helperCpu0 = helpers.map((helper) => cpuUs(helper.pid));
   const clientCpu0 = cpuOf(workers);
+  const postgres0 = target.usesPostgres ? postgresTicks() : undefined;
   const machine0 = machineBusyUs();
   const counters0 = await counters0Promise;
   const store0 = await store0Promise;
@@ -362,8 +364,16 @@ export async function measureWindow(
     const serverCpu = serverCpus.reduce((total, us) => total + us, 0);
     const helperCpu = helperCpus.reduce((total, us) => total + us, 0);
     const clientCpu = cpuOf(workers) - clientCpu0;
-    const otherCpu = Math.max(0, machineBusyUs() - machine0 - serverCpu - helperCpu - clientCpu);
-    return { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, otherCpu };
+    let postgresTicksUsed = 0;
+    if (postgres0) {
+      for (const [pid, ticks] of postgresTicks()) postgresTicksUsed += ticks - (postgres0.get(pid) ?? 0);
+    }
+    const postgresCpu = postgresTicksUsed * 10_000;
+    const otherCpu = Math.max(
+      0,
+      machineBusyUs() - machine0 - serverCpu - helperCpu - clientCpu - postgresCpu,
+    );
+    return { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, postgresCpu, otherCpu };
   };
   const countersAtWindowEndPromise = continuing ? target.counters?.() : undefined;
   const storeAtWindowEndPromise = continuing ? target.storeCounters?.() : undefined;
@@ -383,7 +393,8 @@ export async function measureWindow(
     await sleep(100);
   }
   const drainMs = Date.now() - drainStarted;
-  const { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, otherCpu } = atWindowEnd ?? readCpu();
+  const { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, postgresCpu, otherCpu } =
+    atWindowEnd ?? readCpu();
   const counters1 = countersAtWindowEnd ?? (await target.counters?.());
   const store1 = storeAtWindowEnd ?? (await target.storeCounters?.());
 
@@ -446,6 +457,8 @@ export async function measureWindow(
     ...(counters0 && counters1 ? { codepark: fromCounters(counters0, counters1, merged.delivered) } : {}),
     ...(store0 && store1 ? { store: fromStoreCounters(store0, store1) } : {}),
     clientProcs: workers.length,
+    // Every postgres process on the machine (backends that exited in the window are missed).
+    ...(postgres0 ? { postgresCpuPercent: round((postgresCpu / spanUs) * 100, 1) } : {}),
     otherCpuPercent: round((otherCpu / spanUs) * 100, 1),
     drained,
     drainMs,

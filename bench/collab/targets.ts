@@ -33,6 +33,8 @@ export interface Target {
   servers: MeasuredProcess[];
   /** Processes the servers rely on whose CPU is reported apart (a cluster's redis-server). */
   helpers?: MeasuredProcess[];
+  /** The servers store in PostgreSQL: its processes' CPU is reported apart from the rest of the machine's. */
+  usesPostgres?: boolean;
   /** The single server's child, with ./probe.ts preloaded (the idle scenario's forced GC); not for a cluster. */
   server?: Child;
   protocol: Protocol;
@@ -180,6 +182,7 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
         ? "every update in the PostgreSQL update log before broadcast (PostgreSQL's own CPU not counted)"
         : "every update in the embedded PGlite update log before broadcast (PGlite runs in the server process)",
       durability: "before-broadcast",
+      usesPostgres: Boolean(options.adminUrl),
       counters: () => countersOf(baseUrl!),
       prepare: (docs) => createDocuments(api, wsBase, docs, "bench/collab.ts"),
       close: cleanup,
@@ -236,6 +239,7 @@ export function clusterTarget(cluster: Cluster): Target {
       "every update in the shared PostgreSQL update log before broadcast and before it is published " +
       "to the other nodes through Redis (PostgreSQL's and Redis's CPU not in the nodes' CPU)",
     durability: "before-broadcast",
+    usesPostgres: true,
     counters: async () => {
       const summed: Record<string, number> = {};
       for (const counters of await Promise.all(cluster.nodes.map((node) => countersOf(node.url)))) {
