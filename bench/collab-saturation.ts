@@ -40,8 +40,9 @@
  * "comparison":…} line: each target's sustained and durable rate and CodePark's durable rate over
  * the best non-durable peer's rate (issue 15's goal: ≥ 1).
  *
- * Exits non-zero if a CodePark target fails to start or to open its clients, closes a connection,
- * leaves a measured insert undelivered once the load stops, or has received updates it never logged.
+ * Exits non-zero if a CodePark target fails to start or to open its first step's clients, leaves a
+ * measured insert undelivered once the load stops, or has received updates it never logged. (A
+ * connection it closes under load — "client too slow" — ends the run as over the limit.)
  * The machine is shared: read otherCpuPercent and quietWaitMs before the figures.
  *
  * Env: BENCH_QUICK=1 (steps 250,500,1000, 2 s windows, 1 s settle, 2 s warm-up: about a minute),
@@ -334,7 +335,6 @@ async function runTarget(
       line.persistence = target.persistence;
       line.note = note;
       print(line);
-      if (line.clientCloses !== 0 || line.problems) fail(`connections closed at ${clients} clients`);
       if (line.over) {
         outcome.stoppedAt = line;
         break;
