@@ -28,7 +28,8 @@
  *                                cpuUsPerDelivery, cpuPercent, RSS; helpers.redis: redis-server's CPU
  *      codepark                  summed over the nodes' /metrics: group commits, frames sent, resyncs
  *                                (a resync is a node catching up from the log after a gap in Redis)
- *      otherCpuPercent           the rest of the machine: PostgreSQL, and anyone else's load
+ *      postgresCpuPercent        every postgres process on the machine
+ *      otherCpuPercent           the rest of the machine: anyone else's load
  *    Read it as: split − one-node = what crossing Redis costs, in latency and in CPU per delivery.
  *
  * 2. Access cache (part "cache"): authenticated `GET /api/v1/projects/:id` with autocannon against

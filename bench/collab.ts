@@ -29,8 +29,8 @@
  * {"bench":"collab","summary":…} line: per scenario each target's p99, CPU per delivery and that
  * relative to the relay's in the same run, and per-connection memory relative to the relay's.
  * Before each target starts, the bench waits until the rest of the machine is quiet (quietWaitMs).
- * otherCpuPercent is what the rest of the machine used meanwhile (PostgreSQL for codepark-postgres;
- * anything else means the figures were disturbed).
+ * otherCpuPercent is what the rest of the machine used meanwhile: anything there means the figures
+ * were disturbed (for codepark-postgres, PostgreSQL's processes are apart: postgresCpuPercent).
  *
  * Targets: codepark-pglite (fresh DATA_DIR), codepark-postgres (when BENCH_DATABASE_URL, an admin
  * URL, is set: a throwaway database is created and dropped), relay, y-websocket-server, hocuspocus.
@@ -50,7 +50,7 @@
 import { mkdir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { killAllNow, machineBusyUs, stopAll } from "./collab/processes.ts";
+import { killAllNow, stopAll, waitForQuietMachine } from "./collab/processes.ts";
 import {
   type IdleScenario,
   type LoadScenario,
@@ -141,21 +141,6 @@ function start(name: TargetName, label: string): Promise<Target> {
   if (name === "codepark-pglite") return startCodePark({ label, cpuProfDir });
   if (name === "codepark-postgres") return startCodePark({ label, cpuProfDir, adminUrl });
   return startPeer(name as PeerTarget, label, cpuProfDir);
-}
-
-/**
- * Waits (up to 30 s) until the rest of the machine is quiet — under 10 % of one core for a whole
- * second — so one target's aftermath (PostgreSQL dropping the throwaway database, a server's exit)
- * does not land in the next target's window. Returns how long it waited.
- */
-async function waitForQuietMachine(): Promise<number> {
-  const started = performance.now();
-  while (performance.now() - started < 30_000) {
-    const before = machineBusyUs();
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    if (machineBusyUs() - before < 100_000) break;
-  }
-  return Math.round(performance.now() - started);
 }
 
 function print(line: Record<string, unknown>): void {

@@ -35,10 +35,13 @@ const problems: string[] = [];
 let closes = 0;
 let windowStartUs = Number.POSITIVE_INFINITY;
 let windowEndUs = Number.NEGATIVE_INFINITY;
-const inserts: [string, number][] = [];
+let stopUs = Number.NEGATIVE_INFINITY;
+let receiversPerDoc: number[] = [];
+let inserts: [string, number][] = [];
 /** key → [receivers here, slowest latency µs] */
 const seen = new Map<string, [number, number]>();
 let received = 0;
+let expected = 0;
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -167,21 +170,33 @@ async function open(message: Extract<ToWorker, { type: "open" }>): Promise<FromW
   return { type: "opened", id: message.id, opened: clients.length - failed.length, failed };
 }
 
-/** Inserts at `rate` per second per client until the window ends; a late tick skips, never bursts. */
+/**
+ * Inserts at `rate` per second per client until `stopUs`, on every client not already inserting;
+ * a late tick skips, never bursts. Starts a new measurement.
+ */
 function run(message: Extract<ToWorker, { type: "run" }>): FromWorker {
   windowStartUs = message.windowStartUs;
   windowEndUs = message.windowEndUs;
+  stopUs = message.stopUs ?? message.windowEndUs;
+  receiversPerDoc = message.receiversPerDoc;
+  inserts = [];
+  seen.clear();
+  received = 0;
+  expected = 0;
   const periodMs = 1000 / message.rate;
   for (const client of clients) {
+    if (client.timer) continue;
     let due = performance.now() + Math.random() * periodMs;
     const tick = () => {
       client.timer = null;
       const sentAt = nowUs();
-      if (sentAt >= windowEndUs) return;
+      if (sentAt >= stopUs) return;
       client.seq++;
       client.text.insert(client.text.length, encodeMarker(client.spec.tag, client.seq, sentAt));
-      if (sentAt >= windowStartUs)
+      if (sentAt >= windowStartUs && sentAt < windowEndUs) {
         inserts.push([`${client.spec.tag}:${client.seq.toString(36)}`, client.spec.doc]);
+        expected += receiversPerDoc[client.spec.doc] ?? 0;
+      }
       const now = performance.now();
       due += periodMs;
       if (due < now - periodMs) due = now;
@@ -192,9 +207,17 @@ function run(message: Extract<ToWorker, { type: "run" }>): FromWorker {
   return { type: "running", id: message.id };
 }
 
+function stopInserting(): void {
+  stopUs = Number.NEGATIVE_INFINITY;
+  for (const client of clients) {
+    if (client.timer) clearTimeout(client.timer);
+    client.timer = null;
+  }
+}
+
 function stats(): WorkerStats {
   const denied = HocuspocusSocket.denied.slice(0, 5).map((reason) => `hocuspocus denied: ${reason}`);
-  return { sent: inserts.length, received, closes, problems: [...problems, ...denied] };
+  return { sent: inserts.length, received, expected, closes, problems: [...problems, ...denied] };
 }
 
 function report(): WorkerReport {
@@ -206,8 +229,8 @@ function report(): WorkerReport {
 }
 
 function closeAll(): void {
+  stopInserting();
   for (const client of clients.splice(0)) {
-    if (client.timer) clearTimeout(client.timer);
     client.provider.destroy();
     client.doc.destroy();
   }
@@ -221,6 +244,10 @@ async function handle(message: ToWorker): Promise<void> {
         return;
       case "run":
         send(run(message));
+        return;
+      case "stop":
+        stopInserting();
+        send({ type: "stopped", id: message.id });
         return;
       case "stats":
         send({ type: "stats", id: message.id, stats: stats() });

@@ -7,13 +7,24 @@
  *                       does no Yjs work (the floor any server can reach with these clients)
  *   y-websocket-server  @y/websocket-server's setupWSConnection, in memory (no YPERSISTENCE)
  *   hocuspocus          @hocuspocus/server with no extensions: nothing is stored
+ *   hocuspocus-database @hocuspocus/server with @hocuspocus/extension-database at Hocuspocus's
+ *                       default debounce (a store 2 s after a document's last change, at least
+ *                       every 10 s while it keeps changing); its `store` writes the document's
+ *                       whole state to a file of its own in <dir> (a temporary file renamed over
+ *                       the old one, no fsync: like CodePark's journal, it survives the process
+ *                       being killed, not the machine losing power). Answers "store-counters"
+ *                       over IPC (StoreCounters).
  *
  * Usage: node --import tsx bench/collab/peer-server.ts <relay|y-websocket-server|hocuspocus>
+ *        node --import tsx bench/collab/peer-server.ts hocuspocus-database <dir>
  */
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
+import type { Extension } from "@hocuspocus/server";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import { PEER_TARGETS, type PeerTarget } from "./shared.ts";
+import { PEER_SERVERS, type PeerTarget, type StoreCounters, type ToStoreCounters } from "./shared.ts";
 
 interface Running {
   port: number;
@@ -88,29 +99,91 @@ async function startYWebsocketServer(): Promise<Running> {
   return { port, close: () => closeHttp(server, wss) };
 }
 
-async function startHocuspocus(): Promise<Running> {
+async function startHocuspocus(extensions: Extension[] = []): Promise<Running> {
   const { Server: HocuspocusServer } = await import("@hocuspocus/server");
   const server = new HocuspocusServer({
     port: 0,
     address: "127.0.0.1",
     quiet: true,
     stopOnSignals: false,
+    extensions,
   });
   await server.listen();
   return { port: server.address.port, close: () => server.destroy() };
 }
 
+/**
+ * Hocuspocus with its database extension storing each document's state in a file in `dir`, and
+ * the bookkeeping that says how many of the updates it applied a completed store covers: a store
+ * covers every update applied before the extension encoded the state it writes (the same tick
+ * `store` is called in).
+ */
+async function startHocuspocusDatabase(dir: string | undefined): Promise<Running> {
+  if (!dir) throw new Error("usage: peer-server.ts hocuspocus-database <dir>");
+  const { Database } = await import("@hocuspocus/extension-database");
+  const fileOf = (documentName: string) => join(dir, `${encodeURIComponent(documentName)}.bin`);
+  const applied = new Map<string, number>();
+  const covered = new Map<string, number>();
+  const counters: StoreCounters = {
+    updatesApplied: 0,
+    updatesStored: 0,
+    stores: 0,
+    storeBytes: 0,
+    storeMs: 0,
+  };
+  let temporaries = 0;
+  const counting: Extension = {
+    async onChange({ documentName }) {
+      applied.set(documentName, (applied.get(documentName) ?? 0) + 1);
+      counters.updatesApplied++;
+    },
+  };
+  const database = new Database({
+    async fetch({ documentName }) {
+      try {
+        return await readFile(fileOf(documentName));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+        throw error;
+      }
+    },
+    async store({ documentName, state }) {
+      const upTo = applied.get(documentName) ?? 0;
+      const started = performance.now();
+      const file = fileOf(documentName);
+      const temporary = `${file}.${temporaries++}.tmp`;
+      await writeFile(temporary, state);
+      await rename(temporary, file);
+      counters.storeMs += performance.now() - started;
+      counters.stores++;
+      counters.storeBytes += state.byteLength;
+      const before = covered.get(documentName) ?? 0;
+      if (upTo > before) {
+        covered.set(documentName, upTo);
+        counters.updatesStored += upTo - before;
+      }
+    },
+  });
+  process.on("message", (message: ToStoreCounters) => {
+    if (message?.type === "store-counters")
+      process.send?.({ ...counters, type: "store-counters", id: message.id });
+  });
+  return startHocuspocus([counting, database]);
+}
+
 async function main(): Promise<void> {
   const target = process.argv[2] as PeerTarget | undefined;
-  if (!target || !PEER_TARGETS.includes(target)) {
-    throw new Error(`usage: peer-server.ts <${PEER_TARGETS.join("|")}>`);
+  if (!target || !PEER_SERVERS.includes(target)) {
+    throw new Error(`usage: peer-server.ts <${PEER_SERVERS.join("|")}>`);
   }
   const running =
     target === "relay"
       ? await startRelay()
       : target === "y-websocket-server"
         ? await startYWebsocketServer()
-        : await startHocuspocus();
+        : target === "hocuspocus"
+          ? await startHocuspocus()
+          : await startHocuspocusDatabase(process.argv[3]);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

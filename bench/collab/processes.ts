@@ -244,3 +244,18 @@ export function machineBusyUs(): number {
   const ticks = user! + nice! + system! + irq! + softirq! + (steal ?? 0);
   return (ticks * 1_000_000) / ticksPerSecond();
 }
+
+/**
+ * Waits (up to `maxMs`) until the rest of the machine is quiet — under 10 % of one core for a whole
+ * second — so one target's aftermath (PostgreSQL dropping the throwaway database, a server's exit)
+ * does not land in the next target's window. Returns how long it waited.
+ */
+export async function waitForQuietMachine(maxMs = 30_000): Promise<number> {
+  const started = performance.now();
+  while (performance.now() - started < maxMs) {
+    const before = machineBusyUs();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    if (machineBusyUs() - before < 100_000) break;
+  }
+  return Math.round(performance.now() - started);
+}

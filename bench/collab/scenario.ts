@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { postgresTicks } from "../lib/cpu.ts";
 import {
   type Child,
   cpuUs,
@@ -17,7 +18,14 @@ import {
   spawnTs,
   stop,
 } from "./processes.ts";
-import type { ClientSpec, FromProbe, FromWorker, WorkerReport, WorkerStats } from "./shared.ts";
+import type {
+  ClientSpec,
+  FromProbe,
+  FromWorker,
+  StoreCounters,
+  WorkerReport,
+  WorkerStats,
+} from "./shared.ts";
 import { nowUs } from "./shared.ts";
 import type { MeasuredProcess, Target } from "./targets.ts";
 
@@ -63,7 +71,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-async function startWorkers(count: number, label: string): Promise<Child[]> {
+/** Client processes (bench/collab/client-worker.ts), each ready for "open". */
+export async function startWorkers(count: number, label: string): Promise<Child[]> {
   const workers = Array.from({ length: count }, (_, i) =>
     spawnTs(`${label}:clients${i}`, workerScript, {
       env: { ...process.env, NODE_OPTIONS: "" },
@@ -80,7 +89,7 @@ async function startWorkers(count: number, label: string): Promise<Child[]> {
   }
 }
 
-async function closeWorkers(workers: Child[]): Promise<void> {
+export async function closeWorkers(workers: Child[]): Promise<void> {
   await Promise.all(
     workers.map(async (worker) => {
       try {
@@ -94,31 +103,39 @@ async function closeWorkers(workers: Child[]): Promise<void> {
 }
 
 /**
- * Client specs for `docs` × `clientsPerDoc`, dealt round-robin so every document spans every worker
- * (client c of document d goes to worker (c + d) % workers: by the running count alone, an even
- * number of documents on two workers would put each document's clients all in one), and client c
- * of every document to serverUrls[c % length] when given.
+ * Client specs for clients number `from` to `to` - 1 of a run: client n is client c = n / docs
+ * (rounded down) of document d = n % docs, so documents fill up evenly as clients are added. Dealt
+ * so every document spans every worker (client c of document d goes to worker (c + d) % workers: by
+ * the running count alone, an even number of documents on two workers would put each document's
+ * clients all in one), and client c of every document to serverUrls[c % length] when given.
  */
-function deal(
+export function dealClients(
   docs: Omit<ClientSpec, "tag" | "doc">[],
-  clientsPerDoc: number,
+  from: number,
+  to: number,
   workers: number,
   serverUrls?: string[],
 ): ClientSpec[][] {
   const dealt: ClientSpec[][] = Array.from({ length: workers }, () => []);
-  let n = 0;
-  for (let c = 0; c < clientsPerDoc; c++) {
-    for (let d = 0; d < docs.length; d++) {
-      const spec: ClientSpec = { ...docs[d]!, tag: n.toString(36), doc: d };
-      if (serverUrls && serverUrls.length > 0) spec.serverUrl = serverUrls[c % serverUrls.length]!;
-      dealt[(c + d) % workers]!.push(spec);
-      n++;
-    }
+  for (let n = from; n < to; n++) {
+    const d = n % docs.length;
+    const c = Math.floor(n / docs.length);
+    const spec: ClientSpec = { ...docs[d]!, tag: n.toString(36), doc: d };
+    if (serverUrls && serverUrls.length > 0) spec.serverUrl = serverUrls[c % serverUrls.length]!;
+    dealt[(c + d) % workers]!.push(spec);
   }
   return dealt;
 }
 
-async function openClients(
+/** Receivers of an insert on each of `docs` documents once dealClients has placed `clients` clients. */
+export function receiversPerDoc(docs: number, clients: number): number[] {
+  return Array.from({ length: docs }, (_, d) => {
+    const onDoc = Math.floor(clients / docs) + (d < clients % docs ? 1 : 0);
+    return Math.max(0, onDoc - 1);
+  });
+}
+
+export async function openClients(
   target: Target,
   workers: Child[],
   dealt: ClientSpec[][],
@@ -162,6 +179,20 @@ async function statsOf(workers: Child[]): Promise<WorkerStats[]> {
   return replies.map((reply) => reply.stats);
 }
 
+/** Measured receptions so far against those the measured inserts should cause, over every worker. */
+export async function deliveryProgress(workers: Child[]): Promise<{ received: number; expected: number }> {
+  const stats = await statsOf(workers);
+  return {
+    received: stats.reduce((total, s) => total + s.received, 0),
+    expected: stats.reduce((total, s) => total + s.expected, 0),
+  };
+}
+
+/** Stops every client's inserts (clients stay connected). */
+export async function stopInserting(workers: Child[]): Promise<void> {
+  await Promise.all(workers.map((worker) => request(worker, { type: "stop" }, 10_000)));
+}
+
 interface Merged {
   inserts: number;
   expected: number;
@@ -173,26 +204,28 @@ interface Merged {
 }
 
 /** Joins every worker's inserts and sightings: an insert is complete when all its receivers saw it. */
-function merge(reports: WorkerReport[], clientsPerDoc: number): Merged {
+function merge(reports: WorkerReport[], receivers: number[]): Merged {
   const seen = new Map<string, [number, number]>();
   for (const report of reports) {
-    for (const [key, receivers, max] of report.seen) {
+    for (const [key, count, max] of report.seen) {
       const entry = seen.get(key);
       if (entry) {
-        entry[0] += receivers;
+        entry[0] += count;
         if (max > entry[1]) entry[1] = max;
       } else {
-        seen.set(key, [receivers, max]);
+        seen.set(key, [count, max]);
       }
     }
   }
-  const receiversPerInsert = clientsPerDoc - 1;
   const latencies: number[] = [];
   let inserts = 0;
+  let expected = 0;
   let delivered = 0;
   for (const report of reports) {
-    for (const [key] of report.inserts) {
+    for (const [key, doc] of report.inserts) {
       inserts++;
+      const receiversPerInsert = receivers[doc] ?? 0;
+      expected += receiversPerInsert;
       const entry = seen.get(key);
       if (!entry) continue;
       delivered += Math.min(entry[0], receiversPerInsert);
@@ -202,7 +235,7 @@ function merge(reports: WorkerReport[], clientsPerDoc: number): Merged {
   const sorted = Float64Array.from(latencies).sort();
   return {
     inserts,
-    expected: inserts * receiversPerInsert,
+    expected,
     delivered,
     complete: latencies.length,
     latenciesUs: sorted,
@@ -221,6 +254,8 @@ function fromCounters(
   const commits = delta("collab_update_log_batch_size_count");
   return {
     updatesReceived: delta("collab_updates_received_total"),
+    // Updates in group commits that completed: durable, each before its broadcast.
+    updatesLogged: delta("collab_update_log_batch_size_sum"),
     groupCommits: commits,
     updatesPerCommit: round(commits > 0 ? delta("collab_update_log_batch_size_sum") / commits : 0, 2),
     commitMsMean: round(commits > 0 ? (delta("collab_update_log_write_seconds_sum") * 1000) / commits : 0, 3),
@@ -248,6 +283,190 @@ function fromCounters(
   };
 }
 
+/** What a storing peer's store did in the window, and what it had not stored yet at the end. */
+function fromStoreCounters(before: StoreCounters, after: StoreCounters): Record<string, number> {
+  const stores = after.stores - before.stores;
+  return {
+    updatesApplied: after.updatesApplied - before.updatesApplied,
+    updatesStored: after.updatesStored - before.updatesStored,
+    stores,
+    storedMb: round((after.storeBytes - before.storeBytes) / MB, 2),
+    storeMsMean: round(stores > 0 ? (after.storeMs - before.storeMs) / stores : 0, 2),
+    // Applied but in no completed store: what a crash at that moment would lose.
+    notStoredAtEnd: after.updatesApplied - after.updatesStored,
+  };
+}
+
+export interface WindowSettings {
+  /** Inserts per second per client (for clients not inserting yet). */
+  rate: number;
+  windowStartUs: number;
+  windowEndUs: number;
+  /**
+   * When inserts stop (default windowEndUs). Later keeps the load going through the drain and
+   * beyond (a saturation step); CPU is then read over the window alone, as the load is steady.
+   */
+  stopUs?: number;
+  /** Receivers of an insert on each document (receiversPerDoc). */
+  receivers: number[];
+  /** Longest wait after the window for measured inserts still in flight. */
+  drainMs: number;
+}
+
+/**
+ * One measured window on clients already open: inserts start (or go on), CPU, RSS and the target's
+ * counters are read around the window, in-flight measured inserts are waited for (bounded), and
+ * every worker's report is merged. Returns the common fields of a load line (see bench/collab.ts).
+ */
+export async function measureWindow(
+  target: Target,
+  workers: Child[],
+  settings: WindowSettings,
+): Promise<Record<string, unknown>> {
+  const stopUs = settings.stopUs ?? settings.windowEndUs;
+  const continuing = stopUs > settings.windowEndUs;
+  await Promise.all(
+    workers.map((worker) =>
+      request(
+        worker,
+        {
+          type: "run",
+          rate: settings.rate,
+          windowStartUs: settings.windowStartUs,
+          windowEndUs: settings.windowEndUs,
+          stopUs,
+          receiversPerDoc: settings.receivers,
+        },
+        10_000,
+      ),
+    ),
+  );
+  await sleep(Math.max(0, (settings.windowStartUs - nowUs()) / 1000));
+  // The target's counters are asked for at the window's edges, but a busy server answers late:
+  // CPU is read from /proc meanwhile, so its span is the window whatever the answer takes.
+  const counters0Promise = target.counters?.();
+  const store0Promise = target.storeCounters?.();
+  const startedUs = nowUs();
+  const helpers = target.helpers ?? [];
+  const serverCpu0 = target.servers.map((server) => cpuUs(server.pid));
+  const helperCpu0 = helpers.map((helper) => cpuUs(helper.pid));
+  const clientCpu0 = cpuOf(workers);
+  const postgres0 = target.usesPostgres ? postgresTicks() : undefined;
+  const machine0 = machineBusyUs();
+  const counters0 = await counters0Promise;
+  const store0 = await store0Promise;
+  await sleep(Math.max(0, (settings.windowEndUs - nowUs()) / 1000));
+  const rssAtEnd = target.servers.map((server) => rss(server.pid));
+  const readCpu = () => {
+    const spanUs = nowUs() - startedUs;
+    const serverCpus = target.servers.map((server, i) => cpuUs(server.pid) - serverCpu0[i]!);
+    const helperCpus = helpers.map((helper, i) => cpuUs(helper.pid) - helperCpu0[i]!);
+    const serverCpu = serverCpus.reduce((total, us) => total + us, 0);
+    const helperCpu = helperCpus.reduce((total, us) => total + us, 0);
+    const clientCpu = cpuOf(workers) - clientCpu0;
+    let postgresTicksUsed = 0;
+    if (postgres0) {
+      for (const [pid, ticks] of postgresTicks()) postgresTicksUsed += ticks - (postgres0.get(pid) ?? 0);
+    }
+    const postgresCpu = postgresTicksUsed * 10_000;
+    const otherCpu = Math.max(
+      0,
+      machineBusyUs() - machine0 - serverCpu - helperCpu - clientCpu - postgresCpu,
+    );
+    return { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, postgresCpu, otherCpu };
+  };
+  const countersAtWindowEndPromise = continuing ? target.counters?.() : undefined;
+  const storeAtWindowEndPromise = continuing ? target.storeCounters?.() : undefined;
+  const atWindowEnd = continuing ? readCpu() : undefined;
+  const countersAtWindowEnd = await countersAtWindowEndPromise;
+  const storeAtWindowEnd = await storeAtWindowEndPromise;
+
+  // Measured inserts still in flight: wait (bounded) until every receiver has them.
+  const drainStarted = Date.now();
+  let drained = false;
+  while (Date.now() - drainStarted < settings.drainMs) {
+    const progress = await deliveryProgress(workers);
+    if (progress.received >= progress.expected) {
+      drained = true;
+      break;
+    }
+    await sleep(100);
+  }
+  const drainMs = Date.now() - drainStarted;
+  const { spanUs, serverCpus, helperCpus, serverCpu, clientCpu, postgresCpu, otherCpu } =
+    atWindowEnd ?? readCpu();
+  const counters1 = countersAtWindowEnd ?? (await target.counters?.());
+  const store1 = storeAtWindowEnd ?? (await target.storeCounters?.());
+
+  const reports = await Promise.all(
+    workers.map((worker) =>
+      request<Extract<FromWorker, { type: "report" }>>(worker, { type: "report" }, 60_000),
+    ),
+  );
+  const merged = merge(
+    reports.map((reply) => reply.report),
+    settings.receivers,
+  );
+  const seconds = (settings.windowEndUs - settings.windowStartUs) / 1e6;
+  const ms = (us: number) => round(us / 1000, 2);
+  const perDelivery = (us: number) => round(merged.delivered > 0 ? us / merged.delivered : Number.NaN, 2);
+  const cpuFigures = (us: number) => ({
+    cpuMs: round(us / 1000, 0),
+    cpuUsPerDelivery: perDelivery(us),
+    cpuPercent: round((us / spanUs) * 100, 1),
+  });
+  return {
+    latencyP50Ms: ms(percentile(merged.latenciesUs, 50)),
+    latencyP95Ms: ms(percentile(merged.latenciesUs, 95)),
+    latencyP99Ms: ms(percentile(merged.latenciesUs, 99)),
+    latencyMaxMs: ms(percentile(merged.latenciesUs, 100)),
+    inserts: merged.inserts,
+    insertsComplete: merged.complete,
+    expected: merged.expected,
+    delivered: merged.delivered,
+    deliveredRatio: round(merged.expected > 0 ? merged.delivered / merged.expected : 0, 4),
+    insertsPerSec: round(merged.inserts / seconds, 1),
+    deliveriesPerSec: round(merged.delivered / seconds, 1),
+    serverCpuMs: round(serverCpu / 1000, 0),
+    serverCpuUsPerDelivery: perDelivery(serverCpu),
+    serverCpuUsPerInsert: round(merged.inserts > 0 ? serverCpu / merged.inserts : Number.NaN, 2),
+    serverCpuPercent: round((serverCpu / spanUs) * 100, 1),
+    serverRssMb: round(rssAtEnd.reduce((total, r) => total + r.rss, 0) / MB, 1),
+    serverPeakRssMb: round(rssAtEnd.reduce((total, r) => total + r.peak, 0) / MB, 1),
+    // Several servers (a cluster's nodes): the totals above, and each one's share here.
+    ...(target.servers.length > 1
+      ? {
+          servers: Object.fromEntries(
+            target.servers.map((server, i) => [
+              server.name,
+              {
+                ...cpuFigures(serverCpus[i]!),
+                rssMb: round(rssAtEnd[i]!.rss / MB, 1),
+                peakRssMb: round(rssAtEnd[i]!.peak / MB, 1),
+              },
+            ]),
+          ),
+        }
+      : {}),
+    ...(helpers.length > 0
+      ? {
+          helpers: Object.fromEntries(helpers.map((helper, i) => [helper.name, cpuFigures(helperCpus[i]!)])),
+        }
+      : {}),
+    clientCpuPercent: round((clientCpu / spanUs) * 100, 1),
+    ...(counters0 && counters1 ? { codepark: fromCounters(counters0, counters1, merged.delivered) } : {}),
+    ...(store0 && store1 ? { store: fromStoreCounters(store0, store1) } : {}),
+    clientProcs: workers.length,
+    // Every postgres process on the machine (backends that exited in the window are missed).
+    ...(postgres0 ? { postgresCpuPercent: round((postgresCpu / spanUs) * 100, 1) } : {}),
+    otherCpuPercent: round((otherCpu / spanUs) * 100, 1),
+    drained,
+    drainMs,
+    clientCloses: merged.closes,
+    ...(merged.problems.length > 0 ? { problems: merged.problems } : {}),
+  };
+}
+
 export async function runLoad(
   target: Target,
   scenario: LoadScenario,
@@ -259,66 +478,18 @@ export async function runLoad(
     startWorkers(settings.clientProcs, label),
   ]);
   try {
-    const dealt = deal(docs, scenario.clientsPerDoc, workers.length, scenario.serverUrls);
+    const clients = scenario.docs * scenario.clientsPerDoc;
+    const dealt = dealClients(docs, 0, clients, workers.length, scenario.serverUrls);
     await openClients(target, workers, dealt, 60_000);
     await sleep(500);
 
     const windowStartUs = nowUs() + settings.warmupS * 1e6;
-    const windowEndUs = windowStartUs + scenario.seconds * 1e6;
-    await Promise.all(
-      workers.map((worker) =>
-        request(worker, { type: "run", rate: settings.rate, windowStartUs, windowEndUs }, 10_000),
-      ),
-    );
-    await sleep(Math.max(0, (windowStartUs - nowUs()) / 1000));
-    const counters0 = await target.counters?.();
-    const startedUs = nowUs();
-    const helpers = target.helpers ?? [];
-    const serverCpu0 = target.servers.map((server) => cpuUs(server.pid));
-    const helperCpu0 = helpers.map((helper) => cpuUs(helper.pid));
-    const clientCpu0 = cpuOf(workers);
-    const machine0 = machineBusyUs();
-    await sleep(Math.max(0, (windowEndUs - nowUs()) / 1000));
-    const rssAtEnd = target.servers.map((server) => rss(server.pid));
-
-    // Measured inserts still in flight: wait (bounded) until every receiver has them.
-    const receiversPerInsert = scenario.clientsPerDoc - 1;
-    const drainUntil = Date.now() + settings.drainMs;
-    let drained = false;
-    while (Date.now() < drainUntil) {
-      const stats = await statsOf(workers);
-      const sent = stats.reduce((total, s) => total + s.sent, 0);
-      const received = stats.reduce((total, s) => total + s.received, 0);
-      if (received >= sent * receiversPerInsert) {
-        drained = true;
-        break;
-      }
-      await sleep(100);
-    }
-    const spanUs = nowUs() - startedUs;
-    const serverCpus = target.servers.map((server, i) => cpuUs(server.pid) - serverCpu0[i]!);
-    const helperCpus = helpers.map((helper, i) => cpuUs(helper.pid) - helperCpu0[i]!);
-    const serverCpu = serverCpus.reduce((total, us) => total + us, 0);
-    const helperCpu = helperCpus.reduce((total, us) => total + us, 0);
-    const clientCpu = cpuOf(workers) - clientCpu0;
-    const otherCpu = Math.max(0, machineBusyUs() - machine0 - serverCpu - helperCpu - clientCpu);
-    const counters1 = await target.counters?.();
-
-    const reports = await Promise.all(
-      workers.map((worker) =>
-        request<Extract<FromWorker, { type: "report" }>>(worker, { type: "report" }, 60_000),
-      ),
-    );
-    const merged = merge(
-      reports.map((reply) => reply.report),
-      scenario.clientsPerDoc,
-    );
-    const ms = (us: number) => round(us / 1000, 2);
-    const perDelivery = (us: number) => round(merged.delivered > 0 ? us / merged.delivered : Number.NaN, 2);
-    const cpuFigures = (us: number) => ({
-      cpuMs: round(us / 1000, 0),
-      cpuUsPerDelivery: perDelivery(us),
-      cpuPercent: round((us / spanUs) * 100, 1),
+    const measured = await measureWindow(target, workers, {
+      rate: settings.rate,
+      windowStartUs,
+      windowEndUs: windowStartUs + scenario.seconds * 1e6,
+      receivers: receiversPerDoc(scenario.docs, clients),
+      drainMs: settings.drainMs,
     });
     return {
       bench: "collab",
@@ -328,51 +499,7 @@ export async function runLoad(
       clientsPerDoc: scenario.clientsPerDoc,
       ratePerClient: settings.rate,
       seconds: scenario.seconds,
-      latencyP50Ms: ms(percentile(merged.latenciesUs, 50)),
-      latencyP95Ms: ms(percentile(merged.latenciesUs, 95)),
-      latencyP99Ms: ms(percentile(merged.latenciesUs, 99)),
-      latencyMaxMs: ms(percentile(merged.latenciesUs, 100)),
-      inserts: merged.inserts,
-      insertsComplete: merged.complete,
-      expected: merged.expected,
-      delivered: merged.delivered,
-      deliveredRatio: round(merged.expected > 0 ? merged.delivered / merged.expected : 0, 4),
-      insertsPerSec: round(merged.inserts / scenario.seconds, 1),
-      deliveriesPerSec: round(merged.delivered / scenario.seconds, 1),
-      serverCpuMs: round(serverCpu / 1000, 0),
-      serverCpuUsPerDelivery: perDelivery(serverCpu),
-      serverCpuPercent: round((serverCpu / spanUs) * 100, 1),
-      serverRssMb: round(rssAtEnd.reduce((total, r) => total + r.rss, 0) / MB, 1),
-      serverPeakRssMb: round(rssAtEnd.reduce((total, r) => total + r.peak, 0) / MB, 1),
-      // Several servers (a cluster's nodes): the totals above, and each one's share here.
-      ...(target.servers.length > 1
-        ? {
-            servers: Object.fromEntries(
-              target.servers.map((server, i) => [
-                server.name,
-                {
-                  ...cpuFigures(serverCpus[i]!),
-                  rssMb: round(rssAtEnd[i]!.rss / MB, 1),
-                  peakRssMb: round(rssAtEnd[i]!.peak / MB, 1),
-                },
-              ]),
-            ),
-          }
-        : {}),
-      ...(helpers.length > 0
-        ? {
-            helpers: Object.fromEntries(
-              helpers.map((helper, i) => [helper.name, cpuFigures(helperCpus[i]!)]),
-            ),
-          }
-        : {}),
-      clientCpuPercent: round((clientCpu / spanUs) * 100, 1),
-      ...(counters0 && counters1 ? { codepark: fromCounters(counters0, counters1, merged.delivered) } : {}),
-      clientProcs: workers.length,
-      otherCpuPercent: round((otherCpu / spanUs) * 100, 1),
-      drained,
-      clientCloses: merged.closes,
-      ...(merged.problems.length > 0 ? { problems: merged.problems } : {}),
+      ...measured,
       persistence: target.persistence,
     };
   } finally {
@@ -424,7 +551,7 @@ export async function runIdle(
     return { rss: rss(pid).rss, heapUsed: probed.heapUsed, gcForced: probed.gcForced };
   };
   try {
-    const dealt = deal(docs, clientsPerDoc, workers.length);
+    const dealt = dealClients(docs, 0, scenario.docs * clientsPerDoc, workers.length);
     const connections = dealt.reduce((total, specs) => total + specs.length, 0);
     const kb = (bytes: number) => round(bytes / 1024 / connections, 1);
     const round1 = async () => {

@@ -43,14 +43,24 @@ export type ToWorker =
       timeoutMs: number;
     }
   | {
+      /**
+       * Starts inserting on every client not already inserting (clients keep the rate they were
+       * started with) and begins a new measurement: what earlier runs measured is forgotten.
+       */
       type: "run";
       id: number;
       /** Inserts per second per client. */
       rate: number;
-      /** Inserts stamped in [windowStartUs, windowEndUs) are measured; none are made after windowEndUs. */
+      /** Inserts stamped in [windowStartUs, windowEndUs) are measured. */
       windowStartUs: number;
       windowEndUs: number;
+      /** No insert is made from here on (default windowEndUs); later keeps the load going past the window. */
+      stopUs?: number;
+      /** Receivers of an insert on each document (its other clients, in every worker). */
+      receiversPerDoc: number[];
     }
+  /** Stops every client's inserts (the measurement stays for "stats" and "report"). */
+  | { type: "stop"; id: number }
   | { type: "stats"; id: number }
   | { type: "report"; id: number }
   /** Destroys every client; with `exit`, the worker exits too. */
@@ -61,6 +71,8 @@ export interface WorkerStats {
   sent: number;
   /** Measured inserts this worker's clients received from others. */
   received: number;
+  /** Receptions the measured inserts made here should cause (in every worker): sent × receivers. */
+  expected: number;
   /** Connections that closed after opening (reconnects included). */
   closes: number;
   /** Permission-denied or unexpected messages from the server. */
@@ -78,6 +90,7 @@ export type FromWorker =
   | { type: "ready" }
   | { type: "opened"; id: number; opened: number; failed: string[] }
   | { type: "running"; id: number }
+  | { type: "stopped"; id: number }
   | { type: "stats"; id: number; stats: WorkerStats }
   | { type: "report"; id: number; report: WorkerReport }
   | { type: "closed"; id: number }
@@ -97,4 +110,19 @@ export interface FromProbe {
 
 /** The servers CodePark is compared with (bench/collab/peer-server.ts starts them). */
 export const PEER_TARGETS = ["relay", "y-websocket-server", "hocuspocus"] as const;
-export type PeerTarget = (typeof PEER_TARGETS)[number];
+/** Every server peer-server.ts starts: the peers, and Hocuspocus storing documents (bench/collab-saturation.ts). */
+export const PEER_SERVERS = [...PEER_TARGETS, "hocuspocus-database"] as const;
+export type PeerTarget = (typeof PEER_SERVERS)[number];
+
+/**
+ * What the hocuspocus-database peer has stored so far (asked over IPC), cumulative:
+ * updates it applied, updates covered by a completed store, stores, bytes and milliseconds spent.
+ */
+export type ToStoreCounters = { type: "store-counters"; id: number };
+export interface StoreCounters {
+  updatesApplied: number;
+  updatesStored: number;
+  stores: number;
+  storeBytes: number;
+  storeMs: number;
+}

@@ -16,8 +16,8 @@ import type { Cluster } from "@codepark/testing/cluster";
 import { createBenchProject } from "../lib/bench-project.ts";
 import { requestJson } from "../lib/request-json.ts";
 import { adminQuery } from "../lib/throwaway-postgres.ts";
-import { type Child, repoRoot, spawnTs, stop, waitForOutput } from "./processes.ts";
-import type { ClientSpec, PeerTarget, Protocol } from "./shared.ts";
+import { type Child, repoRoot, request, spawnTs, stop, waitForOutput } from "./processes.ts";
+import type { ClientSpec, PeerTarget, Protocol, StoreCounters } from "./shared.ts";
 
 export type TargetName = "codepark-pglite" | "codepark-postgres" | "codepark-cluster" | PeerTarget;
 
@@ -33,13 +33,22 @@ export interface Target {
   servers: MeasuredProcess[];
   /** Processes the servers rely on whose CPU is reported apart (a cluster's redis-server). */
   helpers?: MeasuredProcess[];
+  /** The servers store in PostgreSQL: its processes' CPU is reported apart from the rest of the machine's. */
+  usesPostgres?: boolean;
   /** The single server's child, with ./probe.ts preloaded (the idle scenario's forced GC); not for a cluster. */
   server?: Child;
   protocol: Protocol;
   /** What the server does with updates, as the JSON lines say. */
   persistence: string;
+  /**
+   * When an update is durable: before it is broadcast (CodePark), within a debounce after it
+   * (Hocuspocus with its database extension), or never (in memory only).
+   */
+  durability: "before-broadcast" | "debounced" | "none";
   /** CodePark's own Prometheus counters (group commits, broadcasts), for a before/after delta. */
   counters?: () => Promise<Record<string, number>>;
+  /** The hocuspocus-database peer's store bookkeeping (cumulative), for a before/after delta. */
+  storeCounters?: () => Promise<StoreCounters>;
   /** Creates `docs` documents and returns, per document, how a client reaches it. */
   prepare(docs: number): Promise<Omit<ClientSpec, "tag" | "doc">[]>;
   close(): Promise<void>;
@@ -142,6 +151,8 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
       // Every client is one account on one address: the connection caps (20 on the free plan)
       // would refuse most of them. The peers have no such caps either.
       RATE_LIMIT_ENABLED: "false",
+      // Every client is on 127.0.0.1 too: the per-address cap (128 by default) would refuse the rest.
+      HTTP_MAX_CONNECTIONS_PER_IP: "0",
     };
     if (options.adminUrl) {
       database = `cp_bench_collab_${randomBytes(6).toString("hex")}`;
@@ -170,6 +181,8 @@ export async function startCodePark(options: CodeParkOptions): Promise<Target> {
       persistence: options.adminUrl
         ? "every update in the PostgreSQL update log before broadcast (PostgreSQL's own CPU not counted)"
         : "every update in the embedded PGlite update log before broadcast (PGlite runs in the server process)",
+      durability: "before-broadcast",
+      usesPostgres: Boolean(options.adminUrl),
       counters: () => countersOf(baseUrl!),
       prepare: (docs) => createDocuments(api, wsBase, docs, "bench/collab.ts"),
       close: cleanup,
@@ -225,6 +238,8 @@ export function clusterTarget(cluster: Cluster): Target {
     persistence:
       "every update in the shared PostgreSQL update log before broadcast and before it is published " +
       "to the other nodes through Redis (PostgreSQL's and Redis's CPU not in the nodes' CPU)",
+    durability: "before-broadcast",
+    usesPostgres: true,
     counters: async () => {
       const summed: Record<string, number> = {};
       for (const counters of await Promise.all(cluster.nodes.map((node) => countersOf(node.url)))) {
@@ -237,13 +252,35 @@ export function clusterTarget(cluster: Cluster): Target {
   };
 }
 
+const PEER_PERSISTENCE: Record<PeerTarget, string> = {
+  relay: "none: forwards frames verbatim, no Yjs on the server",
+  "y-websocket-server": "none: documents in memory only (YPERSISTENCE unset)",
+  hocuspocus: "none: no storage extension (Hocuspocus would debounce saves 2-10 s)",
+  "hocuspocus-database":
+    "debounced: @hocuspocus/extension-database at the default debounce (2 s after the last change, " +
+    "at most 10 s) writing each document's state to a file (write + rename, no fsync); an update " +
+    "is durable only once a later store completes",
+};
+
 export async function startPeer(target: PeerTarget, label: string, cpuProfDir?: string): Promise<Target> {
+  const storeDir =
+    target === "hocuspocus-database"
+      ? await mkdtemp(join(tmpdir(), "codepark-bench-hocuspocus-"))
+      : undefined;
+  if (storeDir) dataDirs.add(storeDir);
   const server = spawnTs(target, join(repoRoot, "bench", "collab", "peer-server.ts"), {
     nodeArgs: serverNodeArgs(cpuProfDir, label),
-    args: [target],
+    args: storeDir ? [target, storeDir] : [target],
     env: baseEnv(),
     ipc: true,
   });
+  const close = async () => {
+    await stop(server);
+    if (storeDir) {
+      await rm(storeDir, { recursive: true, force: true });
+      dataDirs.delete(storeDir);
+    }
+  };
   try {
     const [, port] = await waitForOutput(server, /peer listening on (\d+)/, START_TIMEOUT_MS);
     const serverUrl = `ws://127.0.0.1:${port}`;
@@ -251,19 +288,25 @@ export async function startPeer(target: PeerTarget, label: string, cpuProfDir?: 
       name: target,
       servers: [server],
       server,
-      protocol: target === "hocuspocus" ? "hocuspocus" : "y-websocket",
-      persistence:
-        target === "relay"
-          ? "none: forwards frames verbatim, no Yjs on the server"
-          : target === "hocuspocus"
-            ? "none: no storage extension (Hocuspocus would debounce saves 2-10 s)"
-            : "none: documents in memory only (YPERSISTENCE unset)",
+      protocol: target.startsWith("hocuspocus") ? "hocuspocus" : "y-websocket",
+      persistence: PEER_PERSISTENCE[target],
+      durability: storeDir ? "debounced" : "none",
+      ...(storeDir
+        ? {
+            storeCounters: () =>
+              request<StoreCounters & { id: number; type: string }>(
+                server,
+                { type: "store-counters" },
+                10_000,
+              ),
+          }
+        : {}),
       prepare: async (docs) =>
         Array.from({ length: docs }, (_, i) => ({ serverUrl, room: `doc-${i}`, params: {} })),
-      close: () => stop(server),
+      close,
     };
   } catch (error) {
-    await stop(server);
+    await close();
     throw error;
   }
 }

@@ -29,7 +29,8 @@ function machineTimes(): { busy: number; total: number } | null {
   }
 }
 
-function postgresTicks(): Map<number, number> {
+/** CPU ticks so far of every process named `postgres`, by pid (one of /proc's USER_HZ ticks is 10 ms). */
+export function postgresTicks(): Map<number, number> {
   const ticks = new Map<number, number>();
   let pids: string[] = [];
   try {
