@@ -1,4 +1,4 @@
-import type { FastifyServerOptions } from "fastify";
+import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogController } from "fastify";
 
 /** Query parameters that carry credentials (the collaboration socket takes ?token=). */
 const SECRET_QUERY = /([?&](?:token|access_token|key)=)[^&]*/gi;
@@ -34,4 +34,30 @@ export function loggerOptions(
       }),
     },
   };
+}
+
+/**
+ * One log line per request, when it completes: `request completed` with the request (method,
+ * redacted URL, address, user agent), the status and the response time, under the request's
+ * `reqId`; `request errored` at error level for a request whose response failed. Fastify's default
+ * writes two lines per request ("incoming request" first), which at info doubled the logging cost
+ * of a cheap request (serialization, redaction and a write each).
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) {
+      reply.log.error(
+        { req: request, res: reply, err: error, responseTime: reply.elapsedTime },
+        "request errored",
+      );
+    } else {
+      reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, "request completed");
+    }
+  }
 }
