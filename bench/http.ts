@@ -8,8 +8,8 @@
  *
  * Targets: CodePark on embedded PGlite (always), CodePark on PostgreSQL (when BENCH_DATABASE_URL, an
  * admin URL, is set: a throwaway database is created and dropped), and `fastify()` hello-world.
- * CodePark runs with its settings as deployed: logging at info (JSON lines written synchronously to
- * /dev/null, as pino writes to stdout), the request limiter on (in-process counters; quotas too large
+ * CodePark runs with its settings as deployed: logging at info (JSON lines to /dev/null, written
+ * asynchronously as pino writes to stdout), the request limiter on (in-process counters; quotas too large
  * to refuse a single-account bench, so every request is still counted), the access cache at its
  * default TTL. Knobs to see the difference: BENCH_HTTP_LOG_LEVEL (e.g. silent),
  * BENCH_HTTP_RATE_LIMIT=off, CACHE_TTL_SECONDS (0 = cache off).
@@ -221,7 +221,8 @@ async function benchCodePark(
   env: Record<string, string> = {},
 ): Promise<Map<RouteName, number>> {
   const dataDir = await mkdtemp(join(tmpdir(), "codepark-bench-"));
-  const logDestination = pino.destination({ dest: "/dev/null", sync: true });
+  // As pino writes to stdout by default: SonicBoom, asynchronous writes, no minimum length.
+  const logDestination = pino.destination("/dev/null");
   try {
     const app = await createApp(
       loadConfig({
@@ -251,7 +252,11 @@ async function benchCodePark(
       await app.close();
     }
   } finally {
-    logDestination.destroy();
+    // Written out and closed once the app has logged its last line.
+    await new Promise((done) => {
+      logDestination.once("close", done);
+      logDestination.end();
+    });
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,20 @@
-import type { FastifyInstance } from "fastify";
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
 import helmet from "helmet";
 
 /**
- * Helmet's security headers on every response: the content security policy for the web app (Monaco
+ * Helmet's security headers for every response: the content security policy for the web app (Monaco
  * runs language services in same-origin workers and ships its icon font as a file), and the rest of
  * helmet's defaults. Strict-Transport-Security is left to hstsOverHttps (edges.ts): it is sent only
  * over HTTPS, where it means something.
  *
- * The middleware is built once here; @fastify/helmet built it anew for every request (~25 µs each).
+ * Nothing here depends on the request (no nonces, no function directives), so helmet runs once, at
+ * start-up, and every response gets the headers it set. (@fastify/helmet built helmet's middleware
+ * anew for each request: ~9 µs; running the built one ~3.5 µs; copying its headers ~1 µs.)
  */
-export function securityHeaders(app: FastifyInstance): void {
-  const setHeaders = helmet({
+export function securityHeaders(): Readonly<Record<string, string>> {
+  const response = new ServerResponse(new IncomingMessage(new Socket()));
+  helmet({
     hsts: false,
     contentSecurityPolicy: {
       directives: {
@@ -23,8 +27,10 @@ export function securityHeaders(app: FastifyInstance): void {
         fontSrc: ["'self'", "data:"],
       },
     },
+  })(response.req, response, (error?: unknown) => {
+    if (error) throw error;
   });
-  app.addHook("onRequest", (request, reply, done) =>
-    setHeaders(request.raw, reply.raw, (error?: unknown) => done(error as Error | undefined)),
+  return Object.freeze(
+    Object.fromEntries(Object.entries(response.getHeaders()).map(([name, value]) => [name, String(value)])),
   );
 }
