@@ -5,7 +5,7 @@
  */
 import autocannon from "autocannon";
 import { createBenchProject } from "./bench-project.ts";
-import { numberFromEnv } from "./env.ts";
+import { benchQuick, numberFromEnv } from "./env.ts";
 import { requestJson } from "./request-json.ts";
 import { round } from "./stats.ts";
 
@@ -20,21 +20,28 @@ export interface HttpLoad {
 }
 
 /**
- * BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50), BENCH_WARMUP (seconds,
- * default 1), BENCH_WORKERS (autocannon worker threads, default 1); a bench may change the defaults.
+ * BENCH_DURATION (seconds, default 10; 3 with BENCH_QUICK=1), BENCH_CONNECTIONS (default 50),
+ * BENCH_WARMUP (seconds, default 1; at most 1 quick), BENCH_WORKERS (autocannon worker threads,
+ * default 1); a bench may change the defaults.
  */
 export function httpLoadFromEnv(defaults: Partial<HttpLoad> = {}): HttpLoad {
+  const quick = benchQuick();
+  const durationS = quick ? 3 : (defaults.durationS ?? 10);
+  const warmupS = quick ? Math.min(1, defaults.warmupS ?? 1) : (defaults.warmupS ?? 1);
   return {
-    durationS: numberFromEnv("BENCH_DURATION", defaults.durationS ?? 10, 1),
+    durationS: numberFromEnv("BENCH_DURATION", durationS, 1),
     connections: Math.floor(numberFromEnv("BENCH_CONNECTIONS", defaults.connections ?? 50, 1)),
-    warmupS: numberFromEnv("BENCH_WARMUP", defaults.warmupS ?? 1, 0),
+    warmupS: numberFromEnv("BENCH_WARMUP", warmupS, 0),
     workers: Math.floor(numberFromEnv("BENCH_WORKERS", defaults.workers ?? 1, 0)),
   };
 }
 
 export interface LoadTarget {
   url: string;
+  method?: "GET" | "PATCH" | "POST" | "PUT" | "DELETE";
   headers?: Record<string, string>;
+  /** Sent with every request; each `[<id>]` in it becomes a fresh random id (autocannon's idReplacement). */
+  body?: string;
 }
 
 export function runAutocannon(
@@ -44,7 +51,11 @@ export function runAutocannon(
 ): Promise<autocannon.Result> {
   return autocannon({
     url: target.url,
+    method: target.method ?? "GET",
     headers: target.headers ?? {},
+    ...(target.body !== undefined
+      ? { body: target.body, idReplacement: target.body.includes("[<id>]") }
+      : {}),
     connections: load.connections,
     duration: seconds,
     workers: load.workers > 0 ? load.workers : undefined,

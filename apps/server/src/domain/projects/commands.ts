@@ -1,11 +1,12 @@
 import type { ProjectSummary } from "@codepark/protocol";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { EventDeps } from "../deps.ts";
 import { transact } from "../events/outbox.ts";
 import { newId } from "../ids.ts";
 import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import { authorizeAccount } from "../policy.ts";
+import { preparedPerDatabase } from "../prepared.ts";
 import { type LoadedProject, loadProjectFor, readProjectFor } from "./access.ts";
 import { deletedProjectKeys, projectKeys } from "./access-cache.ts";
 import { projectMembers, projects } from "./schema.ts";
@@ -72,6 +73,23 @@ export async function createProject(ctx: EventDeps, actor: Actor, input: Project
   });
 }
 
+/**
+ * The caller's memberships, a page at a time by project id: `after` is the cursor, or "" for the
+ * first page (every id sorts after the empty string).
+ */
+const listStatement = preparedPerDatabase((db) =>
+  db
+    .select({ project: projects, memberRole: projectMembers.role })
+    .from(projectMembers)
+    .innerJoin(projects, eq(projects.id, projectMembers.projectId))
+    .where(
+      and(eq(projectMembers.userId, sql.placeholder("userId")), gt(projects.id, sql.placeholder("after"))),
+    )
+    .orderBy(asc(projects.id))
+    .limit(sql.placeholder("limit"))
+    .prepare("projects_list"),
+);
+
 /** Projects the caller is a member of, oldest first (ids sort by creation time). */
 export async function listProjects(
   ctx: EventDeps,
@@ -79,15 +97,11 @@ export async function listProjects(
   page: PageRequest,
 ): Promise<Page<ProjectView>> {
   authorizeAccount(actor, "projects:list");
-  const rows = await ctx.db
-    .select({ project: projects, memberRole: projectMembers.role })
-    .from(projectMembers)
-    .innerJoin(projects, eq(projects.id, projectMembers.projectId))
-    .where(
-      and(eq(projectMembers.userId, actor.userId), page.cursor ? gt(projects.id, page.cursor) : undefined),
-    )
-    .orderBy(asc(projects.id))
-    .limit(page.limit + 1);
+  const rows = await listStatement(ctx.db).execute({
+    userId: actor.userId,
+    after: page.cursor ?? "",
+    limit: page.limit + 1,
+  });
   return toPage(rows, page.limit, present, (row) => row.project.id);
 }
 

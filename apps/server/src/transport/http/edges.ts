@@ -73,7 +73,7 @@ export function methodNotAllowed(request: FastifyRequest, reply: FastifyReply): 
  * trusted proxy that says so in X-Forwarded-Proto): over plain HTTP the header is meaningless and
  * a browser must ignore it (RFC 6797 §7.2).
  */
-export async function hstsOverHttps(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export function hstsOverHttps(request: FastifyRequest, reply: FastifyReply): void {
   if (request.protocol === "https") {
     reply.header("strict-transport-security", "max-age=15552000; includeSubDomains");
   }

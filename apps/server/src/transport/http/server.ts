@@ -2,13 +2,11 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { API_BASE_PATH, apiRoutes } from "@codepark/protocol/api";
 import cors from "@fastify/cors";
-import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import {
   createJsonSchemaTransform,
-  serializerCompiler,
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
@@ -16,7 +14,7 @@ import { type Config, connectionsPerIp, tiersOf } from "../../config.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
 import type { RateLimits } from "../../domain/ports/rate-limits.ts";
 import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
-import { loggerOptions } from "../../infra/telemetry/logger.ts";
+import { loggerOptions, RequestLogController } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
 import { requireAuthentication } from "./authenticate.ts";
@@ -35,6 +33,8 @@ import { oidcRoutes } from "./routes/oidc.ts";
 import { privacyRoutes } from "./routes/privacy.ts";
 import { projectRoutes } from "./routes/projects.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { securityHeaders } from "./security-headers.ts";
+import { contractSerializerCompiler } from "./serialize.ts";
 import { refuseUnstorableText } from "./text-guard.ts";
 import { serveWebApp } from "./web-app.ts";
 
@@ -66,6 +66,7 @@ export async function buildHttpServer({
 }: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: loggerOptions(config.LOG_LEVEL, logStream),
+    logController: new RequestLogController(),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUST_PROXY,
     // A caller's x-request-id is kept when it is a sane token (no log injection), otherwise a new one.
@@ -94,7 +95,7 @@ export async function buildHttpServer({
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(contractSerializerCompiler);
   app.decorateRequest("actor", null);
   const webApp = await serveWebApp(app, webDistDir);
   installProblemHandlers(
@@ -112,10 +113,13 @@ export async function buildHttpServer({
       request.raw.socket.destroy();
     });
   }
-  app.addHook("onRequest", hstsOverHttps);
-
-  app.addHook("onRequest", async (request, reply) => {
+  // The headers every response carries, in one synchronous hook.
+  const security = securityHeaders();
+  app.addHook("onRequest", (request, reply, done) => {
+    reply.headers(security);
     reply.header("x-request-id", request.id);
+    hstsOverHttps(request, reply);
+    done();
   });
   app.addHook("preValidation", refuseUnstorableText);
   app.addHook("onResponse", async (request, reply) => {
@@ -130,22 +134,6 @@ export async function buildHttpServer({
     );
   });
 
-  await app.register(helmet, {
-    // Sent only over HTTPS (hstsOverHttps): on plain HTTP it means nothing.
-    hsts: false,
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        // Monaco runs language services in same-origin workers and ships its icon font as a file.
-        workerSrc: ["'self'", "blob:"],
-        fontSrc: ["'self'", "data:"],
-      },
-    },
-  });
   await app.register(cors, {
     origin: config.CORS_ORIGINS.includes("*") ? true : config.CORS_ORIGINS,
     credentials: !config.CORS_ORIGINS.includes("*"),
