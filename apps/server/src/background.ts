@@ -30,7 +30,7 @@ import { runExport } from "./domain/privacy/build-export.ts";
 import { buildExport, PRIVACY_QUEUE } from "./domain/privacy/jobs.ts";
 import { purgeExports } from "./domain/privacy/retention.ts";
 import { followUpRegistration, registrationFollowUp } from "./domain/users/register.ts";
-import { deliverOnce } from "./domain/webhooks/deliver.ts";
+import { webhookDeliverer } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
@@ -102,12 +102,15 @@ export async function startBackground({
     runner.wake("webhooks");
     runner.wake(NOTIFICATIONS_QUEUE);
   });
-  runner.handle(deliverWebhook, ({ deliveryId }) =>
-    deliverOnce(
-      { db, clock: ctx.clock, box: ctx.box, events: ctx.events, settings: ctx.webhooks, http: ctx.http },
-      deliveryId,
-    ),
-  );
+  const deliver = webhookDeliverer({
+    db,
+    clock: ctx.clock,
+    box: ctx.box,
+    events: ctx.events,
+    settings: ctx.webhooks,
+    http: ctx.http,
+  });
+  runner.handle(deliverWebhook, ({ deliveryId }) => deliver(deliveryId));
   const delivery = { db, clock: ctx.clock, links: ctx.notifications.links, mailer, push, log };
   runner.handle(sendNotificationEmail, ({ notificationId }) => emailNotification(delivery, notificationId));
   runner.handle(sendEmailDigest, ({ userId }) => emailDigest(delivery, userId));

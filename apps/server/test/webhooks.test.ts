@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   registerUser,
   startTestServer,
@@ -7,8 +9,17 @@ import {
   waitFor,
 } from "@codepark/testing";
 import { WebhookReceiver } from "@codepark/testing/webhooks";
+import type { PGlite } from "@electric-sql/pglite";
+import { eq, inArray } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import type pg from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { newId } from "../src/domain/ids.ts";
+import type { Db } from "../src/domain/ports/database.ts";
+import { webhookDeliverer } from "../src/domain/webhooks/deliver.ts";
+import { webhookAttempts, webhookDeliveries } from "../src/domain/webhooks/schema.ts";
 
 const QUICK_SCHEDULE = "100ms,100ms,100ms,100ms";
 
@@ -276,6 +287,79 @@ describe.each(testStores())("webhooks on %s", (store) => {
       await outsiderReceiver.close();
     }
   });
+  it("reads and records deliveries attempted together with a statement each, not two per delivery", async () => {
+    const count = 10;
+    // Answers once all have arrived, all at once: the answers come back together.
+    const waiting: ServerResponse[] = [];
+    const ids: string[] = [];
+    const together = createServer((request, response) => {
+      ids.push(String(request.headers["webhook-id"]));
+      request.resume();
+      request.on("end", () => {
+        waiting.push(response);
+        if (waiting.length === count) for (const held of waiting) held.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => together.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(together.address() as AddressInfo).port}/hook`;
+      const hook = await createHook(owner, ["project.updated"], url);
+      const now = server.clock.now();
+      // Rows only, no jobs: the server's own runner leaves them to the deliverer below.
+      const deliveries = Array.from({ length: count }, (_, n) => ({
+        id: newId("msg", now.getTime()),
+        webhookId: hook.id,
+        eventId: `evt_together_${n}`,
+        eventType: "project.updated",
+        body: JSON.stringify({ type: "project.updated", timestamp: now.toISOString(), data: { n } }),
+        status: "pending" as const,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      const db = server.app.database.db;
+      await db.insert(webhookDeliveries).values(deliveries);
+
+      // The same store through a drizzle instance that counts what it runs.
+      let statements = 0;
+      const logger = { logQuery: () => void statements++ };
+      const client = (db as unknown as { $client: unknown }).$client;
+      const counted = (store === "pglite"
+        ? drizzlePglite({ client: client as PGlite, logger })
+        : drizzlePg({ client: client as pg.Pool, logger })) as unknown as Db;
+      const { ctx } = server.app;
+      const deliver = webhookDeliverer({
+        db: counted,
+        clock: server.clock,
+        box: ctx.box,
+        events: ctx.events,
+        settings: ctx.webhooks,
+        http: ctx.http,
+      });
+      await Promise.all(deliveries.map((delivery) => deliver(delivery.id)));
+
+      expect(new Set(ids)).toEqual(new Set(deliveries.map((delivery) => delivery.id)));
+      const rows = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
+      expect(rows.map((row) => [row.status, row.attempts])).toEqual(
+        Array.from({ length: count }, () => ["succeeded", 1]),
+      );
+      const attempts = await db
+        .select()
+        .from(webhookAttempts)
+        .where(
+          inArray(
+            webhookAttempts.deliveryId,
+            deliveries.map((delivery) => delivery.id),
+          ),
+        );
+      expect(attempts.map((attempt) => attempt.statusCode)).toEqual(Array(count).fill(204));
+      // One read; the answers came together, so one write (a little slack for a split turn).
+      expect(statements).toBeLessThanOrEqual(3);
+    } finally {
+      together.closeAllConnections();
+      await new Promise((resolve) => together.close(resolve));
+    }
+  });
+
   // Last: it moves the clock a day on.
   it("after a rotation signs with both secrets, each verifiable alone", async () => {
     const hook = await createHook(owner, ["webhook.test"]);

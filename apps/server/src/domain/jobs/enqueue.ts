@@ -20,20 +20,37 @@ export async function enqueueJob<P>(
   payload: P,
   options: EnqueueOptions = {},
 ): Promise<number> {
+  const [id] = await enqueueJobs(db, clock, type, [payload], options);
+  return id!;
+}
+
+/** Adds one job per payload, all of one type, in one statement; ids in payload order. */
+export async function enqueueJobs<P>(
+  db: Executor,
+  clock: Clock,
+  type: JobType<P>,
+  payloads: readonly P[],
+  options: EnqueueOptions = {},
+): Promise<number[]> {
+  if (payloads.length === 0) return [];
   const now = clock.now();
-  const [row] = await db
+  const rows = await db
     .insert(jobs)
-    .values({
-      queue: type.queue,
-      name: type.name,
-      payload: payload as object,
-      priority: options.priority ?? type.priority,
-      state: "pending",
-      maxAttempts: options.maxAttempts ?? type.maxAttempts,
-      runAt: options.runAt ?? now,
-      createdAt: now,
-      updatedAt: now,
-    })
+    .values(
+      payloads.map((payload) => ({
+        queue: type.queue,
+        name: type.name,
+        payload: payload as object,
+        priority: options.priority ?? type.priority,
+        state: "pending" as const,
+        maxAttempts: options.maxAttempts ?? type.maxAttempts,
+        runAt: options.runAt ?? now,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    )
     .returning({ id: jobs.id });
-  return row!.id;
+  // Ids are drawn row by row in VALUES order (RETURNING's own order is not promised): ascending
+  // ids are payload order.
+  return rows.map((row) => row.id).sort((a, b) => a - b);
 }

@@ -2,7 +2,7 @@ import { webhookEventNames } from "@codepark/protocol";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { domainEvents } from "../events/schema.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob } from "../jobs/enqueue.ts";
+import { enqueueJobs } from "../jobs/enqueue.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Tx } from "../ports/database.ts";
 import { projectMembers, projects } from "../projects/schema.ts";
@@ -58,17 +58,14 @@ export async function fanOutToWebhooks(
     )
     .onConflictDoNothing()
     .returning({ id: webhookDeliveries.id });
-  for (const { id } of inserted) {
-    await enqueueJob(
-      tx,
-      clock,
-      deliverWebhook,
-      { deliveryId: id },
-      {
-        maxAttempts: settings.retryScheduleMs.length + 1,
-      },
-    );
-  }
+  // One statement for every endpoint's delivery job.
+  await enqueueJobs(
+    tx,
+    clock,
+    deliverWebhook,
+    inserted.map(({ id }) => ({ deliveryId: id })),
+    { maxAttempts: settings.retryScheduleMs.length + 1 },
+  );
   return inserted.length;
 }
 
