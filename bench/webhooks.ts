@@ -210,25 +210,21 @@ async function fireUpdates(
 async function fanOutBacklog(app: App, projectId: string): Promise<void> {
   const { clock, webhooks: settings } = app.ctx;
   const occurredAt = clock.now();
-  await app.database.db.transaction(async (tx) => {
-    for (let update = 0; update < updateCount; update++) {
-      const data = {
-        projectId,
-        changedFields: ["description"],
-        project: { id: projectId, description: `bench update ${update}` },
-      };
-      await fanOutToWebhooks(tx, clock, settings, {
-        seq: update,
-        id: `evt_bench_${update}`,
-        type: "project.updated",
-        actorId: null,
-        projectId,
-        data,
-        audience: null,
-        occurredAt,
-      });
-    }
-  });
+  const events = Array.from({ length: updateCount }, (_, update) => ({
+    seq: update,
+    id: `evt_bench_${update}`,
+    type: "project.updated",
+    actorId: null,
+    projectId,
+    data: {
+      projectId,
+      changedFields: ["description"],
+      project: { id: projectId, description: `bench update ${update}` },
+    },
+    audience: null,
+    occurredAt,
+  }));
+  await app.database.db.transaction((tx) => fanOutToWebhooks(tx, clock, settings, events));
 }
 
 /** Mean run time of completed jobs per queue, from the app's own job_duration_seconds histogram. */

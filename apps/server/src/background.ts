@@ -92,7 +92,7 @@ export async function startBackground({
   });
 
   const consumers: EventConsumer[] = [
-    (tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, event),
+    (tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, [event]),
     notificationConsumer({ clock: ctx.clock, hub: ctx.notifications }),
   ];
   runner.handle(dispatchEvents, async ({ eventIds }) => {

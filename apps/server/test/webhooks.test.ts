@@ -17,8 +17,10 @@ import type pg from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newId } from "../src/domain/ids.ts";
+import { jobs } from "../src/domain/jobs/schema.ts";
 import type { Db } from "../src/domain/ports/database.ts";
 import { webhookDeliverer } from "../src/domain/webhooks/deliver.ts";
+import { fanOutToWebhooks } from "../src/domain/webhooks/fanout.ts";
 import { webhookAttempts, webhookDeliveries } from "../src/domain/webhooks/schema.ts";
 
 const QUICK_SCHEDULE = "100ms,100ms,100ms,100ms";
@@ -54,6 +56,21 @@ describe.each(testStores())("webhooks on %s", (store) => {
   }
   async function newProject(user: TestUser, name = "Hooked") {
     return (await server.api.post("/api/v1/projects", { name }, user.accessToken)).body as { id: string };
+  }
+  /** The server's store through a drizzle instance of its own that counts the statements it runs. */
+  function countingDb(): { db: Db; statements: () => number } {
+    let statements = 0;
+    // Transaction control aside: node-postgres's session logs BEGIN and COMMIT, PGlite's does not.
+    const logger = {
+      logQuery: (query: string) => {
+        if (!/^\s*(begin|commit|rollback)\b/i.test(query)) statements++;
+      },
+    };
+    const client = (server.app.database.db as unknown as { $client: unknown }).$client;
+    const db = (store === "pglite"
+      ? drizzlePglite({ client: client as PGlite, logger })
+      : drizzlePg({ client: client as pg.Pool, logger })) as unknown as Db;
+    return { db, statements: () => statements };
   }
   const deliveriesFor = (hookId: string, user = owner) =>
     server.api.get(`/api/v1/webhooks/${hookId}/deliveries`, user.accessToken);
@@ -287,6 +304,83 @@ describe.each(testStores())("webhooks on %s", (store) => {
       await outsiderReceiver.close();
     }
   });
+  it("fans many events out in two statements, each to the endpoints allowed to see it", async () => {
+    const alice = await registerUser(server.api, "Alice");
+    const outsider = await registerUser(server.api, "Outsider");
+    const adminHook = await createHook(owner, ["project.updated", "user.created"]);
+    const aliceHook = await createHook(alice, ["project.updated"]);
+    const outsiderHook = await createHook(outsider, ["project.updated"]);
+    const privateProject = await newProject(alice, "Alice only");
+    const publicProject = await newProject(owner, "For all");
+    await server.api.patch(
+      `/api/v1/projects/${publicProject.id}`,
+      { visibility: "public" },
+      owner.accessToken,
+    );
+    const now = server.clock.now();
+    const event = (id: string, type: string, projectId: string | null, data: object) => ({
+      seq: 0,
+      id,
+      type,
+      actorId: null,
+      projectId,
+      data,
+      audience: null,
+      occurredAt: now,
+    });
+    const tag = newId("evt", now.getTime());
+    const events = [
+      event(`${tag}_private`, "project.updated", privateProject.id, { projectId: privateProject.id }),
+      event(`${tag}_public`, "project.updated", publicProject.id, { projectId: publicProject.id }),
+      event(`${tag}_user`, "user.created", null, { user: { id: "usr_x" } }),
+      // Not a webhook event: nobody gets it.
+      event(`${tag}_internal`, "notification.created", null, {}),
+    ];
+    const counted = countingDb();
+    const made = await counted.db.transaction((tx) =>
+      fanOutToWebhooks(tx, server.clock, server.app.ctx.webhooks, events),
+    );
+    // The read and the write.
+    expect(counted.statements()).toBe(2);
+
+    const db = server.app.database.db;
+    const rows = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(
+        inArray(
+          webhookDeliveries.eventId,
+          events.map((e) => e.id),
+        ),
+      );
+    expect(made).toBe(rows.length);
+    // Endpoints of earlier tests' users may hear of the public project too; these are this test's.
+    const mine = new Set([adminHook.id, aliceHook.id, outsiderHook.id]);
+    const got = rows
+      .filter((row) => mine.has(row.webhookId))
+      .map((row) => `${row.eventId!.slice(tag.length + 1)}→${row.webhookId}`)
+      .sort();
+    expect(got).toEqual(
+      [
+        `private→${adminHook.id}`,
+        `private→${aliceHook.id}`,
+        `public→${adminHook.id}`,
+        `public→${aliceHook.id}`,
+        `public→${outsiderHook.id}`,
+        `user→${adminHook.id}`,
+      ].sort(),
+    );
+    // Each delivery has its job.
+    const queued = await db.select().from(jobs).where(eq(jobs.name, "webhooks.deliver"));
+    const payloads = new Set(queued.map((job) => (job.payload as { deliveryId: string }).deliveryId));
+    for (const row of rows) expect(payloads.has(row.id)).toBe(true);
+    // Fanned out again (a dispatch retried after a crash): nothing new.
+    const again = await db.transaction((tx) =>
+      fanOutToWebhooks(tx, server.clock, server.app.ctx.webhooks, events),
+    );
+    expect(again).toBe(0);
+  });
+
   it("reads and records deliveries attempted together with a statement each, not two per delivery", async () => {
     const count = 10;
     // Answers once all have arrived, all at once: the answers come back together.
@@ -319,16 +413,10 @@ describe.each(testStores())("webhooks on %s", (store) => {
       const db = server.app.database.db;
       await db.insert(webhookDeliveries).values(deliveries);
 
-      // The same store through a drizzle instance that counts what it runs.
-      let statements = 0;
-      const logger = { logQuery: () => void statements++ };
-      const client = (db as unknown as { $client: unknown }).$client;
-      const counted = (store === "pglite"
-        ? drizzlePglite({ client: client as PGlite, logger })
-        : drizzlePg({ client: client as pg.Pool, logger })) as unknown as Db;
+      const counted = countingDb();
       const { ctx } = server.app;
       const deliver = webhookDeliverer({
-        db: counted,
+        db: counted.db,
         clock: server.clock,
         box: ctx.box,
         events: ctx.events,
@@ -353,7 +441,7 @@ describe.each(testStores())("webhooks on %s", (store) => {
         );
       expect(attempts.map((attempt) => attempt.statusCode)).toEqual(Array(count).fill(204));
       // One read; the answers came together, so one write (a little slack for a split turn).
-      expect(statements).toBeLessThanOrEqual(3);
+      expect(counted.statements()).toBeLessThanOrEqual(3);
     } finally {
       together.closeAllConnections();
       await new Promise((resolve) => together.close(resolve));

@@ -1,3 +1,4 @@
+import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Clock } from "../ports/clock.ts";
 import type { Executor } from "../ports/database.ts";
 import type { JobType } from "./job-type.ts";
@@ -53,4 +54,31 @@ export async function enqueueJobs<P>(
   // Ids are drawn row by row in VALUES order (RETURNING's own order is not promised): ascending
   // ids are payload order.
   return rows.map((row) => row.id).sort((a, b) => a - b);
+}
+
+/**
+ * Adds a job per row that `source` (a data-modifying query with RETURNING, e.g. an INSERT of the
+ * rows the jobs are about) gives, in the same statement: the rows and their jobs commit together
+ * and cost one round trip. `payload` builds a job's payload (jsonb) from a row of `source`, which
+ * it names by `source.name`. Returns how many jobs were added.
+ */
+export async function enqueueJobsFrom<P>(
+  db: Executor,
+  clock: Clock,
+  type: JobType<P>,
+  source: { name: string; rows: SQLWrapper },
+  payload: SQL,
+  options: EnqueueOptions = {},
+): Promise<number> {
+  const now = clock.now();
+  const from = sql.identifier(source.name);
+  const result = await db.execute(sql`
+    WITH ${from} AS (${source.rows.getSQL()})
+    INSERT INTO jobs (queue, name, payload, priority, state, max_attempts, run_at, created_at, updated_at)
+    SELECT ${type.queue}, ${type.name}, ${payload}, ${options.priority ?? type.priority}::int, 'pending',
+      ${options.maxAttempts ?? type.maxAttempts}::int, ${options.runAt ?? now}::timestamptz,
+      ${now}::timestamptz, ${now}::timestamptz
+    FROM ${from}
+    RETURNING id`);
+  return (result as unknown as { rows: unknown[] }).rows.length;
 }
