@@ -41,7 +41,8 @@ import type { Services } from "./services.ts";
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
 const DEFAULT_CONCURRENCY = {
   events: 4,
-  webhooks: 8,
+  // Deliveries mostly wait on receivers, and the ones running together share their statements.
+  webhooks: 64,
   maintenance: 1,
   [NOTIFICATIONS_QUEUE]: 4,
   [ACCOUNT_QUEUE]: 2,

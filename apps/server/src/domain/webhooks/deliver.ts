@@ -144,14 +144,12 @@ async function recordOutcomes(db: Db, clock: Clock, outcomes: Outcome[]): Promis
   );
   await db.execute(sql`
     WITH outcome AS (
-      SELECT o.*, row_number() OVER () AS n
-      FROM json_to_recordset(${rows}::json)
+      SELECT * FROM json_to_recordset(${rows}::json)
         AS o(id text, attempt int, status text, at timestamptz, code int, ms int, excerpt text, error text)
     ), logged AS (
       INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
       SELECT o.id, o.at, o.code, o.ms, o.excerpt, o.error
       FROM outcome o JOIN webhook_deliveries d ON d.id = o.id
-      ORDER BY o.n
     )
     UPDATE webhook_deliveries d SET attempts = o.attempt, status = o.status, updated_at = ${clock.now()}
     FROM outcome o
