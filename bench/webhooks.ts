@@ -3,15 +3,23 @@
  * PostgreSQL when BENCH_DATABASE_URL, an admin URL, is set: a throwaway database per scenario,
  * dropped afterwards) listening on an ephemeral port, one user and project made through the API,
  * K webhooks subscribed to "project.updated" pointing at a local node:http receiver (204, records
- * every webhook-id), then M `PATCH /api/v1/projects/:id` (a new description each) from C concurrent
- * clients as fast as they go. The path is the product's: outbox event → events.dispatch job →
- * fan-out (a delivery row and a webhooks.deliver job per endpoint) → one signed POST per delivery.
+ * every webhook-id). Two modes:
+ *   patch    M `PATCH /api/v1/projects/:id` (a new description each) from C concurrent clients as
+ *            fast as they go. The path is the product's: outbox event → events.dispatch job →
+ *            fan-out (a delivery row and a webhooks.deliver job per endpoint) → one signed POST per
+ *            delivery.
+ *   backlog  the delivery stage alone: M events fanned out (the product's fanOutToWebhooks) in one
+ *            transaction, so M×K deliveries are due at once, then the runner is woken and drains
+ *            them. No PATCH, no events.dispatch: what the delivery stage does on its own.
  *
- * One JSON line per store × JOBS_CONCURRENCY setting (default: webhooks=8, the app's default;
- * webhooks=32; events=8,webhooks=32 — events stays at its default 2 unless a setting names it):
- *   deliveriesPerSec     distinct webhook-ids received / (first PATCH sent → last delivery received)
+ * One JSON line per store × mode × JOBS_CONCURRENCY setting ("default" = the app's own):
+ *   deliveriesPerSec     distinct webhook-ids received / (first PATCH sent, or the backlog's commit →
+ *                        last delivery received)
+ *   cpuMsPerDelivery     this process's CPU (server, clients, receiver) / deliveries: the figure least
+ *                        disturbed by other load on the machine
  *   updatesPerSec        PATCHes answered / (first sent → last answered); patchP50/P99Ms their latency
- *   eventToDelivery*Ms   receive time − the body's `timestamp` (the event's occurredAt, ms precision)
+ *   eventToDelivery*Ms   receive time − the body's `timestamp` (the event's occurredAt, ms precision);
+ *                        backlog: sinceDue*Ms, receive time − the backlog's commit
  *   afterResponse*Ms     receive time − when the PATCH that caused it was answered
  *   drainAfterUpdatesS   last PATCH answered → last delivery received (the backlog left behind)
  *   stages               per job queue, created_at → finished_at of its jobs (p50/p99 ms): events =
@@ -25,22 +33,27 @@
  * otherCpuPercent the rest of the machine (PostgreSQL for the postgres store). Exits non-zero on a
  * duplicate, a missing delivery (after BENCH_WEBHOOKS_TIMEOUT) or an unexpected HTTP status.
  *
- * Env: BENCH_WEBHOOKS_HOOKS (K, default 4), BENCH_WEBHOOKS_UPDATES (M, default 100),
+ * Env: BENCH_WEBHOOKS_HOOKS (K, default 4), BENCH_WEBHOOKS_UPDATES (M, default 100; 50 quick),
  *      BENCH_WEBHOOKS_CLIENTS (C, default 4), BENCH_WEBHOOKS_TIMEOUT (seconds to wait for every
- *      delivery, default 30), BENCH_WEBHOOKS_JOBS_CONCURRENCY (";"-separated JOBS_CONCURRENCY values,
- *      default "webhooks=8;webhooks=32;events=8,webhooks=32"),
+ *      delivery, default 30), BENCH_WEBHOOKS_MODES (default "patch,backlog"),
+ *      BENCH_WEBHOOKS_JOBS_CONCURRENCY (";"-separated JOBS_CONCURRENCY values, "default" for the
+ *      app's; default "default;webhooks=8;events=8,webhooks=64", quick "default"),
  *      BENCH_WEBHOOKS_POOL (DATABASE_POOL_SIZE on PostgreSQL, default the app's 10),
- *      BENCH_WEBHOOKS_STORES (default "pglite,postgres"), BENCH_DATABASE_URL.
+ *      BENCH_WEBHOOKS_STORES (default "pglite,postgres"), BENCH_DATABASE_URL,
+ *      BENCH_WEBHOOKS_CPU_PROF (a directory: a V8 CPU profile of each scenario's measured window),
+ *      BENCH_QUICK=1 (the quick defaults above).
  * Run alone: `npx tsx bench/webhooks.ts`; with every bench: `npm run bench`.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { sql } from "drizzle-orm";
-import { createApp } from "../apps/server/src/app.ts";
+import { type App, createApp } from "../apps/server/src/app.ts";
 import { loadConfig } from "../apps/server/src/config.ts";
+import { fanOutToWebhooks } from "../apps/server/src/domain/webhooks/fanout.ts";
 import { rowsOf } from "../apps/server/src/infra/db/rows.ts";
 import { createBenchProject } from "./lib/bench-project.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
@@ -49,17 +62,24 @@ import { requestJson } from "./lib/request-json.ts";
 import { percentiles, round } from "./lib/stats.ts";
 import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
+const quick = process.env.BENCH_QUICK === "1";
 const hookCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_HOOKS", 4, 1));
-const updateCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_UPDATES", 100, 1));
+const updateCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_UPDATES", quick ? 50 : 100, 1));
 const clientCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_CLIENTS", 4, 1));
 const timeoutS = numberFromEnv("BENCH_WEBHOOKS_TIMEOUT", 30, 1);
-/** JOBS_CONCURRENCY values to run, ";"-separated (each may hold commas); the app default is events=2,webhooks=8. */
+/** JOBS_CONCURRENCY values to run, ";"-separated (each may hold commas); "default": the app's own. */
 const jobsConcurrencies = (
-  process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY || "webhooks=8;webhooks=32;events=8,webhooks=32"
+  process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY ||
+  (quick ? "default" : "default;webhooks=8;events=8,webhooks=64")
 )
   .split(";")
   .map((value) => value.trim())
   .filter(Boolean);
+type Mode = "patch" | "backlog";
+const modes = listFromEnv("BENCH_WEBHOOKS_MODES", "patch,backlog") as Mode[];
+for (const mode of modes) {
+  if (mode !== "patch" && mode !== "backlog") throw new Error(`BENCH_WEBHOOKS_MODES: "${mode}"?`);
+}
 type Store = "pglite" | "postgres";
 const stores = listFromEnv("BENCH_WEBHOOKS_STORES", "pglite,postgres") as Store[];
 for (const store of stores) {
@@ -68,6 +88,8 @@ for (const store of stores) {
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
 /** DATABASE_POOL_SIZE for the PostgreSQL store; unset: the app's default (10). */
 const poolSize = process.env.BENCH_WEBHOOKS_POOL || undefined;
+/** A directory: a V8 CPU profile of each scenario's measured window is written there. */
+const cpuProfDir = process.env.BENCH_WEBHOOKS_CPU_PROF || undefined;
 
 interface Receiver {
   server: Server;
@@ -79,6 +101,8 @@ interface Receiver {
   arrivals: { update: number; at: number }[];
   unsigned: number;
   unparsable: number;
+  /** TCP connections the sender opened to the receiver (keep-alive reuses them). */
+  connections: number;
   lastAt: number;
   /** Resolves when `expected` distinct ids have arrived. */
   until(expected: number): Promise<void>;
@@ -95,6 +119,7 @@ async function startReceiver(): Promise<Receiver> {
     arrivals: [],
     unsigned: 0,
     unparsable: 0,
+    connections: 0,
     lastAt: 0,
     until(expected) {
       target = expected;
@@ -136,6 +161,7 @@ async function startReceiver(): Promise<Receiver> {
     });
   };
   const server = createServer(onRequest);
+  server.on("connection", () => receiver.connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   receiver.server = server;
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -177,6 +203,30 @@ async function fireUpdates(
   return { patchMs, lastAt };
 }
 
+/**
+ * The delivery stage alone: M project.updated events fanned out by the product's own fan-out in one
+ * transaction, so M×K deliveries are due at once (the caller then wakes the runner, as a dispatch does).
+ */
+async function fanOutBacklog(app: App, projectId: string): Promise<void> {
+  const { clock, webhooks: settings } = app.ctx;
+  const occurredAt = clock.now();
+  const events = Array.from({ length: updateCount }, (_, update) => ({
+    seq: update,
+    id: `evt_bench_${update}`,
+    type: "project.updated",
+    actorId: null,
+    projectId,
+    data: {
+      projectId,
+      changedFields: ["description"],
+      project: { id: projectId, description: `bench update ${update}` },
+    },
+    audience: null,
+    occurredAt,
+  }));
+  await app.database.db.transaction((tx) => fanOutToWebhooks(tx, clock, settings, events));
+}
+
 /** Mean run time of completed jobs per queue, from the app's own job_duration_seconds histogram. */
 async function jobRunMeans(metricsUrl: string): Promise<Record<string, number>> {
   const text = await (await fetch(metricsUrl)).text();
@@ -195,6 +245,7 @@ async function jobRunMeans(metricsUrl: string): Promise<Record<string, number>> 
 
 async function runScenario(
   store: Store,
+  mode: Mode,
   jobsConcurrency: string,
   databaseUrl: string | undefined,
 ): Promise<Record<string, unknown>> {
@@ -212,7 +263,7 @@ async function runScenario(
         ACCESS_TOKEN_TTL_SECONDS: "3600",
         WEBHOOK_ALLOW_PRIVATE: "true",
         JOBS_POLL_INTERVAL_MS: "50",
-        JOBS_CONCURRENCY: jobsConcurrency,
+        ...(jobsConcurrency === "default" ? {} : { JOBS_CONCURRENCY: jobsConcurrency }),
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
         ...(databaseUrl && poolSize ? { DATABASE_POOL_SIZE: poolSize } : {}),
       }),
@@ -243,9 +294,20 @@ async function runScenario(
       const expected = hookCount * updateCount;
       const respondedAt = new Float64Array(updateCount).fill(Number.NaN);
       const allArrived = receiver.until(expected);
+      // Backlog: everything is due once this commits; the clock starts when the runner is woken.
+      if (mode === "backlog") await fanOutBacklog(app, projectId);
+      const profiler = cpuProfDir ? new Session() : undefined;
+      if (profiler) {
+        profiler.connect();
+        await profiler.post("Profiler.enable");
+        await profiler.post("Profiler.start");
+      }
       const cpu = cpuMark();
+      const cpuAt = process.cpuUsage();
       const t0 = performance.now();
-      const patches = await fireUpdates(api, token, projectId, respondedAt);
+      let patches = { patchMs: [] as number[], lastAt: t0 };
+      if (mode === "patch") patches = await fireUpdates(api, token, projectId, respondedAt);
+      else app.jobs.wake("webhooks");
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         allArrived.then(() => "done" as const),
@@ -256,6 +318,16 @@ async function runScenario(
       clearTimeout(timer);
       const end = outcome === "done" ? receiver.lastAt : performance.now();
       const cpuUse = cpuSince(cpu);
+      const cpuUsed = process.cpuUsage(cpuAt);
+      const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
+      if (profiler) {
+        const { profile } = await profiler.post("Profiler.stop");
+        profiler.disconnect();
+        await mkdir(cpuProfDir!, { recursive: true });
+        const file = resolve(cpuProfDir!, `webhooks-${store}-${Date.now()}.cpuprofile`);
+        await writeFile(file, JSON.stringify(profile));
+        process.stderr.write(`bench/webhooks: ${store} ${jobsConcurrency} CPU profile: ${file}\n`);
+      }
       // A second delivery of the same message would come from a re-run job: give it a moment.
       await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -292,12 +364,16 @@ async function runScenario(
       const afterResponse = receiver.arrivals
         .filter(({ update }) => !Number.isNaN(respondedAt[update]!))
         .map(({ update, at }) => at - respondedAt[update]!);
-      const [e50, e99, eMax] = percentiles(receiver.eventToDelivery, [50, 99, 100]);
+      // Backlog: from the moment everything was due (the events' timestamps are older: the fan-out).
+      const latencies =
+        mode === "patch" ? receiver.eventToDelivery : receiver.arrivals.map(({ at }) => at - t0);
+      const [e50, e99, eMax] = percentiles(latencies, [50, 99, 100]);
       const [r50, r99] = percentiles(afterResponse, [50, 99]);
       const [p50, p99] = percentiles(patches.patchMs, [50, 99]);
       return {
         bench: "webhooks",
         store,
+        mode,
         jobsConcurrency,
         ...(store === "postgres" ? { poolSize: Number(poolSize ?? 10) } : {}),
         hooks: hookCount,
@@ -307,15 +383,24 @@ async function runScenario(
         delivered: receiver.seen.size,
         deliveriesPerSec: round(receiver.seen.size / ((end - t0) / 1000), 1),
         durationS: round((end - t0) / 1000, 2),
-        updatesPerSec: round(updateCount / ((patches.lastAt - t0) / 1000), 1),
-        patchP50Ms: p50,
-        patchP99Ms: p99,
-        eventToDeliveryP50Ms: e50,
-        eventToDeliveryP99Ms: e99,
-        eventToDeliveryMaxMs: eMax,
-        afterResponseP50Ms: r50,
-        afterResponseP99Ms: r99,
-        drainAfterUpdatesS: round((end - patches.lastAt) / 1000, 2),
+        cpuMsPerDelivery: round(cpuMs / Math.max(1, receiver.seen.size), 2),
+        ...(mode === "patch"
+          ? {
+              updatesPerSec: round(updateCount / ((patches.lastAt - t0) / 1000), 1),
+              patchP50Ms: p50,
+              patchP99Ms: p99,
+            }
+          : {}),
+        ...(mode === "patch"
+          ? { eventToDeliveryP50Ms: e50, eventToDeliveryP99Ms: e99, eventToDeliveryMaxMs: eMax }
+          : { sinceDueP50Ms: e50, sinceDueP99Ms: e99, sinceDueMaxMs: eMax }),
+        ...(mode === "patch"
+          ? {
+              afterResponseP50Ms: r50,
+              afterResponseP99Ms: r99,
+              drainAfterUpdatesS: round((end - patches.lastAt) / 1000, 2),
+            }
+          : {}),
         stages: Object.fromEntries(
           stages.map((row) => [
             row.queue,
@@ -329,6 +414,7 @@ async function runScenario(
         duplicates,
         missing: expected - receiver.seen.size,
         unsigned: receiver.unsigned,
+        receiverConnections: receiver.connections,
         unparsable: receiver.unparsable,
         timedOut: outcome === "timeout",
         rows: {
@@ -354,26 +440,28 @@ async function main(): Promise<void> {
     `${availableParallelism()} cores shared by server, ${clientCount} clients, receiver` +
     `${adminUrl ? " and PostgreSQL" : ""}; one process; JOBS_POLL_INTERVAL_MS=50`;
   const failures: string[] = [];
-  for (const store of stores) {
-    if (store === "postgres" && !adminUrl) continue;
-    for (const concurrency of jobsConcurrencies) {
-      const label = `${store} JOBS_CONCURRENCY=${concurrency}`;
-      try {
-        const line =
-          store === "postgres"
-            ? await withThrowawayDatabase(adminUrl!, (url) => runScenario(store, concurrency, url))
-            : await runScenario(store, concurrency, undefined);
-        line.note = note;
-        process.stdout.write(`${JSON.stringify(line)}\n`);
-        if (line.duplicates !== 0 || line.missing !== 0 || line.unsigned !== 0 || line.unparsable !== 0) {
-          failures.push(label);
-        }
-      } catch (error) {
-        failures.push(`${label}: ${error instanceof Error ? error.message : error}`);
-        process.stderr.write(
-          `bench/webhooks: ${label} failed: ${error instanceof Error ? error.stack : error}\n`,
-        );
+  const plan = stores.flatMap((store) =>
+    store === "postgres" && !adminUrl
+      ? []
+      : modes.flatMap((mode) => jobsConcurrencies.map((concurrency) => ({ store, mode, concurrency }))),
+  );
+  for (const { store, mode, concurrency } of plan) {
+    const label = `${store} ${mode} JOBS_CONCURRENCY=${concurrency}`;
+    try {
+      const line =
+        store === "postgres"
+          ? await withThrowawayDatabase(adminUrl!, (url) => runScenario(store, mode, concurrency, url))
+          : await runScenario(store, mode, concurrency, undefined);
+      line.note = note;
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      if (line.duplicates !== 0 || line.missing !== 0 || line.unsigned !== 0 || line.unparsable !== 0) {
+        failures.push(label);
       }
+    } catch (error) {
+      failures.push(`${label}: ${error instanceof Error ? error.message : error}`);
+      process.stderr.write(
+        `bench/webhooks: ${label} failed: ${error instanceof Error ? error.stack : error}\n`,
+      );
     }
   }
   if (failures.length > 0) {

@@ -172,6 +172,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       checkpoint: checkpointWith({ db: database.db, clock, events, cache }),
       ...(cluster ? { fanout: cluster.fanout } : {}),
     });
+    const outbound = createOutboundHttp({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     const ctx: Services = {
       db: database.db,
       clock,
@@ -181,7 +182,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       accessTokens: new AccessTokens(signingKey, config.ACCESS_TOKEN_TTL_SECONDS, clock),
       events,
       collab,
-      http: createOutboundHttp({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }),
+      http: outbound,
       webhooks: {
         retryScheduleMs: config.WEBHOOK_RETRY_SCHEDULE,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -286,6 +287,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ]);
     });
     http.addHook("onClose", async () => {
+      // Jobs have stopped: no webhook is sent any more; its idle connections go.
+      outbound.close();
       // Off the cluster first (nothing more arrives), then storage.
       await step("left the cluster", cluster?.close());
       await step("storage closed", Promise.all([database.close(), mailer.close()]));

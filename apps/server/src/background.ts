@@ -30,7 +30,7 @@ import { runExport } from "./domain/privacy/build-export.ts";
 import { buildExport, PRIVACY_QUEUE } from "./domain/privacy/jobs.ts";
 import { purgeExports } from "./domain/privacy/retention.ts";
 import { followUpRegistration, registrationFollowUp } from "./domain/users/register.ts";
-import { deliverOnce } from "./domain/webhooks/deliver.ts";
+import { webhookDeliverer } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
@@ -41,7 +41,8 @@ import type { Services } from "./services.ts";
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
 const DEFAULT_CONCURRENCY = {
   events: 4,
-  webhooks: 8,
+  // Deliveries mostly wait on receivers, and the ones running together share their statements.
+  webhooks: 64,
   maintenance: 1,
   [NOTIFICATIONS_QUEUE]: 4,
   [ACCOUNT_QUEUE]: 2,
@@ -92,7 +93,7 @@ export async function startBackground({
   });
 
   const consumers: EventConsumer[] = [
-    (tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, event),
+    (tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, [event]),
     notificationConsumer({ clock: ctx.clock, hub: ctx.notifications }),
   ];
   runner.handle(dispatchEvents, async ({ eventIds }) => {
@@ -102,12 +103,15 @@ export async function startBackground({
     runner.wake("webhooks");
     runner.wake(NOTIFICATIONS_QUEUE);
   });
-  runner.handle(deliverWebhook, ({ deliveryId }) =>
-    deliverOnce(
-      { db, clock: ctx.clock, box: ctx.box, events: ctx.events, settings: ctx.webhooks, http: ctx.http },
-      deliveryId,
-    ),
-  );
+  const deliver = webhookDeliverer({
+    db,
+    clock: ctx.clock,
+    box: ctx.box,
+    events: ctx.events,
+    settings: ctx.webhooks,
+    http: ctx.http,
+  });
+  runner.handle(deliverWebhook, ({ deliveryId }) => deliver(deliveryId));
   const delivery = { db, clock: ctx.clock, links: ctx.notifications.links, mailer, push, log };
   runner.handle(sendNotificationEmail, ({ notificationId }) => emailNotification(delivery, notificationId));
   runner.handle(sendEmailDigest, ({ userId }) => emailDigest(delivery, userId));

@@ -10,7 +10,7 @@ import {
 import { eq } from "drizzle-orm";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enqueueJob } from "../src/domain/jobs/enqueue.ts";
+import { enqueueJob, enqueueJobs } from "../src/domain/jobs/enqueue.ts";
 import { jobType, Priority } from "../src/domain/jobs/job-type.ts";
 import { jobSchedules, jobs } from "../src/domain/jobs/schema.ts";
 import { createJobMetrics } from "../src/infra/queue/metrics.ts";
@@ -257,6 +257,119 @@ describe.each(testStores())("the durable job queue on %s", (store) => {
         new Promise((resolve) => setTimeout(() => resolve("still running"), 5_000)),
       ]),
     ).resolves.toBe("stopped");
+  });
+
+  /** The server's db with the runner's statements (all go through execute) counted by kind. */
+  function counted(kinds: Record<string, number>) {
+    const db = server.app.database.db;
+    const dialect = (db as unknown as { dialect: { sqlToQuery(query: unknown): { sql: string } } }).dialect;
+    const wrapped = Object.create(db) as typeof db;
+    wrapped.execute = ((query: Parameters<typeof db.execute>[0]) => {
+      const text = dialect.sqlToQuery(query).sql.trimStart();
+      const kind = text.startsWith("UPDATE jobs SET state = 'running'")
+        ? "claim"
+        : text.startsWith("UPDATE jobs SET state = 'completed'")
+          ? "complete"
+          : "other";
+      kinds[kind] = (kinds[kind] ?? 0) + 1;
+      return db.execute(query);
+    }) as typeof db.execute;
+    return wrapped;
+  }
+
+  it("records jobs that finish together as completed in one statement", async () => {
+    const batch = jobType<{ n: number }>({
+      name: "t.batch",
+      queue: "together",
+      priority: Priority.normal,
+      maxAttempts: 1,
+    });
+    const kinds: Record<string, number> = {};
+    const queue = runner("together", {
+      db: counted(kinds),
+      concurrency: { together: 10 },
+      pollIntervalMs: 600_000,
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = 0;
+    queue.handle(batch, async () => {
+      started++;
+      await released;
+    });
+    const ids = await enqueueJobs(
+      server.app.database.db,
+      server.clock,
+      batch,
+      Array.from({ length: 10 }, (_, n) => ({ n })),
+    );
+    queue.start();
+    await waitFor(() => started === 10);
+    release();
+    await waitFor(async () => (await Promise.all(ids.map(rowOf))).every((row) => row.state === "completed"));
+    expect(kinds.complete).toBe(1);
+  });
+
+  it("does not claim again for every finishing job once the queue is drained", async () => {
+    const step = jobType<{ n: number }>({
+      name: "t.step",
+      queue: "drained",
+      priority: Priority.normal,
+      maxAttempts: 1,
+    });
+    const kinds: Record<string, number> = {};
+    // No poll tick: only the runner's own loop claims.
+    const queue = runner("drained", {
+      db: counted(kinds),
+      concurrency: { drained: 5 },
+      pollIntervalMs: 600_000,
+    });
+    const releases = new Map<number, () => void>();
+    queue.handle(step, ({ n }) => new Promise<void>((resolve) => releases.set(n, resolve)));
+    const ids = await enqueueJobs(
+      server.app.database.db,
+      server.clock,
+      step,
+      Array.from({ length: 5 }, (_, n) => ({ n })),
+    );
+    queue.start();
+    await waitFor(() => releases.size === 5);
+    // One at a time: each finishes while the others still run.
+    for (const [n, finish] of releases) {
+      finish();
+      await waitFor(async () => (await rowOf(ids[n]!)).state === "completed");
+    }
+    // The first claim filled every slot; the first free slot claimed again and found nothing.
+    expect(kinds.claim).toBe(2);
+    // A new job still runs: enqueuing wakes the queue.
+    const later = await enqueueJob(server.app.database.db, server.clock, step, { n: 5 });
+    queue.wake("drained");
+    await waitFor(() => releases.size === 6);
+    releases.get(5)!();
+    await waitFor(async () => (await rowOf(later)).state === "completed");
+  });
+
+  it("enqueues many jobs in one statement, ids in payload order", async () => {
+    const many = jobType<{ n: number }>({
+      name: "t.many",
+      queue: "unclaimed",
+      priority: Priority.background,
+      maxAttempts: 2,
+    });
+    const ids = await enqueueJobs(
+      server.app.database.db,
+      server.clock,
+      many,
+      Array.from({ length: 20 }, (_, n) => ({ n })),
+      { maxAttempts: 7 },
+    );
+    expect(ids).toHaveLength(20);
+    for (const [n, id] of ids.entries()) {
+      expect(await rowOf(id)).toMatchObject({ payload: { n }, maxAttempts: 7, state: "pending" });
+    }
+    expect(await enqueueJobs(server.app.database.db, server.clock, many, [])).toEqual([]);
   });
 
   it("enqueues a recurring job once per slot across nodes", async () => {

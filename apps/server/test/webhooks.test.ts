@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   registerUser,
   startTestServer,
@@ -7,8 +9,19 @@ import {
   waitFor,
 } from "@codepark/testing";
 import { WebhookReceiver } from "@codepark/testing/webhooks";
+import type { PGlite } from "@electric-sql/pglite";
+import { eq, inArray } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import type pg from "pg";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { newId } from "../src/domain/ids.ts";
+import { jobs } from "../src/domain/jobs/schema.ts";
+import type { Db } from "../src/domain/ports/database.ts";
+import { webhookDeliverer } from "../src/domain/webhooks/deliver.ts";
+import { fanOutToWebhooks } from "../src/domain/webhooks/fanout.ts";
+import { webhookAttempts, webhookDeliveries } from "../src/domain/webhooks/schema.ts";
 
 const QUICK_SCHEDULE = "100ms,100ms,100ms,100ms";
 
@@ -43,6 +56,21 @@ describe.each(testStores())("webhooks on %s", (store) => {
   }
   async function newProject(user: TestUser, name = "Hooked") {
     return (await server.api.post("/api/v1/projects", { name }, user.accessToken)).body as { id: string };
+  }
+  /** The server's store through a drizzle instance of its own that counts the statements it runs. */
+  function countingDb(): { db: Db; statements: () => number } {
+    let statements = 0;
+    // Transaction control aside: node-postgres's session logs BEGIN and COMMIT, PGlite's does not.
+    const logger = {
+      logQuery: (query: string) => {
+        if (!/^\s*(begin|commit|rollback)\b/i.test(query)) statements++;
+      },
+    };
+    const client = (server.app.database.db as unknown as { $client: unknown }).$client;
+    const db = (store === "pglite"
+      ? drizzlePglite({ client: client as PGlite, logger })
+      : drizzlePg({ client: client as pg.Pool, logger })) as unknown as Db;
+    return { db, statements: () => statements };
   }
   const deliveriesFor = (hookId: string, user = owner) =>
     server.api.get(`/api/v1/webhooks/${hookId}/deliveries`, user.accessToken);
@@ -276,6 +304,150 @@ describe.each(testStores())("webhooks on %s", (store) => {
       await outsiderReceiver.close();
     }
   });
+  it("fans many events out in two statements, each to the endpoints allowed to see it", async () => {
+    const alice = await registerUser(server.api, "Alice");
+    const outsider = await registerUser(server.api, "Outsider");
+    const adminHook = await createHook(owner, ["project.updated", "user.created"]);
+    const aliceHook = await createHook(alice, ["project.updated"]);
+    const outsiderHook = await createHook(outsider, ["project.updated"]);
+    const privateProject = await newProject(alice, "Alice only");
+    const publicProject = await newProject(owner, "For all");
+    await server.api.patch(
+      `/api/v1/projects/${publicProject.id}`,
+      { visibility: "public" },
+      owner.accessToken,
+    );
+    const now = server.clock.now();
+    const event = (id: string, type: string, projectId: string | null, data: object) => ({
+      seq: 0,
+      id,
+      type,
+      actorId: null,
+      projectId,
+      data,
+      audience: null,
+      occurredAt: now,
+    });
+    const tag = newId("evt", now.getTime());
+    const events = [
+      event(`${tag}_private`, "project.updated", privateProject.id, { projectId: privateProject.id }),
+      event(`${tag}_public`, "project.updated", publicProject.id, { projectId: publicProject.id }),
+      event(`${tag}_user`, "user.created", null, { user: { id: "usr_x" } }),
+      // Not a webhook event: nobody gets it.
+      event(`${tag}_internal`, "notification.created", null, {}),
+    ];
+    const counted = countingDb();
+    const made = await counted.db.transaction((tx) =>
+      fanOutToWebhooks(tx, server.clock, server.app.ctx.webhooks, events),
+    );
+    // The read and the write.
+    expect(counted.statements()).toBe(2);
+
+    const db = server.app.database.db;
+    const rows = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(
+        inArray(
+          webhookDeliveries.eventId,
+          events.map((e) => e.id),
+        ),
+      );
+    expect(made).toBe(rows.length);
+    // Endpoints of earlier tests' users may hear of the public project too; these are this test's.
+    const mine = new Set([adminHook.id, aliceHook.id, outsiderHook.id]);
+    const got = rows
+      .filter((row) => mine.has(row.webhookId))
+      .map((row) => `${row.eventId!.slice(tag.length + 1)}→${row.webhookId}`)
+      .sort();
+    expect(got).toEqual(
+      [
+        `private→${adminHook.id}`,
+        `private→${aliceHook.id}`,
+        `public→${adminHook.id}`,
+        `public→${aliceHook.id}`,
+        `public→${outsiderHook.id}`,
+        `user→${adminHook.id}`,
+      ].sort(),
+    );
+    // Each delivery has its job.
+    const queued = await db.select().from(jobs).where(eq(jobs.name, "webhooks.deliver"));
+    const payloads = new Set(queued.map((job) => (job.payload as { deliveryId: string }).deliveryId));
+    for (const row of rows) expect(payloads.has(row.id)).toBe(true);
+    // Fanned out again (a dispatch retried after a crash): nothing new.
+    const again = await db.transaction((tx) =>
+      fanOutToWebhooks(tx, server.clock, server.app.ctx.webhooks, events),
+    );
+    expect(again).toBe(0);
+  });
+
+  it("reads and records deliveries attempted together with a statement each, not two per delivery", async () => {
+    const count = 10;
+    // Answers once all have arrived, all at once: the answers come back together.
+    const waiting: ServerResponse[] = [];
+    const ids: string[] = [];
+    const together = createServer((request, response) => {
+      ids.push(String(request.headers["webhook-id"]));
+      request.resume();
+      request.on("end", () => {
+        waiting.push(response);
+        if (waiting.length === count) for (const held of waiting) held.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => together.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(together.address() as AddressInfo).port}/hook`;
+      const hook = await createHook(owner, ["project.updated"], url);
+      const now = server.clock.now();
+      // Rows only, no jobs: the server's own runner leaves them to the deliverer below.
+      const deliveries = Array.from({ length: count }, (_, n) => ({
+        id: newId("msg", now.getTime()),
+        webhookId: hook.id,
+        eventId: `evt_together_${n}`,
+        eventType: "project.updated",
+        body: JSON.stringify({ type: "project.updated", timestamp: now.toISOString(), data: { n } }),
+        status: "pending" as const,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      const db = server.app.database.db;
+      await db.insert(webhookDeliveries).values(deliveries);
+
+      const counted = countingDb();
+      const { ctx } = server.app;
+      const deliver = webhookDeliverer({
+        db: counted.db,
+        clock: server.clock,
+        box: ctx.box,
+        events: ctx.events,
+        settings: ctx.webhooks,
+        http: ctx.http,
+      });
+      await Promise.all(deliveries.map((delivery) => deliver(delivery.id)));
+
+      expect(new Set(ids)).toEqual(new Set(deliveries.map((delivery) => delivery.id)));
+      const rows = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.webhookId, hook.id));
+      expect(rows.map((row) => [row.status, row.attempts])).toEqual(
+        Array.from({ length: count }, () => ["succeeded", 1]),
+      );
+      const attempts = await db
+        .select()
+        .from(webhookAttempts)
+        .where(
+          inArray(
+            webhookAttempts.deliveryId,
+            deliveries.map((delivery) => delivery.id),
+          ),
+        );
+      expect(attempts.map((attempt) => attempt.statusCode)).toEqual(Array(count).fill(204));
+      // One read; the answers came together, so one write (a little slack for a split turn).
+      expect(counted.statements()).toBeLessThanOrEqual(3);
+    } finally {
+      together.closeAllConnections();
+      await new Promise((resolve) => together.close(resolve));
+    }
+  });
+
   // Last: it moves the clock a day on.
   it("after a rotation signs with both secrets, each verifiable alone", async () => {
     const hook = await createHook(owner, ["webhook.test"]);

@@ -1,12 +1,13 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { transact } from "../events/outbox.ts";
+import { groupCommit } from "../group-commit.ts";
 import { RetryAt } from "../jobs/job-type.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Db } from "../ports/database.ts";
 import type { EventBus } from "../ports/event-bus.ts";
 import type { OutboundHttp, WebhookResult } from "../ports/outbound-http.ts";
 import type { SecretBox } from "../ports/secret-box.ts";
-import { webhookAttempts, webhookDeliveries, webhooks } from "./schema.ts";
+import { webhookDeliveries, webhooks } from "./schema.ts";
 import type { WebhookSettings } from "./settings.ts";
 import { webhookHeaders } from "./signing.ts";
 
@@ -23,19 +24,48 @@ export interface DeliveryDeps {
 /** A Retry-After longer than this is not waited for beyond the schedule's own step. */
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60 * 1000;
 
+type Loaded = { delivery: typeof webhookDeliveries.$inferSelect; hook: typeof webhooks.$inferSelect };
+
+/** What one attempt came to: logged as an attempt row, and the delivery's attempts and status. */
+interface Outcome {
+  deliveryId: string;
+  attempt: number;
+  at: Date;
+  result: WebhookResult;
+  /** pending: another attempt is scheduled. */
+  status: "pending" | "succeeded" | "failed";
+}
+
 /**
- * One attempt of one delivery (a job). Records the attempt, then: success ends it; 410 switches
- * the endpoint off; anything else schedules the next retry from the webhook schedule (or the
- * receiver's Retry-After, if later) until the schedule runs out, or the endpoint has failed for so
- * long that it is switched off.
+ * The webhooks.deliver handler: one attempt of one delivery per call. Attempts running at the same
+ * time share their statements: one read for all the deliveries claimed together, one write for all
+ * the outcomes ready together (group commits), so a busy endpoint costs a few statements per batch
+ * rather than per delivery.
  */
-export async function deliverOnce(deps: DeliveryDeps, deliveryId: string): Promise<void> {
+export function webhookDeliverer(deps: DeliveryDeps): (deliveryId: string) => Promise<void> {
+  const load = groupCommit((ids: string[]) => loadDeliveries(deps.db, ids));
+  // One delivery's bad row (e.g. its endpoint deleted meanwhile) must not fail the others'.
+  const record = groupCommit((outcomes: Outcome[]) => recordOutcomes(deps.db, deps.clock, outcomes), {
+    isolateFailures: true,
+  });
+  return (deliveryId) => deliverOnce(deps, load, record, deliveryId);
+}
+
+/**
+ * Sends, then: success ends it; 410 switches the endpoint off; anything else schedules the next
+ * retry from the webhook schedule (or the receiver's Retry-After, if later) until the schedule runs
+ * out, or the endpoint has failed for so long that it is switched off. The endpoint's own changes
+ * (failing_since, switching off) are made before the outcome is recorded, so a crash in between
+ * sends again (at least once) rather than leave a final status without them.
+ */
+async function deliverOnce(
+  deps: DeliveryDeps,
+  load: (id: string) => Promise<Loaded | undefined>,
+  record: (outcome: Outcome) => Promise<void>,
+  deliveryId: string,
+): Promise<void> {
   const { db, clock, settings } = deps;
-  const [row] = await db
-    .select({ delivery: webhookDeliveries, hook: webhooks })
-    .from(webhookDeliveries)
-    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-    .where(eq(webhookDeliveries.id, deliveryId));
+  const row = await load(deliveryId);
   if (row?.delivery.status !== "pending") return; // endpoint deleted, or already settled
   const { delivery, hook } = row;
   if (!hook.active) {
@@ -55,60 +85,76 @@ export async function deliverOnce(deps: DeliveryDeps, deliveryId: string): Promi
     now,
   });
   const attempt = delivery.attempts + 1;
-  await recordAttempt(db, clock, deliveryId, attempt, now, result);
+  const outcome = { deliveryId, attempt, at: now, result };
 
   if (result.ok) {
-    await settle(db, clock, deliveryId, "succeeded");
     if (hook.failingSince)
       await db.update(webhooks).set({ failingSince: null }).where(eq(webhooks.id, hook.id));
+    await record({ ...outcome, status: "succeeded" });
     return;
   }
   const failingSince = hook.failingSince ?? now;
   if (!hook.failingSince) {
     await db.update(webhooks).set({ failingSince }).where(eq(webhooks.id, hook.id));
   }
+  let final = true;
   if (result.status === 410) {
     await disable(deps, hook, "gone");
-    await settle(db, clock, deliveryId, "failed");
-    return;
-  }
-  if (now.getTime() - failingSince.getTime() >= settings.disableAfterMs) {
+  } else if (now.getTime() - failingSince.getTime() >= settings.disableAfterMs) {
     await disable(deps, hook, "failing");
-    await settle(db, clock, deliveryId, "failed");
-    return;
+  } else {
+    final = settings.retryScheduleMs[attempt - 1] === undefined;
   }
-  const step = settings.retryScheduleMs[attempt - 1];
-  if (step === undefined) {
-    await settle(db, clock, deliveryId, "failed");
-    return;
-  }
+  await record({ ...outcome, status: final ? "failed" : "pending" });
+  if (final) return;
+  const step = settings.retryScheduleMs[attempt - 1]!;
   // Counted from when this attempt ended, so a slow receiver still gets the whole pause.
   const wait = Math.max(step, Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS));
   throw new RetryAt(new Date(clock.now().getTime() + wait), result.error ?? `status ${result.status}`);
 }
 
-async function recordAttempt(
-  db: Db,
-  clock: Clock,
-  deliveryId: string,
-  attempt: number,
-  at: Date,
-  result: WebhookResult,
-): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.insert(webhookAttempts).values({
-      deliveryId,
-      attemptedAt: at,
-      statusCode: result.status,
-      durationMs: Math.round(result.durationMs),
-      responseExcerpt: result.responseExcerpt,
+/** The deliveries (with their endpoints) of one batch, in the order asked; undefined: gone. */
+async function loadDeliveries(db: Db, ids: string[]): Promise<(Loaded | undefined)[]> {
+  const rows = await db
+    .select({ delivery: webhookDeliveries, hook: webhooks })
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(inArray(webhookDeliveries.id, ids));
+  const byId = new Map(rows.map((row) => [row.delivery.id, row]));
+  return ids.map((id) => byId.get(id));
+}
+
+/**
+ * One statement for a batch of outcomes: an attempt row each, and each delivery's attempt count
+ * and status (a settled delivery is left alone). A delivery deleted meanwhile (its endpoint was)
+ * gets no attempt row rather than failing the batch on the foreign key.
+ */
+async function recordOutcomes(db: Db, clock: Clock, outcomes: Outcome[]): Promise<undefined> {
+  const rows = JSON.stringify(
+    outcomes.map(({ deliveryId, attempt, at, result, status }) => ({
+      id: deliveryId,
+      attempt,
+      status,
+      at: at.toISOString(),
+      code: result.status,
+      ms: Math.round(result.durationMs),
+      excerpt: result.responseExcerpt,
       error: result.error,
-    });
-    await tx
-      .update(webhookDeliveries)
-      .set({ attempts: attempt, updatedAt: clock.now() })
-      .where(eq(webhookDeliveries.id, deliveryId));
-  });
+    })),
+  );
+  await db.execute(sql`
+    WITH outcome AS (
+      SELECT * FROM json_to_recordset(${rows}::json)
+        AS o(id text, attempt int, status text, at timestamptz, code int, ms int, excerpt text, error text)
+    ), logged AS (
+      INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, response_excerpt, error)
+      SELECT o.id, o.at, o.code, o.ms, o.excerpt, o.error
+      FROM outcome o JOIN webhook_deliveries d ON d.id = o.id
+    )
+    UPDATE webhook_deliveries d SET attempts = o.attempt, status = o.status, updated_at = ${clock.now()}
+    FROM outcome o
+    WHERE d.id = o.id AND d.status = 'pending'`);
+  return undefined;
 }
 
 async function settle(db: Db, clock: Clock, deliveryId: string, status: "succeeded" | "failed") {

@@ -1,14 +1,12 @@
 import { webhookEventNames } from "@codepark/protocol";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { domainEvents } from "../events/schema.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob } from "../jobs/enqueue.ts";
+import { enqueueJobsFrom } from "../jobs/enqueue.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Tx } from "../ports/database.ts";
-import { projectMembers, projects } from "../projects/schema.ts";
-import { users } from "../users/schema.ts";
 import { deliverWebhook } from "./jobs.ts";
-import { webhookDeliveries, webhooks } from "./schema.ts";
+import { webhookDeliveries } from "./schema.ts";
 import type { WebhookSettings } from "./settings.ts";
 
 type EventRow = typeof domainEvents.$inferSelect;
@@ -20,66 +18,95 @@ export function webhookBody(event: Pick<EventRow, "type" | "occurredAt" | "data"
 }
 
 /**
- * Turns one logged event into deliveries for the endpoints that subscribed to it and whose owner
- * may see it. Idempotent: a delivery per (endpoint, event) is unique, so a re-run after a crash
- * creates nothing twice.
+ * Turns logged events into deliveries for the endpoints that subscribed to them and whose owner
+ * may see them. Idempotent: a delivery per (endpoint, event) is unique, so a re-run after a crash
+ * creates nothing twice. Two statements however many events and endpoints: one read (endpoints
+ * per event, their owners, and what scoping needs), one write (the deliveries and their jobs).
+ * Returns how many deliveries it created.
  */
 export async function fanOutToWebhooks(
   tx: Tx,
   clock: Clock,
   settings: WebhookSettings,
-  event: EventRow,
+  events: readonly EventRow[],
 ): Promise<number> {
-  if (!publicEvents.has(event.type)) return 0;
-  const subscribed = await tx
-    .select({ id: webhooks.id, ownerId: webhooks.ownerId, events: webhooks.events, role: users.role })
-    .from(webhooks)
-    .innerJoin(users, eq(users.id, webhooks.ownerId))
-    // jsonb containment: only endpoints subscribed to this type are read.
-    .where(and(eq(webhooks.active, true), sql`${webhooks.events} @> ${JSON.stringify([event.type])}::jsonb`));
+  const candidates = events.filter((event) => publicEvents.has(event.type));
+  if (candidates.length === 0) return 0;
+  const wanted = JSON.stringify(
+    candidates.map((event, index) => ({ i: index, type: event.type, project_id: event.projectId })),
+  );
+  // jsonb containment: only endpoints subscribed to an event's type are read for it. A project
+  // that is gone (or no project) leaves visibility and membership null.
+  const result = await tx.execute(sql`
+    SELECT e.i, w.id, w.owner_id, u.role, p.visibility, m.user_id AS membership
+    FROM json_to_recordset(${wanted}::json) AS e(i int, type text, project_id text)
+    JOIN webhooks w ON w.active AND w.events @> jsonb_build_array(e.type)
+    JOIN users u ON u.id = w.owner_id
+    LEFT JOIN projects p ON p.id = e.project_id
+    LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = w.owner_id`);
+  const perEvent = candidates.map((): Candidate[] => []);
+  for (const row of (result as unknown as { rows: CandidateRow[] }).rows) {
+    perEvent[row.i]!.push({
+      id: row.id,
+      ownerId: row.owner_id,
+      role: row.role,
+      visibility: row.visibility,
+      membership: row.membership,
+    });
+  }
 
-  const allowed = await scope(tx, event, subscribed);
-  if (allowed.length === 0) return 0;
   const now = clock.now();
-  const body = webhookBody(event);
-  const inserted = await tx
+  const rows = candidates.flatMap((event, index) => {
+    const allowed = scope(event, perEvent[index]!);
+    if (allowed.length === 0) return [];
+    const body = webhookBody(event);
+    return allowed.map((hook) => ({
+      id: newId("msg", now.getTime()),
+      webhookId: hook.id,
+      eventId: event.id,
+      eventType: event.type,
+      body,
+      status: "pending" as const,
+      createdAt: now,
+      updatedAt: now,
+    }));
+  });
+  if (rows.length === 0) return 0;
+  const deliveries = tx
     .insert(webhookDeliveries)
-    .values(
-      allowed.map((hook) => ({
-        id: newId("msg", now.getTime()),
-        webhookId: hook.id,
-        eventId: event.id,
-        eventType: event.type,
-        body,
-        status: "pending" as const,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    )
+    .values(rows)
     .onConflictDoNothing()
     .returning({ id: webhookDeliveries.id });
-  for (const { id } of inserted) {
-    await enqueueJob(
-      tx,
-      clock,
-      deliverWebhook,
-      { deliveryId: id },
-      {
-        maxAttempts: settings.retryScheduleMs.length + 1,
-      },
-    );
-  }
-  return inserted.length;
+  // The same statement enqueues a delivery job for each delivery it created.
+  return enqueueJobsFrom(
+    tx,
+    clock,
+    deliverWebhook,
+    { name: "inserted", rows: deliveries },
+    sql`jsonb_build_object('deliveryId', inserted.id)`,
+    { maxAttempts: settings.retryScheduleMs.length + 1 },
+  );
+}
+
+interface CandidateRow {
+  i: number;
+  id: string;
+  owner_id: string;
+  role: string;
+  visibility: string | null;
+  membership: string | null;
 }
 
 interface Candidate {
   id: string;
   ownerId: string;
   role: string;
+  visibility: string | null;
+  membership: string | null;
 }
 
 /** Who may hear of the event: the same visibility rules as reading it through the API. */
-async function scope<T extends Candidate>(tx: Tx, event: EventRow, hooks: T[]): Promise<T[]> {
+function scope(event: EventRow, hooks: Candidate[]): Candidate[] {
   if (hooks.length === 0) return hooks;
   const data = event.data as Record<string, unknown>;
   switch (event.type) {
@@ -90,33 +117,15 @@ async function scope<T extends Candidate>(tx: Tx, event: EventRow, hooks: T[]): 
     case "webhook.disabled":
       return hooks.filter((hook) => hook.ownerId === data.ownerId && hook.id !== data.webhookId);
   }
-  const projectId = event.projectId;
   const audience = new Set(event.audience ?? []);
   // Not about a project (a direct conversation): only those it was addressed to.
-  if (!projectId) return hooks.filter((hook) => audience.has(hook.ownerId));
-  const [project] = await tx
-    .select({ visibility: projects.visibility })
-    .from(projects)
-    .where(eq(projects.id, projectId));
-  const members = project
-    ? await tx
-        .select({ userId: projectMembers.userId })
-        .from(projectMembers)
-        .where(
-          and(
-            eq(projectMembers.projectId, projectId),
-            inArray(
-              projectMembers.userId,
-              hooks.map((hook) => hook.ownerId),
-            ),
-          ),
-        )
-    : [];
-  const memberIds = new Set(members.map((member) => member.userId));
+  if (!event.projectId) return hooks.filter((hook) => audience.has(hook.ownerId));
   return hooks.filter(
     (hook) =>
       hook.role === "admin" ||
       audience.has(hook.ownerId) ||
-      (project !== undefined && (project.visibility === "public" || memberIds.has(hook.ownerId))),
+      // A project that still exists (every row carries its visibility then), public or theirs.
+      hook.visibility === "public" ||
+      (hook.visibility !== null && hook.membership !== null),
   );
 }

@@ -1,9 +1,10 @@
 import type { LookupAddress } from "node:dns";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   checkWebhookUrl,
+  createOutboundHttp,
   parseRetryAfter,
   sendWebhookRequest,
   type WebhookRequestOptions,
@@ -16,17 +17,25 @@ interface Received {
   url: string | undefined;
   headers: IncomingMessage["headers"];
   body: string;
+  /** Which TCP connection it came on (1, 2, … in order of opening). */
+  connection: number;
 }
 
 let server: Server;
 let port: number;
 let received: Received[];
 let endlessClosed: Promise<void>;
+const connectionIds = new WeakMap<Socket, number>();
+const servedOn = new WeakMap<Socket, number>();
+let connections = 0;
 let markEndlessClosed: () => void;
 
 /** Every behaviour a receiver can show, by path. */
 function handle(request: IncomingMessage, response: ServerResponse, body: string) {
-  received.push({ method: request.method, url: request.url, headers: request.headers, body });
+  const connection = connectionIds.get(request.socket) ?? 0;
+  received.push({ method: request.method, url: request.url, headers: request.headers, body, connection });
+  const served = (servedOn.get(request.socket) ?? 0) + 1;
+  servedOn.set(request.socket, served);
   switch (new URL(request.url ?? "/", "http://receiver").pathname) {
     case "/ok":
       return response.writeHead(200, { "content-type": "text/plain" }).end("thanks");
@@ -52,6 +61,10 @@ function handle(request: IncomingMessage, response: ServerResponse, body: string
       return response.writeHead(200).end("should never be reached");
     case "/hang":
       return; // never answers
+    case "/drop-reused":
+      // An idle connection the server closes as the next request arrives on it.
+      if (served > 1) return request.socket.destroy();
+      return response.writeHead(200).end("fresh");
     case "/slow-body":
       response.writeHead(200);
       response.write("partial");
@@ -74,6 +87,7 @@ beforeAll(async () => {
     });
     request.on("end", () => handle(request, response, body));
   });
+  server.on("connection", (socket: Socket) => connectionIds.set(socket, ++connections));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -232,6 +246,59 @@ describe("sendWebhookRequest", () => {
     expect(result).toMatchObject({ ok: false, status: null, blocked: false });
     expect(result.error).toMatch(/x-bad/);
     expect(received).toHaveLength(0);
+  });
+});
+
+describe("keep-alive (createOutboundHttp)", () => {
+  const post = (outbound: ReturnType<typeof createOutboundHttp>, path: string, timeoutMs = 5_000) =>
+    outbound.post({
+      url: `http://127.0.0.1:${port}${path}`,
+      headers: { "content-type": "application/json" },
+      body: '{"type":"ping"}',
+      timeoutMs,
+    });
+
+  it("sends one receiver's requests over one connection when each answer was read to its end", async () => {
+    const outbound = createOutboundHttp({ allowPrivate: true });
+    try {
+      expect(await post(outbound, "/ok")).toMatchObject({ ok: true, status: 200 });
+      expect(await post(outbound, "/fail")).toMatchObject({ ok: false, status: 500 });
+      expect(await post(outbound, "/ok")).toMatchObject({ ok: true, status: 200 });
+      expect(new Set(received.map((request) => request.connection)).size).toBe(1);
+    } finally {
+      outbound.close();
+    }
+  });
+
+  it("does not reuse a connection whose answer it stopped reading or that timed out", async () => {
+    const outbound = createOutboundHttp({ allowPrivate: true });
+    try {
+      await post(outbound, "/endless");
+      await post(outbound, "/hang", 200);
+      await post(outbound, "/ok");
+      const [endless, hang, ok] = received.map((request) => request.connection);
+      expect(new Set([endless, hang, ok]).size).toBe(3);
+    } finally {
+      outbound.close();
+    }
+  });
+
+  it("sends once more, on a new connection, when a reused one turns out closed", async () => {
+    const outbound = createOutboundHttp({ allowPrivate: true });
+    try {
+      await post(outbound, "/ok");
+      expect(await post(outbound, "/drop-reused")).toMatchObject({
+        ok: true,
+        status: 200,
+        responseExcerpt: "fresh",
+      });
+      expect(received.map((request) => request.url)).toEqual(["/ok", "/drop-reused", "/drop-reused"]);
+      const [first, dropped, again] = received.map((request) => request.connection);
+      expect(dropped).toBe(first);
+      expect(again).not.toBe(first);
+    } finally {
+      outbound.close();
+    }
   });
 });
 

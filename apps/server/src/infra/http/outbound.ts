@@ -1,7 +1,12 @@
 import type { LookupAddress } from "node:dns";
 import { lookup } from "node:dns/promises";
-import { type ClientRequest, request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { StringDecoder } from "node:string_decoder";
 import ipaddr from "ipaddr.js";
@@ -26,9 +31,22 @@ export interface DestinationOptions {
   resolve?: Resolver;
 }
 
-export interface WebhookRequestOptions extends DestinationOptions, WebhookRequest {}
+export interface WebhookRequestOptions extends DestinationOptions, WebhookRequest {
+  /** Keep-alive pools to send through (createOutboundHttp's); without, each request opens its own connection. */
+  agents?: Agents;
+}
+
+interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
 
 const EXCERPT_BYTES = 1024;
+/**
+ * An idle pooled connection is closed after this long: under the 5 s most servers (Node's default
+ * among them) keep an idle connection open, so the sender rarely reuses one the receiver is closing.
+ */
+const IDLE_CONNECTION_MS = 4_000;
 
 /** Validates a webhook URL as sending would (scheme, DNS, address ranges), without sending. */
 export async function checkWebhookUrl(url: string, options: DestinationOptions): Promise<UrlCheck> {
@@ -48,12 +66,13 @@ export function sendWebhookRequest(options: WebhookRequestOptions): Promise<Webh
     let received = 0;
     let settled = false;
 
-    const settle = (error: string | null, blocked = false) => {
+    const settle = (error: string | null, blocked = false, ended = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      // Also how reading stops after the excerpt: the rest of the body is never pulled in.
-      request?.destroy();
+      // A response read to its end leaves the connection to the pool. Otherwise the connection
+      // goes: that is also how reading stops after the excerpt (the rest is never pulled in).
+      if (!ended) request?.destroy();
       const success = error === null && status !== null && status >= 200 && status < 300;
       resolve({
         ok: success,
@@ -77,21 +96,33 @@ export function sendWebhookRequest(options: WebhookRequestOptions): Promise<Webh
         received += kept.length;
         if (received >= EXCERPT_BYTES) settle(null);
       });
-      response.on("end", () => settle(null));
+      response.on("end", () => settle(null, false, true));
       response.on("error", (error) => settle(describeNetworkError(error)));
       response.on("close", () => {
         if (!response.complete) settle("connection closed before the response ended");
       });
     };
 
+    const send = (destination: Extract<Destination, { ok: true }>, pooled: boolean) => {
+      const current = openRequest(destination, options, pooled);
+      request = current;
+      current.on("response", onResponse);
+      current.on("error", (error: NodeJS.ErrnoException) => {
+        // The receiver closed an idle pooled connection just as it was reused: the request never
+        // reached it, so it goes once more, on a new connection.
+        if (current.reusedSocket && status === null && !settled && STALE_CONNECTION.has(error.code ?? "")) {
+          return send(destination, false);
+        }
+        settle(describeNetworkError(error));
+      });
+      current.end(options.body);
+    };
+
     resolveDestination(options.url, options)
       .then((destination) => {
         if (settled) return;
         if (!destination.ok) return settle(destination.reason, destination.blocked);
-        request = openRequest(destination, options);
-        request.on("response", onResponse);
-        request.on("error", (error) => settle(describeNetworkError(error)));
-        request.end(options.body);
+        send(destination, true);
       })
       // http.request throws synchronously on e.g. a header value with a newline in it.
       .catch((error: Error) => settle(error.message));
@@ -184,15 +215,19 @@ function nonPublic(address: string): { range: string; address: string } | null {
   return null;
 }
 
+const STALE_CONNECTION = new Set(["ECONNRESET", "EPIPE"]);
+
 function openRequest(
   destination: Extract<Destination, { ok: true }>,
   options: WebhookRequestOptions,
+  pooled: boolean,
 ): ClientRequest {
   const { url, hostname, addresses } = destination;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers)) headers[name.toLowerCase()] = value;
   headers["content-length"] = String(Buffer.byteLength(options.body));
-  const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+  const https = url.protocol === "https:";
+  const send = https ? httpsRequest : httpRequest;
   return send({
     method: "POST",
     protocol: url.protocol,
@@ -203,8 +238,10 @@ function openRequest(
       ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
       : undefined,
     headers,
-    // A fresh connection each time: no pooled socket outlives the check that vetted its address.
-    agent: false,
+    // Pooled per host and port: a pooled connection goes to an address that passed the check when
+    // it was opened (pinnedLookup), and every request is checked again (DNS included) before it is
+    // sent, so reuse never reaches an address the check would refuse now.
+    agent: pooled && options.agents ? (https ? options.agents.https : options.agents.http) : false,
     lookup: pinnedLookup(addresses),
   });
 }
@@ -247,10 +284,20 @@ function describeNetworkError(error: Error): string {
   return `${label}: ${host}${port ? `:${port}` : ""}`;
 }
 
-/** The port the domain sends webhooks through, bound to this instance's destination rule. */
-export function createOutboundHttp(options: DestinationOptions): OutboundHttp {
+/**
+ * The port the domain sends webhooks through, bound to this instance's destination rule, with
+ * keep-alive connection pools (a busy endpoint is not a TCP and TLS handshake per delivery).
+ * close() drops the idle connections.
+ */
+export function createOutboundHttp(options: DestinationOptions): OutboundHttp & { close(): void } {
+  const pool = { keepAlive: true, timeout: IDLE_CONNECTION_MS, scheduling: "lifo" as const };
+  const agents: Agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
   return {
     check: (url) => checkWebhookUrl(url, options),
-    post: (request) => sendWebhookRequest({ ...options, ...request }),
+    post: (request) => sendWebhookRequest({ ...options, ...request, agents }),
+    close: () => {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { groupCommit } from "../../domain/group-commit.ts";
 import { type JobType, PermanentFailure, RetryAt } from "../../domain/jobs/job-type.ts";
 import type { Clock } from "../../domain/ports/clock.ts";
 import type { Db } from "../../domain/ports/database.ts";
@@ -25,6 +26,11 @@ export interface JobContext {
 function nudge(state: QueueLoop): void {
   if (state.wake) state.wake();
   else state.woken = true;
+}
+
+/** A freed slot claims again only if the last claim may have left due jobs behind. */
+function slotFreed(state: QueueLoop): void {
+  if (!state.drained) nudge(state);
 }
 
 /** Expired claims (of every queue, in one statement) are looked for at most this often. */
@@ -58,6 +64,11 @@ interface QueueLoop {
   wake: (() => void) | null;
   /** A wake that came while the loop was busy claiming: it claims again instead of sleeping. */
   woken: boolean;
+  /**
+   * The last claim got fewer jobs than it asked for: nothing more was due. Until a wake (a local
+   * enqueue, or the poll finding due jobs) says otherwise, finishing jobs do not claim again.
+   */
+  drained: boolean;
   loop: Promise<void> | null;
 }
 
@@ -78,7 +89,7 @@ export class JobRunner {
 
   constructor(private readonly options: JobRunnerOptions) {
     for (const queue of Object.keys(options.concurrency)) {
-      this.#loops.set(queue, { running: new Map(), wake: null, woken: false, loop: null });
+      this.#loops.set(queue, { running: new Map(), wake: null, woken: false, drained: false, loop: null });
     }
   }
 
@@ -94,7 +105,11 @@ export class JobRunner {
 
   /** Nudges a queue's loop (after a local enqueue commits) instead of waiting for the next poll. */
   wake(queue?: string): void {
-    for (const [name, state] of this.#loops) if (!queue || queue === name) nudge(state);
+    for (const [name, state] of this.#loops) {
+      if (queue && queue !== name) continue;
+      state.drained = false;
+      nudge(state);
+    }
   }
 
   /**
@@ -133,6 +148,7 @@ export class JobRunner {
           const claimed = await this.#claim(queue, free);
           for (const job of claimed) this.#start(job, state);
           claimedAll = claimed.length === free;
+          state.drained = !claimedAll;
         }
       } catch (error) {
         if (this.#stopping) break;
@@ -185,7 +201,7 @@ export class JobRunner {
     const abort = new AbortController();
     const done = this.#execute(job, abort.signal).finally(() => {
       state.running.delete(job.id);
-      nudge(state);
+      slotFreed(state);
     });
     state.running.set(job.id, { done, abort });
   }
@@ -207,7 +223,7 @@ export class JobRunner {
       if (failure) {
         outcome = await this.#fail(job, failure);
       } else {
-        await this.#finish(job, sql`state = 'completed', finished_at = ${this.#now()}, last_error = NULL`);
+        await this.#complete(job.id);
         outcome = "completed";
       }
     } catch (error) {
@@ -242,6 +258,20 @@ export class JobRunner {
     );
     return "retry";
   }
+
+  /**
+   * Jobs that succeeded are recorded completed together: one statement for every job that finished
+   * while the previous one ran (until it is recorded the job stays claimed, its slot taken).
+   */
+  readonly #complete = groupCommit(async (ids: number[]) => {
+    const now = this.#now();
+    await this.options.db.execute(sql`
+      UPDATE jobs SET state = 'completed', finished_at = ${now}, last_error = NULL, locked_until = NULL,
+        updated_at = ${now}
+      WHERE id = ANY(${`{${ids.join(",")}}`}::bigint[]) AND locked_by = ${this.options.nodeId}
+        AND state = 'running'`);
+    return undefined;
+  });
 
   /**
    * Ends this node's claim; a claim another node took over (lease expired) is left alone.
