@@ -268,6 +268,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       mailer,
       push,
       log: http.log,
+      watchPendingJobs: database.watchPendingJobs,
     });
     // Close order: live connections first (pending updates written), then HTTP (in-flight requests
     // finish), then storage.
