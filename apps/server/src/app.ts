@@ -290,6 +290,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Off the cluster first (nothing more arrives), then storage.
       await step("left the cluster", cluster?.close());
       await step("storage closed", Promise.all([database.close(), mailer.close()]));
+      metrics.stop();
     });
     return {
       http,
