@@ -14,7 +14,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
-import { numberFromEnv } from "./lib/env.ts";
+import { numberFromEnv, quick } from "./lib/env.ts";
 import {
   compiledServer,
   ensureBuilt,
@@ -24,7 +24,6 @@ import {
 } from "./lib/server-process.ts";
 import { round } from "./lib/stats.ts";
 
-const quick = process.env.BENCH_QUICK === "1";
 const runs = Math.floor(numberFromEnv("BENCH_COLD_RUNS", quick ? 3 : 7, 1));
 const cpuProfDir = process.env.BENCH_COLD_CPU_PROF || undefined;
 

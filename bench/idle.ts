@@ -19,7 +19,7 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
-import { listFromEnv, numberFromEnv } from "./lib/env.ts";
+import { listFromEnv, numberFromEnv, quick } from "./lib/env.ts";
 import {
   ensureBuilt,
   initialisedDataDir,
@@ -32,7 +32,6 @@ import {
 } from "./lib/server-process.ts";
 import { round } from "./lib/stats.ts";
 
-const quick = process.env.BENCH_QUICK === "1";
 const settleS = numberFromEnv("BENCH_IDLE_SETTLE", quick ? 3 : 10, 0);
 const windowS = numberFromEnv("BENCH_IDLE_SECONDS", quick ? 8 : 30, 1);
 const cpuProfDir = process.env.BENCH_IDLE_CPU_PROF || undefined;
