@@ -5,11 +5,13 @@
  * - `npm start` (the command a person types: npm, the build check, the compiled server);
  * - `node scripts/start.mjs` (the same without npm's own start-up);
  * - `npm run start:prod`'s command, `node --enable-source-maps apps/server/dist/main.js`;
+ * - the sources through tsx, as `npm start` ran the server before it ran the build;
  * - a bare Node HTTP server answering /readyz: the floor (process start, listen, the probe's polling).
  * Each run is stopped with SIGTERM and must exit 0.
  *
  * Env: BENCH_COLD_RUNS (per target, default 7), BENCH_COLD_CPU_PROF=<dir> (a V8 CPU profile of each
- * start:prod run), BENCH_QUICK=1 (3 runs). One JSON line per target.
+ * start:prod run), BENCH_QUICK=1 (2 runs of npm start, the tsx sources and the floor). One JSON line
+ * per target.
  */
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -24,12 +26,12 @@ import {
 } from "./lib/server-process.ts";
 import { round } from "./lib/stats.ts";
 
-const runs = Math.floor(numberFromEnv("BENCH_COLD_RUNS", quick ? 3 : 7, 1));
+const runs = Math.floor(numberFromEnv("BENCH_COLD_RUNS", quick ? 2 : 7, 1));
 const cpuProfDir = process.env.BENCH_COLD_CPU_PROF || undefined;
 
 const floorServer = `require('node:http').createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');`;
 
-const targets: { name: string; command: string; args: string[]; codepark: boolean }[] = [
+const allTargets: { name: string; command: string; args: string[]; codepark: boolean }[] = [
   { name: "npm start", command: "npm", args: ["start", "--silent"], codepark: true },
   {
     name: "node scripts/start.mjs",
@@ -43,8 +45,17 @@ const targets: { name: string; command: string; args: string[]; codepark: boolea
     args: [...(cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`] : []), ...compiledServer],
     codepark: true,
   },
+  {
+    name: "tsx sources (npm start before)",
+    command: process.execPath,
+    args: ["--import", "tsx", join(repoRoot, "apps/server/src/main.ts")],
+    codepark: true,
+  },
   { name: "node-http floor", command: process.execPath, args: ["-e", floorServer], codepark: false },
 ];
+
+const QUICK_TARGETS = ["npm start", "tsx sources (npm start before)", "node-http floor"];
+const targets = quick ? allTargets.filter((target) => QUICK_TARGETS.includes(target.name)) : allTargets;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -45,7 +45,8 @@
  *      BENCH_COLLAB_IDLE (connections x docs, default "1000x100"),
  *      BENCH_COLLAB_TARGETS (comma list, default all), BENCH_DATABASE_URL,
  *      BENCH_COLLAB_CPU_PROF (a directory: server children run with --cpu-prof into it),
- *      BENCH_QUICK=1 (defaults: 1x20 only, CodePark and the bare relay, 5 s warm-up, 5 s windows).
+ *      BENCH_QUICK=1 (defaults: 1x20 only, CodePark and the bare relay, 5 s warm-up, 5 s windows,
+ *      at most 5 s of waiting for a quiet machine per target).
  * Run alone: `npx tsx bench/collab.ts`; with every bench: `npm run bench`.
  */
 import { mkdir } from "node:fs/promises";
@@ -148,13 +149,13 @@ function start(name: TargetName, label: string): Promise<Target> {
 }
 
 /**
- * Waits (up to 30 s) until the rest of the machine is quiet — under 10 % of one core for a whole
- * second — so one target's aftermath (PostgreSQL dropping the throwaway database, a server's exit)
- * does not land in the next target's window. Returns how long it waited.
+ * Waits (up to 30 s, 5 s for a quick look) until the rest of the machine is quiet — under 10 % of
+ * one core for a whole second — so one target's aftermath (PostgreSQL dropping the throwaway
+ * database, a server's exit) does not land in the next target's window. Returns how long it waited.
  */
 async function waitForQuietMachine(): Promise<number> {
   const started = performance.now();
-  while (performance.now() - started < 30_000) {
+  while (performance.now() - started < (quick ? 5_000 : 30_000)) {
     const before = machineBusyUs();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     if (machineBusyUs() - before < 100_000) break;
