@@ -90,7 +90,7 @@ export class JobRunner {
   readonly #loops = new Map<string, QueueLoop>();
   #lastRescue = 0;
   #ticker: NodeJS.Timeout | null = null;
-  /** With a pending-job feed: the clock time (ms) the armed tick is for. */
+  /** With a pending-job feed: when (Date.now() ms) the armed tick fires. */
   #tickAt = Number.POSITIVE_INFINITY;
   #unwatch: Promise<() => Promise<void>> | null = null;
   /** The feed is on: ticks are armed for when work comes due instead of polled. */
@@ -220,19 +220,21 @@ export class JobRunner {
     else this.#armTick(runAtMs);
   }
 
-  /** With a pending-job feed: the next tick at clock time `atMs`, unless one is armed sooner. */
+  /**
+   * With a pending-job feed: the next tick at clock time `atMs`, unless one fires sooner. Compared
+   * in real time: a clock that moved (a test's) brings a clock time nearer than the timer knows.
+   */
   #armTick(atMs: number): void {
-    if (this.#stopping || atMs >= this.#tickAt) return;
+    const delay = Math.max(0, atMs - this.#now().getTime());
+    const fireAt = Date.now() + delay;
+    if (this.#stopping || fireAt >= this.#tickAt) return;
     if (this.#ticker) clearTimeout(this.#ticker);
-    this.#tickAt = atMs;
-    this.#ticker = setTimeout(
-      () => {
-        this.#ticker = null;
-        this.#tickAt = Number.POSITIVE_INFINITY;
-        void this.#tick();
-      },
-      Math.max(0, atMs - this.#now().getTime()),
-    );
+    this.#tickAt = fireAt;
+    this.#ticker = setTimeout(() => {
+      this.#ticker = null;
+      this.#tickAt = Number.POSITIVE_INFINITY;
+      void this.#tick();
+    }, delay);
   }
 
   /** The poll: scheduler, expired claims, then wake the loops of queues that have due jobs. */
