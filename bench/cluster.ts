@@ -55,6 +55,7 @@
  *      BENCH_CLUSTER_PARTS (default "propagation,cache"),
  *      and for the cache part bench/http.ts's BENCH_DURATION (default 10), BENCH_CONNECTIONS (50),
  *      BENCH_WARMUP (here default 3) and BENCH_WORKERS (1).
+ *      BENCH_QUICK=1: defaults 1x20, split, propagation only, 3 s warm-up, 5 s window.
  * Default run: about 3 minutes. Run alone: `npx tsx bench/cluster.ts`; with every bench: `npm run bench`.
  */
 import { availableParallelism } from "node:os";
@@ -64,7 +65,7 @@ import { cpuUs, killAllNow, stopAll } from "./collab/processes.ts";
 import { loadShape, runLoad } from "./collab/scenario.ts";
 import { clusterTarget, collabUrl } from "./collab/targets.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
-import { listFromEnv, numberFromEnv } from "./lib/env.ts";
+import { listFromEnv, numberFromEnv, quick } from "./lib/env.ts";
 import {
   assertClean,
   cacheCounters,
@@ -83,8 +84,8 @@ const PARTS = ["propagation", "cache"] as const;
 const MIN_DELIVERED = 0.999;
 
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
-const seconds = numberFromEnv("BENCH_CLUSTER_SECONDS", 10, 1);
-const warmupS = numberFromEnv("BENCH_CLUSTER_WARMUP", 10, 0);
+const seconds = numberFromEnv("BENCH_CLUSTER_SECONDS", quick ? 5 : 10, 1);
+const warmupS = numberFromEnv("BENCH_CLUSTER_WARMUP", quick ? 3 : 10, 0);
 const rate = numberFromEnv("BENCH_CLUSTER_RATE", 5, 0.1);
 const clientProcs = Math.floor(numberFromEnv("BENCH_CLUSTER_CLIENT_PROCS", 2, 1));
 const httpLoad = httpLoadFromEnv({ warmupS: 3 });
@@ -97,13 +98,13 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
   });
 }
 
-const scenarios = listFromEnv("BENCH_CLUSTER_SCENARIOS", "1x20,50x4").map((name) => {
+const scenarios = listFromEnv("BENCH_CLUSTER_SCENARIOS", quick ? "1x20" : "1x20,50x4").map((name) => {
   const shape = loadShape(name);
   if (!shape) throw new Error(`BENCH_CLUSTER_SCENARIOS: "${name}" is not DOCSxCLIENTS (clients >= 2)`);
   return { name, ...shape };
 });
-const placements = oneOf("BENCH_CLUSTER_PLACEMENTS", PLACEMENTS, PLACEMENTS.join(","));
-const parts = oneOf("BENCH_CLUSTER_PARTS", PARTS, PARTS.join(","));
+const placements = oneOf("BENCH_CLUSTER_PLACEMENTS", PLACEMENTS, quick ? "split" : PLACEMENTS.join(","));
+const parts = oneOf("BENCH_CLUSTER_PARTS", PARTS, quick ? "propagation" : PARTS.join(","));
 
 /** The server's own defaults for what startCluster() shortens for tests (a bench measures production settings). */
 const defaults = loadConfig({});

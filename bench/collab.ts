@@ -44,7 +44,9 @@
  *      BENCH_COLLAB_SCENARIOS (default "1x20,1x100,50x4,idle": docs x clients per doc, and idle),
  *      BENCH_COLLAB_IDLE (connections x docs, default "1000x100"),
  *      BENCH_COLLAB_TARGETS (comma list, default all), BENCH_DATABASE_URL,
- *      BENCH_COLLAB_CPU_PROF (a directory: server children run with --cpu-prof into it).
+ *      BENCH_COLLAB_CPU_PROF (a directory: server children run with --cpu-prof into it),
+ *      BENCH_QUICK=1 (defaults: 1x20 only, CodePark and the bare relay, 5 s warm-up, 5 s windows,
+ *      at most 5 s of waiting for a quiet machine per target).
  * Run alone: `npx tsx bench/collab.ts`; with every bench: `npm run bench`.
  */
 import { mkdir } from "node:fs/promises";
@@ -86,11 +88,12 @@ function pairFromEnv(name: string, fallback: string): [number, number] {
   return [Number(match[1]), Number(match[2])];
 }
 
-const seconds = numberFromEnv("BENCH_COLLAB_SECONDS", 15, 1);
+const quick = process.env.BENCH_QUICK === "1";
+const seconds = numberFromEnv("BENCH_COLLAB_SECONDS", quick ? 5 : 15, 1);
 const peerSeconds = numberFromEnv("BENCH_COLLAB_PEER_SECONDS", Math.min(seconds, 10), 1);
 // Long enough for V8 to finish optimizing the hot path: 15–25 s after start its compiler threads
 // still used ~20 ms/s on CodePark at 1 × 20 (5 ms/s after a minute); a short warm-up measures compiling.
-const warmupS = numberFromEnv("BENCH_COLLAB_WARMUP", 30, 0);
+const warmupS = numberFromEnv("BENCH_COLLAB_WARMUP", quick ? 5 : 30, 0);
 const rate = numberFromEnv("BENCH_COLLAB_RATE", 5, 0.1);
 const clientProcs = Math.floor(numberFromEnv("BENCH_COLLAB_CLIENT_PROCS", 2, 1));
 const [idleConnections, idleDocs] = pairFromEnv("BENCH_COLLAB_IDLE", "1000x100");
@@ -102,7 +105,7 @@ type Scenario =
   | { kind: "idle"; idle: Omit<IdleScenario, "quietMs"> };
 
 function scenariosFromEnv(): Scenario[] {
-  const raw = process.env.BENCH_COLLAB_SCENARIOS || "1x20,1x100,50x4,idle";
+  const raw = process.env.BENCH_COLLAB_SCENARIOS || (quick ? "1x20" : "1x20,1x100,50x4,idle");
   return raw.split(",").map((item): Scenario => {
     const name = item.trim();
     if (name === "idle") {
@@ -125,7 +128,9 @@ function targetsFromEnv(): TargetName[] {
     ...(adminUrl ? ["codepark-postgres" as const] : []),
     ...PEER_TARGETS,
   ];
-  const raw = process.env.BENCH_COLLAB_TARGETS;
+  const raw =
+    process.env.BENCH_COLLAB_TARGETS ||
+    (quick ? all.filter((name) => name.startsWith("codepark") || name === "relay").join(",") : "");
   if (!raw) return all;
   const wanted = raw.split(",").map((name) => name.trim());
   for (const name of wanted) {
@@ -175,7 +180,7 @@ async function main(): Promise<void> {
           ? `idle-${scenario.idle.connections}x${scenario.idle.docs}`
           : `${scenario.load.docs}x${scenario.load.clientsPerDoc}`;
       const label = `${name}-${scenarioName}`;
-      const quietWaitMs = await waitForQuietMachine();
+      const quietWaitMs = await waitForQuietMachine(quick ? 5_000 : 30_000);
       let target: Target;
       try {
         target = await start(name, label);

@@ -32,6 +32,7 @@
  *      default 30), BENCH_JOBS_PACED_RATE (jobs/s, default 200), BENCH_JOBS_PACED_SECONDS
  *      (default 5), BENCH_JOBS_MODES (default "backlog,live,paced"), BENCH_JOBS_RUNNERS (PostgreSQL
  *      runner counts, default "1,2"), BENCH_JOBS_STORES (default "pglite,postgres"), BENCH_DATABASE_URL.
+ *      BENCH_QUICK=1: defaults 1,000 jobs, 2 s paced, one runner.
  * Run alone: `npx tsx bench/jobs.ts`; with every bench: `npm run bench`.
  */
 import { availableParallelism } from "node:os";
@@ -46,20 +47,20 @@ import { rowsOf } from "../apps/server/src/infra/db/rows.ts";
 import { createJobMetrics, type JobMetrics } from "../apps/server/src/infra/queue/metrics.ts";
 import { JobRunner } from "../apps/server/src/infra/queue/runner.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
-import { listFromEnv, numberFromEnv } from "./lib/env.ts";
+import { listFromEnv, numberFromEnv, quick } from "./lib/env.ts";
 import { percentiles, round } from "./lib/stats.ts";
 import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
-const jobCount = Math.floor(numberFromEnv("BENCH_JOBS_COUNT", 5_000, 1));
+const jobCount = Math.floor(numberFromEnv("BENCH_JOBS_COUNT", quick ? 1_000 : 5_000, 1));
 const batchSize = Math.floor(numberFromEnv("BENCH_JOBS_BATCH", 100, 1));
 const concurrency = Math.floor(numberFromEnv("BENCH_JOBS_CONCURRENCY", 8, 1));
 const pollMs = Math.floor(numberFromEnv("BENCH_JOBS_POLL_MS", 20, 1));
 const poolSize = Math.floor(numberFromEnv("BENCH_JOBS_POOL", 10, 2));
 const timeoutS = numberFromEnv("BENCH_JOBS_TIMEOUT", 30, 1);
 const pacedRate = numberFromEnv("BENCH_JOBS_PACED_RATE", 200, 1);
-const pacedSeconds = numberFromEnv("BENCH_JOBS_PACED_SECONDS", 5, 0.1);
+const pacedSeconds = numberFromEnv("BENCH_JOBS_PACED_SECONDS", quick ? 2 : 5, 0.1);
 const modes = listFromEnv("BENCH_JOBS_MODES", "backlog,live,paced") as Mode[];
-const runnerCounts = listFromEnv("BENCH_JOBS_RUNNERS", "1,2").map(Number);
+const runnerCounts = listFromEnv("BENCH_JOBS_RUNNERS", quick ? "1" : "1,2").map(Number);
 const stores = listFromEnv("BENCH_JOBS_STORES", "pglite,postgres") as Store[];
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
 

@@ -12,7 +12,8 @@
  * off (1 / req/s): what fraction of a request the limiter adds.
  *
  * Env: BENCH_CHECKS (default 50000), BENCH_REDIS_URL, BENCH_DATABASE_URL, and bench/lib/http-load's
- * BENCH_DURATION / BENCH_CONNECTIONS / BENCH_WARMUP / BENCH_WORKERS.
+ * BENCH_DURATION / BENCH_CONNECTIONS / BENCH_WARMUP / BENCH_WORKERS. BENCH_QUICK=1: 10,000 checks,
+ * 3 s runs after a 1 s warm-up, in-process counters only (no Redis / PostgreSQL part).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -26,7 +27,7 @@ import type { TierTable } from "../apps/server/src/domain/limits/tiers.ts";
 import type { RateLimits } from "../apps/server/src/domain/ports/rate-limits.ts";
 import { memoryRateLimits, redisRateLimits } from "../apps/server/src/infra/limits/rate-limits.ts";
 import { createRequestLimiter } from "../apps/server/src/transport/http/rate-limit.ts";
-import { numberFromEnv } from "./lib/env.ts";
+import { numberFromEnv, quick } from "./lib/env.ts";
 import {
   assertClean,
   httpLoadFromEnv,
@@ -37,10 +38,10 @@ import {
 import { round } from "./lib/stats.ts";
 import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
 
-const checks = Math.floor(numberFromEnv("BENCH_CHECKS", 50_000, 100));
+const checks = Math.floor(numberFromEnv("BENCH_CHECKS", quick ? 10_000 : 50_000, 100));
 const redisUrl = process.env.BENCH_REDIS_URL || undefined;
 const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
-const load = httpLoadFromEnv();
+const load = httpLoadFromEnv(quick ? { durationS: 3, warmupS: 1 } : {});
 
 /** Quotas no bench reaches: every request is counted, none refused. */
 const HUGE = "1000000000/min burst 1000000000 connections 1000000";
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const on = await throughput("codepark-pglite-limits-memory", { RATE_LIMIT_ENABLED: "true" });
   share("memory", memoryCost, off, on);
 
-  if (!redisUrl) return;
+  if (!redisUrl || quick) return;
   const prefix = `cp_bench_limits_${randomBytes(4).toString("hex")}:`;
   const redis = new Redis(redisUrl, { enableOfflineQueue: false, lazyConnect: true });
   await redis.connect();

@@ -5,7 +5,10 @@
  *
  * `npm run bench` runs them all; `npm run bench -- http chat` runs only files whose name
  * (without .ts) is listed. Shared helpers belong in a subdirectory, which is not scanned.
- * Exits non-zero if any benchmark failed, after running the rest.
+ * `BENCH_QUICK=1 npm run bench` (or `npm run bench -- --quick`) asks every bench for its quick look
+ * (shorter windows, fewer runs and targets: a few minutes in all); children inherit it.
+ * After each bench a line {"bench":"run","file",…,"seconds"} says how long it took, and a last one
+ * the total. Exits non-zero if any benchmark failed, after running the rest.
  */
 import { spawn } from "node:child_process";
 import { readdir } from "node:fs/promises";
@@ -17,9 +20,10 @@ const benchDir = dirname(fileURLToPath(import.meta.url));
 const self = basename(fileURLToPath(import.meta.url));
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
-function runOne(file: string): Promise<number> {
+function runOne(file: string, env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [tsxCli, join(benchDir, file)], {
+      env,
       stdio: ["ignore", "inherit", "inherit"],
     });
     child.on("error", reject);
@@ -28,7 +32,9 @@ function runOne(file: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const only = new Set(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const env = args.includes("--quick") ? { ...process.env, BENCH_QUICK: "1" } : process.env;
+  const only = new Set(args.filter((arg) => arg !== "--quick"));
   const entries = await readdir(benchDir, { withFileTypes: true });
   const files = entries
     .filter((entry) => entry.isFile() && entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
@@ -39,10 +45,16 @@ async function main(): Promise<void> {
   if (files.length === 0) throw new Error(`no benchmarks matched in ${benchDir}`);
 
   const failed: string[] = [];
+  const started = performance.now();
+  const line = (fields: Record<string, unknown>) =>
+    process.stdout.write(`${JSON.stringify({ bench: "run", quick: env.BENCH_QUICK === "1", ...fields })}\n`);
   for (const file of files) {
-    const code = await runOne(file);
+    const fileStarted = performance.now();
+    const code = await runOne(file, env);
+    line({ file, exitCode: code, seconds: Math.round((performance.now() - fileStarted) / 100) / 10 });
     if (code !== 0) failed.push(`${file} (exit ${code})`);
   }
+  line({ file: "(all)", seconds: Math.round((performance.now() - started) / 100) / 10 });
   if (failed.length > 0) {
     process.stderr.write(`bench failures: ${failed.join(", ")}\n`);
     process.exitCode = 1;

@@ -1,3 +1,9 @@
+/**
+ * BENCH_QUICK=1: a quick look. Each bench shortens its windows and runs fewer repetitions and
+ * targets (its own doc comment says what), so that `npm run bench` finishes in a few minutes.
+ */
+export const quick = process.env.BENCH_QUICK === "1";
+
 /** A numeric env knob: unset or empty → fallback; anything not a number ≥ min stops the bench. */
 export function numberFromEnv(name: string, fallback: number, min: number): number {
   const raw = process.env[name];

@@ -269,6 +269,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       mailer,
       push,
       log: http.log,
+      watchPendingJobs: database.watchPendingJobs,
     });
     // Close order: live connections first (pending updates written), then HTTP (in-flight requests
     // finish), then storage.
@@ -292,6 +293,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Off the cluster first (nothing more arrives), then storage.
       await step("left the cluster", cluster?.close());
       await step("storage closed", Promise.all([database.close(), mailer.close()]));
+      metrics.stop();
     });
     return {
       http,

@@ -23,7 +23,7 @@ import {
   sendNotificationEmail,
   sendNotificationPush,
 } from "./domain/notifications/jobs.ts";
-import type { Db } from "./domain/ports/database.ts";
+import type { Database, Db } from "./domain/ports/database.ts";
 import type { Mailer } from "./domain/ports/mailer.ts";
 import type { PushSender } from "./domain/ports/push.ts";
 import { runExport } from "./domain/privacy/build-export.ts";
@@ -58,6 +58,8 @@ export interface BackgroundDeps {
   /** Notification and account email, web push. */
   mailer: Mailer;
   push: PushSender;
+  /** The store's feed of jobs becoming pending, where it has one (Database.watchPendingJobs). */
+  watchPendingJobs: Database["watchPendingJobs"];
   log: {
     error(details: object, message: string): void;
     warn(details: object, message: string): void;
@@ -76,6 +78,7 @@ export async function startBackground({
   mailer,
   push,
   log,
+  watchPendingJobs,
 }: BackgroundDeps): Promise<JobRunner> {
   const scheduler = new Scheduler(db, ctx.clock, maintenanceSchedules);
   await scheduler.register();
@@ -89,7 +92,12 @@ export async function startBackground({
     backoff: { baseMs: config.JOBS_BACKOFF_BASE_MS, maxMs: config.JOBS_BACKOFF_MAX_MS },
     metrics,
     log,
-    beforePoll: () => scheduler.tick().then(() => undefined),
+    beforePoll: async () => {
+      await scheduler.tick();
+      return scheduler.nextDue();
+    },
+    // Embedded store: it reports every enqueue, so the runner sleeps until work comes due.
+    pendingJobs: watchPendingJobs,
   });
 
   const consumers: EventConsumer[] = [

@@ -11,7 +11,7 @@ import { eq } from "drizzle-orm";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enqueueJob, enqueueJobs } from "../src/domain/jobs/enqueue.ts";
-import { jobType, Priority } from "../src/domain/jobs/job-type.ts";
+import { jobType, PermanentFailure, Priority, RetryAt } from "../src/domain/jobs/job-type.ts";
 import { jobSchedules, jobs } from "../src/domain/jobs/schema.ts";
 import { createJobMetrics } from "../src/infra/queue/metrics.ts";
 import { JobRunner, type JobRunnerOptions } from "../src/infra/queue/runner.ts";
@@ -371,6 +371,47 @@ describe.each(testStores())("the durable job queue on %s", (store) => {
     }
     expect(await enqueueJobs(server.app.database.db, server.clock, many, [])).toEqual([]);
   });
+  it.runIf(store === "pglite")(
+    "hears of every job that becomes pending on the embedded store, so it needs no poll",
+    async () => {
+      const feed = server.app.database.watchPendingJobs;
+      expect(feed).not.toBeNull();
+      const heard = jobType<{ step: string }>({
+        name: "t.heard",
+        queue: "heard",
+        priority: Priority.normal,
+        maxAttempts: 3,
+      });
+      const ran: string[] = [];
+      // No poll: after its first look at start, the runner ticks only when something it heard of
+      // comes due (or after a minute with nothing due).
+      const queue = runner("heard", { pendingJobs: feed, pollIntervalMs: 600_000 });
+      queue.handle(heard, async ({ step }, { job }) => {
+        ran.push(`${step}#${job.attempt}`);
+        const later = new Date(server.clock.now().getTime() + 200);
+        if (step === "retried" && job.attempt === 1) throw new RetryAt(later, "again soon");
+        if (step === "dead") throw new PermanentFailure("never works");
+      });
+      queue.start();
+      const db = server.app.database.db;
+      const inMs = (ms: number) => new Date(server.clock.now().getTime() + ms);
+
+      // Enqueued now: the commit's announcement wakes the queue (no wake() call anywhere here).
+      await enqueueJob(db, server.clock, heard, { step: "now" });
+      await waitFor(() => ran.includes("now#1"), 5_000, "a job enqueued now ran");
+      // Due later, and retried later: each arms a timer for its run_at.
+      await enqueueJob(db, server.clock, heard, { step: "later" }, { runAt: inMs(300) });
+      await enqueueJob(db, server.clock, heard, { step: "retried" });
+      await waitFor(() => ran.includes("later#1"), 5_000, "a job due later ran");
+      await waitFor(() => ran.includes("retried#2"), 5_000, "a retried job ran again");
+      // Made pending by an UPDATE (an admin's retry of a dead job), not an insert.
+      const id = await enqueueJob(db, server.clock, heard, { step: "dead" });
+      await waitFor(async () => (await rowOf(id)).state === "dead", 5_000, "the job died");
+      const retried = await server.api.post(`/api/v1/jobs/${id}/retry`, {}, admin.accessToken);
+      expect(retried.status).toBe(200);
+      await waitFor(() => ran.filter((step) => step === "dead#1").length === 2, 5_000, "the retried job ran");
+    },
+  );
 
   it("enqueues a recurring job once per slot across nodes", async () => {
     const clock = new TestClock();

@@ -55,6 +55,20 @@ describe.each(testStores())("operations on %s", (store) => {
     expect(text).toContain("nodejs_eventloop_lag_seconds");
   });
 
+  it("reports event-loop delay as how late a timer ran, not counting the sampling interval", async () => {
+    const gauge = (text: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1]);
+    await server.api.get("/metrics"); // each scrape reports the samples since the previous one
+    // The loop held for 2.5 s: a sample falls due during the hold and runs ≥ 1.5 s late.
+    const until = Date.now() + 2_500;
+    while (Date.now() < until) {}
+    await new Promise((resolve) => setTimeout(resolve, 3_000)); // then samples of an idle loop
+    const text = (await server.api.get("/metrics")).body as string;
+    expect(text).toContain("Sampled every 1000 ms: how late a timer ran, the interval not included.");
+    expect(gauge(text, "nodejs_eventloop_lag_max_seconds")).toBeGreaterThanOrEqual(1.4);
+    // An idle loop's samples are on time: 0 plus scheduling noise, not the 1 s between samples.
+    expect(gauge(text, "nodejs_eventloop_lag_min_seconds")).toBeLessThan(0.5);
+  });
+
   it("publishes an OpenAPI 3.1 document generated from the validation schemas, and a docs page", async () => {
     const doc = await server.api.get("/api/v1/openapi.json");
     expect(doc.status).toBe(200);

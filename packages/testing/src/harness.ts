@@ -54,11 +54,20 @@ export async function createTestDatabase(
 /** A controllable clock: the one thing tests may fake. */
 export class TestClock implements Clock {
   #offsetMs = 0;
+  readonly #onAdvance = new Set<() => void>();
   now(): Date {
     return new Date(Date.now() + this.#offsetMs);
   }
   advance(ms: number): void {
     this.#offsetMs += ms;
+    for (const listener of this.#onAdvance) listener();
+  }
+  /**
+   * Called after each advance: what waits for a clock time with a real timer (the job runner's due
+   * timers) looks again, as it would have once real time got there.
+   */
+  onAdvance(listener: () => void): void {
+    this.#onAdvance.add(listener);
   }
 }
 
@@ -98,6 +107,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     database,
     logStream: { write: (line) => void logs.push(line) },
   });
+  clock.onAdvance(() => app.jobs.recheck());
   await app.http.listen({ host: "127.0.0.1", port: 0 });
   const address = app.http.server.address();
   if (!address || typeof address === "string") throw new Error("server has no port");

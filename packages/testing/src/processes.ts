@@ -13,7 +13,10 @@ export interface Running {
   exited: Promise<number | null>;
 }
 
-/** Starts `main.ts` as a real process, as `npm start` does, and waits for it to listen. */
+/**
+ * Starts the server as a real process from its sources (through tsx: tests see the code as it is;
+ * `npm start` runs the same code compiled) and waits for it to listen.
+ */
 const START_TIMEOUT_MS = 45_000;
 
 export async function startProcess(env: Record<string, string>): Promise<Running> {

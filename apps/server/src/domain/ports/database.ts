@@ -11,10 +11,19 @@ export type Tx = PgTransaction<PgQueryResultHKT, NoRelations, ExtractTablesWithR
 /** Anything a command can run queries on: the database or an open transaction. */
 export type Executor = Db | Tx;
 
+/** Told of a job that became pending: its queue and run_at (epoch ms). */
+export type PendingJobListener = (queue: string, runAtMs: number) => void;
+
 /** The store as the composition root and the hot paths see it. */
 export interface Database {
   readonly kind: "pglite" | "postgres";
   readonly db: Db;
+  /**
+   * Tells `listener` of every job that becomes pending (enqueued, retried, handed back, rescued),
+   * once its transaction has committed; resolves to the unsubscribe. Only where the store sees
+   * every writer (embedded: one process); null on PostgreSQL, where other nodes enqueue too.
+   */
+  readonly watchPendingJobs: ((listener: PendingJobListener) => Promise<() => Promise<void>>) | null;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   /**

@@ -57,4 +57,6 @@ export interface PresenceRegistry {
    * same time, each change is answered to exactly one of them, so it is announced once.
    */
   sweep(now: Date): Promise<PresenceState[]>;
+  /** False when no device ever expires (one node's memory: disconnects remove them), so sweeping is moot. */
+  readonly expires: boolean;
 }

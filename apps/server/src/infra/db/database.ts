@@ -6,10 +6,12 @@ import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
-import type { Database, Db } from "../../domain/ports/database.ts";
+import type { Database, Db, PendingJobListener } from "../../domain/ports/database.ts";
 import { drizzleClientOf, installFastBytea } from "./pglite-client.ts";
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+/** Where the jobs trigger announces pending jobs (migration 0010_job_wakeups). */
+const PENDING_JOBS_CHANNEL = "codepark_jobs";
 /** Any fixed number: serialises migrations when several nodes start at once. */
 const MIGRATION_LOCK = 7_353_201;
 
@@ -45,6 +47,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     kind: "postgres",
     db,
+    watchPendingJobs: null,
     ping: async () => {
       await pool.query("SELECT 1");
     },
@@ -71,6 +74,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   return {
     kind: "pglite",
     db: pgliteDb as unknown as Db,
+    watchPendingJobs: (listener) => watchPendingJobs(client, listener),
     ping: async () => {
       if (closing) throw new Error("database closed");
       await client.query("SELECT 1");
@@ -86,4 +90,18 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       return closing;
     },
   };
+}
+
+/**
+ * The jobs table's trigger (migration 0010) announces each job that becomes pending, from sessions
+ * that turn it on: PGlite has one session, so turning it on covers every writer in the process.
+ */
+async function watchPendingJobs(client: PGlite, listener: PendingJobListener): Promise<() => Promise<void>> {
+  const unlisten = await client.listen(PENDING_JOBS_CHANNEL, (payload) => {
+    const space = payload.lastIndexOf(" ");
+    listener(payload.slice(0, space), Number(payload.slice(space + 1)));
+  });
+  // On for good once anyone listens (other listeners may remain; unheard announcements cost little).
+  await client.exec("SET codepark.job_wakeups TO 'on'");
+  return unlisten;
 }

@@ -137,6 +137,10 @@ export class MemoryPresenceRegistry implements PresenceRegistry {
     for (const deviceId of this.#devices.keys()) this.#refresh(deviceId, now.getTime());
   }
 
+  get expires(): boolean {
+    return this.#ttlMs !== Number.POSITIVE_INFINITY;
+  }
+
   async sweep(now: Date): Promise<PresenceState[]> {
     if (this.#ttlMs === Number.POSITIVE_INFINITY) return [];
     const at = now.getTime();

@@ -47,6 +47,8 @@ const STATS_EXPIRED_LIMIT = 1000;
  * them and reports the users that changed.
  */
 export class RedisPresenceRegistry implements PresenceRegistry {
+  /** Devices of a node that stops refreshing them expire after the TTL. */
+  readonly expires = true;
   readonly #commands: PresenceCommands;
   readonly #prefix: string;
   readonly #nodeId: string;

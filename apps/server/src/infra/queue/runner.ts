@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { groupCommit } from "../../domain/group-commit.ts";
 import { type JobType, PermanentFailure, RetryAt } from "../../domain/jobs/job-type.ts";
 import type { Clock } from "../../domain/ports/clock.ts";
-import type { Db } from "../../domain/ports/database.ts";
+import type { Database, Db } from "../../domain/ports/database.ts";
 import { rowsOf } from "../db/rows.ts";
 import { backoffDelayMs } from "./backoff.ts";
 import type { JobMetrics } from "./metrics.ts";
@@ -35,6 +35,11 @@ function slotFreed(state: QueueLoop): void {
 
 /** Expired claims (of every queue, in one statement) are looked for at most this often. */
 const RESCUE_EVERY_MS = 1_000;
+/**
+ * With a pending-job feed, the longest the runner sleeps with nothing due: a safety net (a clock
+ * that jumped), not how work is found.
+ */
+const IDLE_TICK_MAX_MS = 60_000;
 
 type Handler = (payload: never, context: JobContext) => Promise<void>;
 
@@ -54,8 +59,18 @@ export interface JobRunnerOptions {
     error(details: object, message: string): void;
     warn(details: object, message: string): void;
   };
-  /** Runs on every poll tick, before the due check; the scheduler hooks in here. */
-  beforePoll?: () => Promise<void>;
+  /**
+   * Runs on every poll tick, before the due check; the scheduler hooks in here. Resolves to when it
+   * next has work (its next slot), which a runner with a pending-job feed wakes for.
+   */
+  beforePoll?: () => Promise<Date | undefined>;
+  /**
+   * The store's feed of jobs becoming pending (embedded store only, see Database.watchPendingJobs).
+   * With it there is no fixed poll: a due job wakes its queue as it commits, a job due later arms
+   * a timer for its run_at, and the tick runs only when something is due (a job, a schedule's
+   * slot, a claim's lease end) or after IDLE_TICK_MAX_MS.
+   */
+  pendingJobs?: Database["watchPendingJobs"];
 }
 
 interface QueueLoop {
@@ -77,14 +92,23 @@ interface QueueLoop {
  * as many due jobs as it has free slots (FOR UPDATE SKIP LOCKED, so nodes never claim the same
  * row), runs them, and sleeps until a slot frees or a local enqueue wakes it. One poll tick for all
  * queues finds work that arrived otherwise (another node, a retry or run_at coming due, an expired
- * claim): a single cheap query, and only the loops of queues with due jobs wake to claim.
+ * claim): a single cheap query, and only the loops of queues with due jobs wake to claim. On the
+ * embedded store the store reports every enqueue (`pendingJobs`), so the tick runs only when
+ * something comes due: an idle server sleeps.
  */
 export class JobRunner {
   readonly #handlers = new Map<string, Handler>();
   readonly #loops = new Map<string, QueueLoop>();
   #lastRescue = 0;
   #ticker: NodeJS.Timeout | null = null;
+  /** With a pending-job feed: when (Date.now() ms) the armed tick fires. */
+  #tickAt = Number.POSITIVE_INFINITY;
+  #unwatch: Promise<() => Promise<void>> | null = null;
+  /** The feed is on: ticks are armed for when work comes due instead of polled. */
+  #fed = false;
   #ticking = false;
+  /** A tick came due while one ran: run again once it is done. */
+  #tickAgain = false;
   #stopping = false;
 
   constructor(private readonly options: JobRunnerOptions) {
@@ -100,16 +124,42 @@ export class JobRunner {
 
   start(): void {
     for (const [queue, state] of this.#loops) state.loop ??= this.#run(queue, state);
-    this.#ticker ??= setInterval(() => void this.#tick(), this.options.pollIntervalMs);
+    const feed = this.options.pendingJobs;
+    if (!feed) {
+      this.#poll();
+      return;
+    }
+    this.#unwatch ??= feed((queue, runAtMs) => this.#pending(queue, runAtMs)).then(
+      (unwatch) => {
+        this.#fed = true;
+        // Work left from before the start (due jobs, expired claims, a missed slot): looked for now.
+        this.#armTick(this.#now().getTime());
+        return unwatch;
+      },
+      (error: unknown) => {
+        this.options.log.error({ err: error }, "job queue: no pending-job feed; polling instead");
+        this.#poll();
+        return async () => {};
+      },
+    );
   }
 
-  /** Nudges a queue's loop (after a local enqueue commits) instead of waiting for the next poll. */
+  #poll(): void {
+    if (!this.#stopping) this.#ticker ??= setInterval(() => void this.#tick(), this.options.pollIntervalMs);
+  }
+
+  /**
+   * Nudges a queue's loop (after a local enqueue commits) instead of waiting for the next poll.
+   * With a pending-job feed the store already reported the enqueue, so this does nothing.
+   */
   wake(queue?: string): void {
-    for (const [name, state] of this.#loops) {
-      if (queue && queue !== name) continue;
-      state.drained = false;
-      nudge(state);
-    }
+    if (!this.#fed) this.#nudge(queue);
+  }
+
+  /** Looks for due work now: after the clock moved (tests move theirs) or work may have come due unseen. */
+  recheck(): void {
+    if (this.#fed) this.#armTick(this.#now().getTime());
+    else void this.#tick();
   }
 
   /**
@@ -118,9 +168,12 @@ export class JobRunner {
    */
   async stop(deadlineMs: number): Promise<void> {
     this.#stopping = true;
+    // clearInterval clears the feed's timeouts too (one kind of timer object in Node).
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
-    this.wake();
+    this.#nudge();
+    const unwatch = await this.#unwatch;
+    await unwatch?.().catch(() => {});
     await Promise.all([...this.#loops.values()].map((state) => state.loop));
     const running = [...this.#loops.values()].flatMap((state) => [...state.running.entries()]);
     if (running.length === 0) return;
@@ -168,20 +221,81 @@ export class JobRunner {
     }
   }
 
+  #nudge(queue?: string): void {
+    for (const [name, state] of this.#loops) {
+      if (queue && queue !== name) continue;
+      // New work may be there: a short claim no longer means the queue is drained.
+      state.drained = false;
+      nudge(state);
+    }
+  }
+
+  /** The feed's report of a job that became pending: claim it now, or tick when it comes due. */
+  #pending(queue: string, runAtMs: number): void {
+    if (!this.#loops.has(queue)) return;
+    if (runAtMs <= this.#now().getTime()) this.#nudge(queue);
+    else this.#armTick(runAtMs);
+  }
+
+  /**
+   * With a pending-job feed: the next tick at clock time `atMs`, unless one fires sooner. Compared
+   * in real time: a clock that moved (a test's) brings a clock time nearer than the timer knows.
+   */
+  #armTick(atMs: number): void {
+    const delay = Math.max(0, atMs - this.#now().getTime());
+    const fireAt = Date.now() + delay;
+    if (this.#stopping || fireAt >= this.#tickAt) return;
+    if (this.#ticker) clearTimeout(this.#ticker);
+    this.#tickAt = fireAt;
+    this.#ticker = setTimeout(() => {
+      this.#ticker = null;
+      this.#tickAt = Number.POSITIVE_INFINITY;
+      void this.#tick();
+    }, delay);
+  }
+
   /** The poll: scheduler, expired claims, then wake the loops of queues that have due jobs. */
   async #tick(): Promise<void> {
-    if (this.#ticking || this.#stopping) return;
+    if (this.#stopping) return;
+    if (this.#ticking) {
+      this.#tickAgain = this.#fed;
+      return;
+    }
     this.#ticking = true;
+    this.#tickAgain = false;
+    let next = Number.POSITIVE_INFINITY;
     try {
-      await this.options.beforePoll?.();
+      const slot = await this.options.beforePoll?.();
       const now = this.#now();
       await this.#rescueExpired(now);
-      for (const queue of await this.#dueQueues(now)) this.wake(queue);
+      for (const queue of await this.#dueQueues(now)) this.#nudge(queue);
+      if (this.#fed) next = Math.min(slot?.getTime() ?? next, await this.#nextDue(now));
     } catch (error) {
       if (!this.#stopping) this.options.log.error({ err: error }, "job queue poll failed");
+      next = 0; // tried again a poll interval from now
     } finally {
       this.#ticking = false;
     }
+    if (!this.#fed) return;
+    const now = this.#now().getTime();
+    // Never sooner than a poll interval from now (a lease end just reached is rescued at most once
+    // a second), never later than the idle cap; a report of a job due sooner arms its own tick.
+    const floor = this.#tickAgain ? now : now + this.options.pollIntervalMs;
+    this.#armTick(Math.min(Math.max(next, floor), now + IDLE_TICK_MAX_MS));
+  }
+
+  /**
+   * With a pending-job feed: when something next comes due that no report will announce: a job
+   * pending for later (reported before this start, or while a tick ran), or a claim's lease end.
+   */
+  async #nextDue(now: Date): Promise<number> {
+    // Epoch ms as float8: a number from both drivers (PGlite hands timestamps over as text here).
+    const result = await this.options.db.execute(sql`
+      SELECT extract(epoch FROM least(
+        (SELECT min(run_at) FROM jobs WHERE state = 'pending' AND run_at > ${now}),
+        (SELECT min(locked_until) FROM jobs WHERE state = 'running')))::float8 * 1000 AS at`);
+    const at = rowsOf<{ at: number | null }>(result)[0]?.at;
+    return at == null ? Number.POSITIVE_INFINITY : at;
   }
 
   /** Queues with at least one due pending job: one index probe per queue, in one statement. */

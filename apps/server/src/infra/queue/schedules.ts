@@ -40,6 +40,20 @@ export class Scheduler {
     }
   }
 
+  /**
+   * When tick() next has something to do: the earliest slot after now, or when the once-per-minTickMs
+   * limit lets it look again if that is later. (A slot this node has not yet enqueued, because it
+   * was down, is in the past: the next tick after a start finds it.)
+   */
+  nextDue(): Date {
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const schedule of this.#byName.values())
+      next = Math.min(next, nextRun(schedule.cron, now).getTime());
+    const allowed = now.getTime() + (this.#lastTick + this.minTickMs - Date.now());
+    return new Date(Math.max(next, allowed));
+  }
+
   /** Enqueues every due run; cheap to call often (at most one query per minTickMs). */
   async tick(): Promise<number> {
     const wallNow = Date.now();

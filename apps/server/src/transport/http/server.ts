@@ -78,10 +78,11 @@ export async function buildHttpServer({
     return503OnClosing: true,
     forceCloseConnections: "idle",
     // Slowloris: a connection that does not finish its headers in time (or never speaks) gets a
-    // 408 and is closed; Node checks every second, so it goes within a second of the limit.
+    // 408 and is closed. Node looks every quarter of the limit (so it goes within 25 % of it),
+    // connections or not: each look wakes an idle server, hence not every second.
     http: {
       headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
-      connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.ceil(config.HTTP_HEADERS_TIMEOUT_MS / 4),
     },
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     // A socket silent that long in the middle of a request is closed; between requests, a

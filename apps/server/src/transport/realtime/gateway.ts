@@ -178,14 +178,17 @@ export function createRealtimeGateway({
   });
 
   // Devices whose node stopped keeping them alive (killed): every node sweeps, each change is
-  // announced by the one node the registry hands it to. One sweep at a time per node.
+  // announced by the one node the registry hands it to. One sweep at a time per node. A registry
+  // whose devices never expire is not swept (no timer waking an idle server for nothing).
   let sweeping = false;
-  const sweeper = setInterval(() => {
-    if (closing || sweeping) return;
-    sweeping = true;
-    track(rooms.sweepExpired().finally(() => (sweeping = false)));
-  }, presenceSweepMs);
-  sweeper.unref();
+  const sweeper = presence.expires
+    ? setInterval(() => {
+        if (closing || sweeping) return;
+        sweeping = true;
+        track(rooms.sweepExpired().finally(() => (sweeping = false)));
+      }, presenceSweepMs)
+    : undefined;
+  sweeper?.unref();
 
   let closed: Promise<void> | undefined;
   const close = async (): Promise<void> => {
