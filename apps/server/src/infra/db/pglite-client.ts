@@ -10,14 +10,28 @@ import type { PGlite, QueryOptions, Transaction } from "@electric-sql/pglite";
 const RAW_TYPE_OIDS = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182];
 const asString = (value: string) => value;
 
-/** A view of `client` for drizzle: same queries and results, without the per-query parser copy. */
-export function drizzleClientOf(client: PGlite): PGlite {
+/**
+ * A view of `client` for drizzle: same queries and results, without the per-query parser copy.
+ * `observe`, if given, hears the text of every statement sent through it (BEGIN and COMMIT included).
+ */
+export function drizzleClientOf(client: PGlite, observe?: (statement: string) => void): PGlite {
   for (const oid of RAW_TYPE_OIDS) client.parsers[oid] = asString;
   const strip = (options?: QueryOptions) => (options?.parsers ? { ...options, parsers: undefined } : options);
-  const query = (text: string, params?: unknown[], options?: QueryOptions) =>
-    client.query(text, params, strip(options));
-  const transaction = <T>(callback: (tx: Transaction) => Promise<T>) =>
-    client.transaction((tx) => callback(withStrippedQuery(tx, strip)));
+  const query = (text: string, params?: unknown[], options?: QueryOptions) => {
+    observe?.(text);
+    return client.query(text, params, strip(options));
+  };
+  const transaction = async <T>(callback: (tx: Transaction) => Promise<T>) => {
+    observe?.("BEGIN");
+    let outcome = "ROLLBACK";
+    try {
+      const result = await client.transaction((tx) => callback(withStrippedQuery(tx, strip, observe)));
+      outcome = "COMMIT";
+      return result;
+    } finally {
+      observe?.(outcome);
+    }
+  };
   return new Proxy(client, {
     get(target, property) {
       if (property === "query") return query;
@@ -32,12 +46,15 @@ export function drizzleClientOf(client: PGlite): PGlite {
 function withStrippedQuery(
   tx: Transaction,
   strip: (options?: QueryOptions) => QueryOptions | undefined,
+  observe?: (statement: string) => void,
 ): Transaction {
   return new Proxy(tx, {
     get(target, property) {
       if (property === "query")
-        return (text: string, params?: unknown[], options?: QueryOptions) =>
-          target.query(text, params, strip(options));
+        return (text: string, params?: unknown[], options?: QueryOptions) => {
+          observe?.(text);
+          return target.query(text, params, strip(options));
+        };
       return Reflect.get(target, property, target);
     },
   });
