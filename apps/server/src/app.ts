@@ -173,6 +173,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     });
     const ctx: Services = {
       db: database.db,
+      statements: database,
       clock,
       cache,
       box: new SecretBox(encryptionKey),
