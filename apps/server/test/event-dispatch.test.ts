@@ -111,7 +111,7 @@ describe.each(testStores())("event dispatch on %s", (store) => {
     for (let i = 0; i < 40; i++) events.wake();
     await waitFor(() => first.length === 340);
     expect(first.slice(300)).toEqual(more);
-  });
+  }, 60_000);
 
   it("puts back only the event whose consumer failed, retries it, and dispatches the rest meanwhile", async () => {
     const [database] = await openStore();
@@ -134,7 +134,7 @@ describe.each(testStores())("event dispatch on %s", (store) => {
     expect([...handed].sort()).toEqual([...names].sort());
     expect(handed.filter((name) => name === "prj_5")).toHaveLength(1);
     expect(await outboxSize(database!)).toBe(0);
-  });
+  }, 60_000);
 
   it.runIf(store === "postgres")(
     "two nodes draining one outbox while events keep coming never dispatch an event twice",
