@@ -1,4 +1,5 @@
 import type { PGlite, QueryOptions, Transaction } from "@electric-sql/pglite";
+import type { PglitePreparedStatements } from "./pglite-prepared.ts";
 
 /**
  * Types drizzle's PGlite driver asks to get back as strings (timestamps, intervals, dates and their
@@ -11,21 +12,26 @@ const RAW_TYPE_OIDS = [1114, 1184, 1186, 1082, 1231, 1115, 1185, 1187, 1182];
 const asString = (value: string) => value;
 
 /**
- * A view of `client` for drizzle: same queries and results, without the per-query parser copy.
+ * A view of `client` for drizzle: same queries and results, without the per-query parser copy, and
+ * each query text prepared once (`prepared`): drizzle's texts are fixed per query shape.
  * `observe`, if given, hears the text of every statement sent through it (BEGIN and COMMIT included).
  */
-export function drizzleClientOf(client: PGlite, observe?: (statement: string) => void): PGlite {
+export function drizzleClientOf(
+  client: PGlite,
+  prepared: PglitePreparedStatements,
+  observe?: (statement: string) => void,
+): PGlite {
   for (const oid of RAW_TYPE_OIDS) client.parsers[oid] = asString;
   const strip = (options?: QueryOptions) => (options?.parsers ? { ...options, parsers: undefined } : options);
   const query = (text: string, params?: unknown[], options?: QueryOptions) => {
     observe?.(text);
-    return client.query(text, params, strip(options));
+    return prepared.run(text, params ?? [], strip(options), false);
   };
   const transaction = async <T>(callback: (tx: Transaction) => Promise<T>) => {
     observe?.("BEGIN");
     let outcome = "ROLLBACK";
     try {
-      const result = await client.transaction((tx) => callback(withStrippedQuery(tx, strip, observe)));
+      const result = await client.transaction((tx) => callback(inTransaction(tx, prepared, strip, observe)));
       outcome = "COMMIT";
       return result;
     } finally {
@@ -43,8 +49,9 @@ export function drizzleClientOf(client: PGlite, observe?: (statement: string) =>
   });
 }
 
-function withStrippedQuery(
+function inTransaction(
   tx: Transaction,
+  prepared: PglitePreparedStatements,
   strip: (options?: QueryOptions) => QueryOptions | undefined,
   observe?: (statement: string) => void,
 ): Transaction {
@@ -52,8 +59,9 @@ function withStrippedQuery(
     get(target, property) {
       if (property === "query")
         return (text: string, params?: unknown[], options?: QueryOptions) => {
+          if (target.closed) throw new Error("Transaction is closed");
           observe?.(text);
-          return target.query(text, params, strip(options));
+          return prepared.run(text, params ?? [], strip(options), true);
         };
       return Reflect.get(target, property, target);
     },
