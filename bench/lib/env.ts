@@ -16,3 +16,8 @@ export function listFromEnv(name: string, fallback: string): string[] {
     .map((item) => item.trim())
     .filter(Boolean);
 }
+
+/** BENCH_QUICK=1: short windows and fewer repetitions, for a quick look (every bench together < 3 min). */
+export function benchQuick(): boolean {
+  return process.env.BENCH_QUICK === "1";
+}
