@@ -28,6 +28,9 @@
  *                              ok; unanswered = no ack by the end of the drain)
  *   duplicates                 a client got the same seq twice; orderViolations: a lower seq after a
  *                              higher one (both over warm-up and measured messages, every client)
+ *   statementsPerMessage       SQL statements the server sent over the window (every one, BEGIN/COMMIT
+ *                              and the job runner's included, counted at the driver) per acked
+ *                              message; statementsByKind the same by verb and table
  *   serverCpuPercent           this process (the server; the bench's own orchestration is idle
  *                              meanwhile) over first send → last client done, % of one core, and per
  *                              message / per delivery; postgresCpuPercent every `postgres` process;
@@ -47,7 +50,7 @@
  *      BENCH_CHAT_DRAIN (seconds to wait for stragglers, default 10),
  *      BENCH_CHAT_CLIENT_PROCS (P, default 1), BENCH_CHAT_STORES (default "pglite,postgres"),
  *      BENCH_CHAT_CPU_PROF (a directory: a V8 CPU profile of the server's measured window per store),
- *      BENCH_DATABASE_URL.
+ *      BENCH_DATABASE_URL. BENCH_QUICK=1: 5 s measured, 1 s warm-up, 5 s drain (same load).
  * Run alone: `npm run bench:chat`; with every bench: `npm run bench`.
  */
 import { randomBytes } from "node:crypto";
@@ -64,7 +67,7 @@ import { io as connectSocket, type Socket } from "socket.io-client";
 import { type Child, cpuUs, nextMessage, request, spawnTs, stop, stopAll } from "./collab/processes.ts";
 import { createBenchProject, registerAndSignIn } from "./lib/bench-project.ts";
 import { cpuMark, cpuSince } from "./lib/cpu.ts";
-import { listFromEnv, numberFromEnv } from "./lib/env.ts";
+import { benchQuick, listFromEnv, numberFromEnv } from "./lib/env.ts";
 import { requestJson } from "./lib/request-json.ts";
 import { percentiles, round } from "./lib/stats.ts";
 import { withThrowawayDatabase } from "./lib/throwaway-postgres.ts";
@@ -368,9 +371,10 @@ const clientCount = Math.floor(numberFromEnv("BENCH_CHAT_CLIENTS", 200, 1));
 const userCount = Math.min(clientCount, Math.floor(numberFromEnv("BENCH_CHAT_USERS", 20, 1)));
 const senderCount = Math.min(clientCount, Math.floor(numberFromEnv("BENCH_CHAT_SENDERS", 10, 1)));
 const rate = numberFromEnv("BENCH_CHAT_RATE", 20, 0.1);
-const seconds = numberFromEnv("BENCH_CHAT_SECONDS", 20, 1);
-const warmupS = numberFromEnv("BENCH_CHAT_WARMUP", 2, 0);
-const drainS = numberFromEnv("BENCH_CHAT_DRAIN", 10, 1);
+const quick = benchQuick();
+const seconds = numberFromEnv("BENCH_CHAT_SECONDS", quick ? 5 : 20, 1);
+const warmupS = numberFromEnv("BENCH_CHAT_WARMUP", quick ? 1 : 2, 0);
+const drainS = numberFromEnv("BENCH_CHAT_DRAIN", quick ? 5 : 10, 1);
 const clientProcs = Math.min(clientCount, Math.floor(numberFromEnv("BENCH_CHAT_CLIENT_PROCS", 1, 1)));
 type Store = "pglite" | "postgres";
 const stores = listFromEnv("BENCH_CHAT_STORES", "pglite,postgres") as Store[];
@@ -454,27 +458,35 @@ async function runPhase(
 }
 
 async function runScenario(store: Store, databaseUrl: string | undefined): Promise<Record<string, unknown>> {
-  const [{ createApp }, { loadConfig }] = await Promise.all([
+  const [{ createApp, databaseOptionsFrom }, { loadConfig }] = await Promise.all([
     import("../apps/server/src/app.ts"),
     import("../apps/server/src/config.ts"),
   ]);
+  // Every statement the server sends, by text, counted over the measured window only (and sorted
+  // into kinds afterwards, so the count costs the server next to nothing).
+  const byText = new Map<string, number>();
+  let counting = false;
+  const observe = (text: string) => {
+    if (counting) byText.set(text, (byText.get(text) ?? 0) + 1);
+  };
   const dataDir = await mkdtemp(join(tmpdir(), "codepark-bench-chat-"));
   let procs: ClientProcess[] = [];
   try {
-    const app = await createApp(
-      loadConfig({
-        LOG_LEVEL: "silent",
-        HOST: "127.0.0.1",
-        PORT: "0",
-        DATA_DIR: dataDir,
-        ACCESS_TOKEN_TTL_SECONDS: "3600",
-        // Many sockets per account from one address: the connection caps would refuse most of them
-        // (their cost is bench/limits.ts's to measure, not this one's).
-        RATE_LIMIT_ENABLED: "false",
-        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      }),
-      databaseUrl ? {} : { database: { kind: "pglite" } },
-    );
+    const config = loadConfig({
+      LOG_LEVEL: "silent",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      ACCESS_TOKEN_TTL_SECONDS: "3600",
+      // Many sockets per account from one address: the connection caps would refuse most of them
+      // (their cost is bench/limits.ts's to measure, not this one's).
+      RATE_LIMIT_ENABLED: "false",
+      HTTP_MAX_CONNECTIONS_PER_IP: "0",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    });
+    const app = await createApp(config, {
+      database: databaseUrl ? { ...databaseOptionsFrom(config), observe } : { kind: "pglite", observe },
+    });
     try {
       await app.http.listen({ host: "127.0.0.1", port: 0 });
       const baseUrl = `http://127.0.0.1:${(app.http.server.address() as AddressInfo).port}`;
@@ -547,7 +559,9 @@ async function runScenario(store: Store, databaseUrl: string | undefined): Promi
       const cpu = cpuMark();
       const windowStarted = performance.now();
       loopDelay.enable();
+      counting = true;
       const { reports } = await runPhase(procs, "m", count);
+      counting = false;
       loopDelay.disable();
       const windowMs = performance.now() - windowStarted;
       const cpuUse = cpuSince(cpu);
@@ -635,6 +649,12 @@ async function runScenario(store: Store, databaseUrl: string | undefined): Promi
         deliveriesPerSec: round(delivered / Math.max(1e-3, activeS), 0),
         drainAfterLastSendMs: round((lastReceiveUs - lastSendUs) / 1000, 1),
         windowS: round(windowMs / 1000, 2),
+        statementsPerMessage: acked > 0 ? round(sum(byText.values()) / acked, 2) : null,
+        statementsByKind: Object.fromEntries(
+          [...byKind(byText)]
+            .sort((a, b) => b[1] - a[1])
+            .map(([kind, n]) => [kind, acked > 0 ? round(n / acked, 2) : n]),
+        ),
         serverCpuPercent: cpuUse.processCpuPercent,
         serverCpuUsPerMessage: acked > 0 ? Math.round(serverUs / acked) : null,
         serverCpuUsPerDelivery: delivered > 0 ? round(serverUs / delivered, 1) : null,
@@ -667,6 +687,31 @@ async function runScenario(store: Store, databaseUrl: string | undefined): Promi
     await stopAll(1_000);
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+const sum = (values: Iterable<number>) => {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+};
+
+function byKind(byText: Map<string, number>): Map<string, number> {
+  const kinds = new Map<string, number>();
+  for (const [text, n] of byText) {
+    const kind = statementKind(text);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+  }
+  return kinds;
+}
+
+/** A statement's kind for the per-message tally: its verb and first table (or the whole, if short). */
+function statementKind(text: string): string {
+  const flat = text.replace(/\s+/g, " ").replace(/"/g, "").trim();
+  const cte = /^with (\w+) as \((\w+)/i.exec(flat);
+  if (cte) return `WITH ${cte[1]} (${cte[2]!.toUpperCase()}…)`;
+  const verb = /^(select|insert into|update|delete from)\s+(?:.*?\bfrom\s+)?([\w.]+)/i.exec(flat);
+  if (verb) return `${verb[1]!.toUpperCase()} ${verb[2]}`;
+  return flat.slice(0, 40);
 }
 
 function isFailure(line: Record<string, unknown>): boolean {

@@ -37,7 +37,7 @@
  *      BENCH_WEBHOOKS_CLIENTS (C, default 4), BENCH_WEBHOOKS_TIMEOUT (seconds to wait for every
  *      delivery, default 30), BENCH_WEBHOOKS_MODES (default "patch,backlog"),
  *      BENCH_WEBHOOKS_JOBS_CONCURRENCY (";"-separated JOBS_CONCURRENCY values, "default" for the
- *      app's; default "default;webhooks=8;events=8,webhooks=64", quick "default"),
+ *      app's; default "default;webhooks=8", quick "default"),
  *      BENCH_WEBHOOKS_POOL (DATABASE_POOL_SIZE on PostgreSQL, default the app's 10),
  *      BENCH_WEBHOOKS_STORES (default "pglite,postgres"), BENCH_DATABASE_URL,
  *      BENCH_WEBHOOKS_CPU_PROF (a directory: a V8 CPU profile of each scenario's measured window),
@@ -70,7 +70,7 @@ const timeoutS = numberFromEnv("BENCH_WEBHOOKS_TIMEOUT", 30, 1);
 /** JOBS_CONCURRENCY values to run, ";"-separated (each may hold commas); "default": the app's own. */
 const jobsConcurrencies = (
   process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY ||
-  (quick ? "default" : "default;webhooks=8;events=8,webhooks=64")
+  (quick ? "default" : "default;webhooks=8")
 )
   .split(";")
   .map((value) => value.trim())
@@ -307,7 +307,7 @@ async function runScenario(
       const t0 = performance.now();
       let patches = { patchMs: [] as number[], lastAt: t0 };
       if (mode === "patch") patches = await fireUpdates(api, token, projectId, respondedAt);
-      else app.jobs.wake("webhooks");
+      else app.jobs.runner.wake("webhooks");
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         allArrived.then(() => "done" as const),

@@ -3,7 +3,7 @@ import { REALTIME_PATH } from "@codepark/protocol";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import type { Redis } from "ioredis";
 import type { Registry } from "prom-client";
-import { startBackground } from "./background.ts";
+import { type Background, startBackground } from "./background.ts";
 import { type ClusterLinks, joinCluster } from "./cluster.ts";
 import { type Config, tiersOf } from "./config.ts";
 import { AccessTokens } from "./domain/auth/access-tokens.ts";
@@ -38,7 +38,6 @@ import { createOidcProvider } from "./infra/oidc/openid-client.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
 import { createJobMetrics } from "./infra/queue/metrics.ts";
-import type { JobRunner } from "./infra/queue/runner.ts";
 import { createCacheMetrics } from "./infra/telemetry/cache-metrics.ts";
 import { createCollabMetrics } from "./infra/telemetry/collab-metrics.ts";
 import { limitRejections } from "./infra/telemetry/limit-metrics.ts";
@@ -56,7 +55,7 @@ export interface App {
   cluster: ClusterLinks | null;
   ctx: Services;
   database: Database;
-  jobs: JobRunner;
+  jobs: Background;
   /** Outbound email: SMTP_URL, or .eml files under DATA_DIR/mail. Closed with the app. */
   mailer: Mailer;
   /** Web Push with this instance's VAPID keys. */
@@ -175,6 +174,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const outbound = createOutboundHttp({ allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
     const ctx: Services = {
       db: database.db,
+      statements: database,
       clock,
       cache,
       box: new SecretBox(encryptionKey),
@@ -264,6 +264,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const jobs = await startBackground({
       config,
       db: database.db,
+      store: database.kind,
       ctx,
       metrics: createJobMetrics(metrics.registry, database.db),
       mailer,
@@ -284,7 +285,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         step("realtime connections closed", realtime.close()),
         step("collaboration documents written", collabEndpoint.close()),
         // Running jobs get the drain window; what is still running then is handed back.
-        step("jobs stopped", jobs.stop(drainDeadlineMs(config))),
+        step("jobs and event dispatch stopped", jobs.stop(drainDeadlineMs(config))),
       ]);
     });
     http.addHook("onClose", async () => {

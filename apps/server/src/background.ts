@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import type { Config } from "./config.ts";
 import { ACCOUNT_QUEUE, deliverAccountEmail, sendAccountEmail } from "./domain/account/mail.ts";
 import { passwordResetRequest, processPasswordResetRequest } from "./domain/account/password-reset.ts";
-import { dispatchToConsumers, type EventConsumer } from "./domain/events/dispatch.ts";
-import { dispatchEvents } from "./domain/events/outbox.ts";
+import type { EventConsumer } from "./domain/events/dispatch.ts";
+import { EventDispatcher } from "./domain/events/dispatcher.ts";
 import {
   compactDocuments,
   compactIdleDocuments,
@@ -33,6 +33,7 @@ import { followUpRegistration, registrationFollowUp } from "./domain/users/regis
 import { webhookDeliverer } from "./domain/webhooks/deliver.ts";
 import { fanOutToWebhooks } from "./domain/webhooks/fanout.ts";
 import { deliverWebhook } from "./domain/webhooks/jobs.ts";
+import { backoffDelayMs } from "./infra/queue/backoff.ts";
 import type { JobMetrics } from "./infra/queue/metrics.ts";
 import { JobRunner } from "./infra/queue/runner.ts";
 import { Scheduler } from "./infra/queue/schedules.ts";
@@ -40,7 +41,6 @@ import type { Services } from "./services.ts";
 
 /** Default per-queue concurrency on one node; JOBS_CONCURRENCY overrides any of them. */
 const DEFAULT_CONCURRENCY = {
-  events: 4,
   // Deliveries mostly wait on receivers, and the ones running together share their statements.
   webhooks: 64,
   maintenance: 1,
@@ -53,6 +53,8 @@ const DEFAULT_CONCURRENCY = {
 export interface BackgroundDeps {
   config: Config;
   db: Db;
+  /** PGlite: this process is the store's only user (no other node can leave events behind). */
+  store: "pglite" | "postgres";
   ctx: Services;
   metrics: JobMetrics;
   /** Notification and account email, web push. */
@@ -66,20 +68,28 @@ export interface BackgroundDeps {
   };
 }
 
+export interface Background {
+  runner: JobRunner;
+  dispatcher: EventDispatcher;
+  /** Stops dispatching and claiming; running jobs get until the deadline (see JobRunner.stop). */
+  stop(deadlineMs: number): Promise<void>;
+}
+
 /**
- * The job runner with every handler and schedule: event dispatch (the outbox's consumers),
- * webhook deliveries, notification email and push, and housekeeping.
+ * The event dispatcher (the outbox's consumers: webhook fan-out, notifications) and the job runner
+ * with every handler and schedule: webhook deliveries, notification email and push, housekeeping.
  */
 export async function startBackground({
   config,
   db,
+  store,
   ctx,
   metrics,
   mailer,
   push,
   log,
   watchPendingJobs,
-}: BackgroundDeps): Promise<JobRunner> {
+}: BackgroundDeps): Promise<Background> {
   const scheduler = new Scheduler(db, ctx.clock, maintenanceSchedules);
   await scheduler.register();
   const runner = new JobRunner({
@@ -100,16 +110,27 @@ export async function startBackground({
     pendingJobs: watchPendingJobs,
   });
 
+  // Each consumer wakes the queue it fed, once its pass commits: the deliveries and notification
+  // jobs run now rather than at the next poll, and a pass that queued nothing wakes nobody.
   const consumers: EventConsumer[] = [
-    (tx, event) => fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, [event]),
-    notificationConsumer({ clock: ctx.clock, hub: ctx.notifications }),
+    async (tx, event, afterCommit) => {
+      if ((await fanOutToWebhooks(tx, ctx.clock, ctx.webhooks, [event])) > 0)
+        afterCommit(() => runner.wake("webhooks"));
+    },
+    notificationConsumer({
+      clock: ctx.clock,
+      hub: ctx.notifications,
+      queued: () => runner.wake(NOTIFICATIONS_QUEUE),
+    }),
   ];
-  runner.handle(dispatchEvents, async ({ eventIds }) => {
-    await dispatchToConsumers(db, consumers, eventIds, (error) =>
-      log.error({ err: error }, "telling live connections about a notification failed"),
-    );
-    runner.wake("webhooks");
-    runner.wake(NOTIFICATIONS_QUEUE);
+  const backoff = { baseMs: config.JOBS_BACKOFF_BASE_MS, maxMs: config.JOBS_BACKOFF_MAX_MS };
+  const dispatcher = new EventDispatcher({
+    db,
+    clock: ctx.clock,
+    consumers,
+    pollIntervalMs: store === "pglite" ? null : config.JOBS_POLL_INTERVAL_MS,
+    retryDelayMs: (attempt) => backoffDelayMs(attempt, backoff),
+    log,
   });
   const deliver = webhookDeliverer({
     db,
@@ -137,8 +158,15 @@ export async function startBackground({
     runExport(ctx, exportId, { last: job.attempt >= job.maxAttempts }),
   );
 
-  // An event committed on this node: dispatch it now rather than at the next poll.
-  ctx.events.subscribe(() => runner.wake("events"));
+  // An event committed (on this node, or another's through the bus): dispatch it now.
+  ctx.events.subscribe(() => dispatcher.wake());
+  dispatcher.start();
   runner.start();
-  return runner;
+  return {
+    runner,
+    dispatcher,
+    stop: async (deadlineMs) => {
+      await Promise.all([dispatcher.stop(), runner.stop(deadlineMs)]);
+    },
+  };
 }

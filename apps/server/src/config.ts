@@ -131,7 +131,7 @@ const configSchema = z
           .map((item) => item.split("="));
         for (const entry of entries) {
           if (entry.length !== 2 || !/^[a-z]+$/.test(entry[0]!) || !/^[1-9]\d*$/.test(entry[1]!)) {
-            context.addIssue({ code: "custom", message: "must look like webhooks=8,events=2" });
+            context.addIssue({ code: "custom", message: "must look like webhooks=8,notifications=2" });
             return z.NEVER;
           }
         }

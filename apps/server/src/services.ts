@@ -3,6 +3,7 @@ import type { AttemptDeps } from "./domain/auth/login.ts";
 import type { OidcDeps } from "./domain/auth/oidc.ts";
 import type { SessionDeps } from "./domain/auth/sessions.ts";
 import type { TwoFactorDeps } from "./domain/auth/two-factor.ts";
+import type { ChatDeps } from "./domain/chat/send.ts";
 import type { VersionsDeps } from "./domain/collab/versions.ts";
 import type { FileDeps } from "./domain/files/commands.ts";
 import type { InboxDeps } from "./domain/notifications/inbox.ts";
@@ -16,6 +17,7 @@ import type { WebhookDeps } from "./domain/webhooks/commands.ts";
 export type Services = SessionDeps &
   AccountDeps &
   TwoFactorDeps &
+  ChatDeps &
   AttemptDeps &
   OidcDeps &
   FileDeps &

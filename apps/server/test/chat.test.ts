@@ -168,7 +168,7 @@ describe.each(testStores())("chat on %s", (store) => {
       await client.ack("chat:join", { conversationId: channelId });
     // Posting reads everything up to your own message; your messages never count as unread.
     await post(bob, "mine");
-    const sent: { seq: number }[] = [];
+    const sent: { id: string; seq: number }[] = [];
     for (let i = 0; i < 3; i++) sent.push((await post(ada, `unread ${i}`)).body);
     expect((await server.api.get(`/api/v1/conversations/${channelId}`, bob.accessToken)).body.unread).toBe(3);
     const list = await server.api.get("/api/v1/conversations", bob.accessToken);
@@ -183,6 +183,16 @@ describe.each(testStores())("chat on %s", (store) => {
     const readAck = await phone.ack("chat:read", { conversationId: channelId, seq: 0 });
     expect(readAck).toMatchObject({ ok: true });
     expect(readAck.lastReadSeq).toBe(sent[1]!.seq); // never moves back
+    expect(readAck.unread).toBe(1);
+    // A deleted message stops counting after the read pointer, and changes nothing before it.
+    expect((await server.api.delete(`/api/v1/messages/${sent[2]!.id}`, ada.accessToken)).status).toBe(204);
+    expect((await server.api.delete(`/api/v1/messages/${sent[0]!.id}`, ada.accessToken)).status).toBe(204);
+    expect(await phone.ack("chat:join", { conversationId: channelId })).toMatchObject({
+      lastReadSeq: sent[1]!.seq,
+      unread: 0,
+    });
+    await post(ada, "after the deletions");
+    expect((await server.api.get(`/api/v1/conversations/${channelId}`, bob.accessToken)).body.unread).toBe(1);
 
     expect(await phone.ack("chat:typing", { conversationId: channelId })).toEqual({ ok: true });
     expect(await adaSocket.next("chat:typing")).toMatchObject({
@@ -225,6 +235,36 @@ describe.each(testStores())("chat on %s", (store) => {
       ada.accessToken,
     );
     expect(adminView.body.items).toHaveLength(1);
+  });
+
+  it("refuses a message the store no longer allows, whatever a stale cache still says", async () => {
+    const eve = await registerUser(server.api, "Eve");
+    const added = await server.api.post(
+      `/api/v1/projects/${projectId}/members`,
+      { email: eve.email, role: "editor" },
+      ada.accessToken,
+    );
+    expect(added.status).toBe(201);
+    const socket = await connect(eve);
+    const conversationId = channelId;
+    // Her access is cached now.
+    expect(await socket.ack("chat:send", { conversationId, body: "while a member" })).toMatchObject({
+      ok: true,
+    });
+    // Removed behind the cache's back (no command, so nothing invalidated): the cache still says editor.
+    await server.app.database.execute("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2", [
+      projectId,
+      eve.id,
+    ]);
+    expect(await socket.ack("chat:send", { conversationId, body: "after" })).toMatchObject({
+      ok: false,
+      error: { code: "not_found" },
+    });
+    const listed = await server.api.get(
+      `/api/v1/conversations/${channelId}/messages?limit=5`,
+      ada.accessToken,
+    );
+    expect(listed.body.items.map((message: { body: string }) => message.body)).not.toContain("after");
   });
 
   it("refuses bad chat payloads on the socket with validation_failed, and unknown conversations with not_found", async () => {

@@ -5,7 +5,7 @@ import { openEditor } from "@codepark/testing/collab";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { transact } from "../src/domain/events/outbox.ts";
-import { domainEvents } from "../src/domain/events/schema.ts";
+import { domainEvents, eventOutbox } from "../src/domain/events/schema.ts";
 import { jobs } from "../src/domain/jobs/schema.ts";
 
 describe.each(testStores())("the domain event log on %s", (store) => {
@@ -163,9 +163,9 @@ describe.each(testStores())("the domain event log on %s", (store) => {
     }
     expect(await newEvents()).toEqual([]);
     expect(heard).toEqual([]);
-    // One user and one project were created meanwhile: the sign-up's follow-up job, the verification
-    // email it queued and two dispatch jobs (user.created, project.created); none for the failures.
-    expect((await server.app.database.db.select().from(jobs)).length - jobsBefore).toBe(4);
+    // One user and one project were created meanwhile: the sign-up's follow-up job and the
+    // verification email it queued (their events go through the outbox, not jobs); none for the failures.
+    expect((await server.app.database.db.select().from(jobs)).length - jobsBefore).toBe(2);
   });
 
   it("coalesces live typing into one file.updated per compaction, not one per keystroke", async () => {
@@ -202,15 +202,25 @@ describe.each(testStores())("the domain event log on %s", (store) => {
     expect(updated.data).toMatchObject({ file: { id: file.id, size: 40 } });
   });
 
-  it("hands every committed event to the dispatcher (a completed events.dispatch job)", async () => {
+  it("hands every committed event to its consumers through the outbox, with no job per event", async () => {
     const owner = await registered();
-    await server.api.post("/api/v1/projects", { name: "Dispatched" }, owner.accessToken);
+    const project = (await server.api.post("/api/v1/projects", { name: "Dispatched" }, owner.accessToken))
+      .body;
+    const [created] = await server.app.database.db
+      .select()
+      .from(domainEvents)
+      .where(and(eq(domainEvents.type, "project.created"), eq(domainEvents.projectId, project.id)));
+    expect(created).toBeDefined();
+    // Queued with the change, taken off once dispatched.
     await waitFor(async () => {
-      const pending = await server.app.database.db
+      const queued = await server.app.database.db
         .select()
-        .from(jobs)
-        .where(eq(jobs.name, "events.dispatch"));
-      return pending.length > 0 && pending.every((job) => job.state === "completed");
+        .from(eventOutbox)
+        .where(eq(eventOutbox.seq, created!.seq));
+      return queued.length === 0;
     });
+    expect(await server.app.database.db.select().from(jobs).where(eq(jobs.name, "events.dispatch"))).toEqual(
+      [],
+    );
   });
 });

@@ -442,7 +442,7 @@ describe.each(testStores())("the durable job queue on %s", (store) => {
 
   it("reports queue depth by state, job durations and failures at /metrics", async () => {
     const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    expect(metrics).toMatch(/jobs_queue_depth\{queue="events",state="completed"\} \d+/);
+    expect(metrics).toMatch(/jobs_queue_depth\{queue="account",state="completed"\} \d+/);
     expect(metrics).toContain("job_duration_seconds_bucket");
     expect(metrics).toContain("# TYPE job_failures_total counter");
   });

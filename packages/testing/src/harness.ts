@@ -83,14 +83,24 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Hears every statement the server sends to its store (with its name when prepared). */
+  observeStatements?: DatabaseOptions["observe"];
+}
+
 /** Boots a real server on an ephemeral port over the given store. */
-export async function startTestServer(store: Store, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  store: Store,
+  env: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const clock = new TestClock();
   const logs: string[] = [];
   const testDb = store === "postgres" ? await createTestDatabase() : undefined;
-  const database: DatabaseOptions = testDb
-    ? { kind: "postgres", url: testDb.url, poolSize: 5 }
-    : { kind: "pglite" };
+  const database: DatabaseOptions = {
+    ...(testDb ? { kind: "postgres", url: testDb.url, poolSize: 5 } : { kind: "pglite" }),
+    observe: options.observeStatements,
+  };
   // Its own data directory (mail written as .eml files, anything else kept on disk), removed at stop.
   const dataDir = env.DATA_DIR ?? (await mkdtemp(join(tmpdir(), "codepark-test-")));
   // Suites share one IP and a handful of accounts: limits are off unless a suite turns them on.
@@ -107,7 +117,7 @@ export async function startTestServer(store: Store, env: Record<string, string> 
     database,
     logStream: { write: (line) => void logs.push(line) },
   });
-  clock.onAdvance(() => app.jobs.recheck());
+  clock.onAdvance(() => app.jobs.runner.recheck());
   await app.http.listen({ host: "127.0.0.1", port: 0 });
   const address = app.http.server.address();
   if (!address || typeof address === "string") throw new Error("server has no port");

@@ -1,4 +1,4 @@
-import { aliasedTable, and, count, eq, gt, isNull, ne, or } from "drizzle-orm";
+import { aliasedTable, and, eq, or, sql } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -115,7 +115,7 @@ export async function listConversations(ctx: EventDeps, actor: Actor): Promise<C
 /** Who takes part: the project's members, or the two participants. */
 export async function participantsOf(
   db: Executor,
-  conversation: ConversationRow,
+  conversation: Pick<ConversationRow, "id" | "kind" | "projectId">,
 ): Promise<{ id: string; name: string }[]> {
   if (conversation.kind === "project") {
     return db
@@ -140,19 +140,42 @@ export async function directMemberIds(db: Executor, conversationId: string): Pro
   return rows.map((row) => row.userId);
 }
 
-export async function unreadCount(db: Executor, conversationId: string, userId: string, lastReadSeq: number) {
+export interface ReadState {
+  lastSeq: number;
+  lastReadSeq: number;
+  /** Messages after lastReadSeq by others, not deleted. */
+  unread: number;
+}
+
+/**
+ * Where a person stands in a conversation, in one statement. Its seqs run 1…last_seq with no gaps
+ * and a person's own messages never come after their read pointer (sending moves it), so the unread
+ * count is the seqs after the pointer less the deleted messages among them: derived from the two
+ * counters, with only deleted messages (few, in a partial index) counted, never the unread ones.
+ */
+export async function readStateOf(db: Executor, conversationId: string, userId: string): Promise<ReadState> {
+  const lastReadSeq = sql`coalesce(${conversationReads.lastReadSeq}, 0)`;
   const [row] = await db
-    .select({ unread: count() })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.conversationId, conversationId),
-        gt(messages.seq, lastReadSeq),
-        isNull(messages.deletedAt),
-        or(isNull(messages.authorId), ne(messages.authorId, userId)),
-      ),
-    );
-  return Number(row?.unread ?? 0);
+    .select({
+      lastSeq: conversations.lastSeq,
+      lastReadSeq: lastReadSeq.mapWith(Number),
+      deleted: sql`(
+        SELECT count(*) FROM ${messages}
+        WHERE ${messages.conversationId} = ${conversations.id}
+          AND ${messages.deletedAt} IS NOT NULL AND ${messages.seq} > ${lastReadSeq})`.mapWith(Number),
+    })
+    .from(conversations)
+    .leftJoin(
+      conversationReads,
+      and(eq(conversationReads.conversationId, conversations.id), eq(conversationReads.userId, userId)),
+    )
+    .where(eq(conversations.id, conversationId));
+  if (!row) return { lastSeq: 0, lastReadSeq: 0, unread: 0 };
+  return {
+    lastSeq: row.lastSeq,
+    lastReadSeq: row.lastReadSeq,
+    unread: Math.max(0, row.lastSeq - row.lastReadSeq - row.deleted),
+  };
 }
 
 export async function lastReadSeqOf(db: Executor, conversationId: string, userId: string): Promise<number> {
@@ -164,7 +187,7 @@ export async function lastReadSeqOf(db: Executor, conversationId: string, userId
 }
 
 async function viewOf(db: Executor, userId: string, row: ConversationRow): Promise<ConversationView> {
-  const lastReadSeq = await lastReadSeqOf(db, row.id, userId);
+  const { lastSeq, lastReadSeq, unread } = await readStateOf(db, row.id, userId);
   const participants =
     row.kind === "direct" ? (await participantsOf(db, row)).filter((person) => person.id !== userId) : [];
   return {
@@ -172,9 +195,9 @@ async function viewOf(db: Executor, userId: string, row: ConversationRow): Promi
     kind: row.kind,
     projectId: row.projectId,
     participants,
-    lastSeq: row.lastSeq,
+    lastSeq,
     lastReadSeq,
-    unread: await unreadCount(db, row.id, userId, lastReadSeq),
+    unread,
     createdAt: row.createdAt.toISOString(),
   };
 }

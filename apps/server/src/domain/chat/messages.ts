@@ -1,13 +1,11 @@
-import { MAX_MESSAGE_LENGTH } from "@codepark/protocol/api";
 import { and, asc, desc, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { EventDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { transact } from "../events/outbox.ts";
-import { newId } from "../ids.ts";
 import type { Executor, Tx } from "../ports/database.ts";
 import { type ConversationRow, loadConversationFor, readConversationFor } from "./access.ts";
-import { lastReadSeqOf, participantsOf, unreadCount } from "./conversations.ts";
+import { lastReadSeqOf, participantsOf, readStateOf } from "./conversations.ts";
 import { resolveMentions } from "./mentions.ts";
 import {
   type MessageRow,
@@ -16,13 +14,8 @@ import {
   type ReactionView,
   summariseMessage,
 } from "./present.ts";
-import {
-  conversationMembers,
-  conversationReads,
-  conversations,
-  messageReactions,
-  messages,
-} from "./schema.ts";
+import { conversationMembers, conversationReads, messageReactions, messages } from "./schema.ts";
+import { checkBody } from "./send.ts";
 
 /** Who may hear of a direct conversation's events (webhooks of its participants only). */
 async function audienceOf(tx: Executor, conversation: ConversationRow): Promise<string[] | undefined> {
@@ -32,64 +25,6 @@ async function audienceOf(tx: Executor, conversation: ConversationRow): Promise<
     .from(conversationMembers)
     .where(eq(conversationMembers.conversationId, conversation.id));
   return rows.map((row) => row.userId);
-}
-
-function checkBody(body: string): string {
-  const trimmed = body.trim();
-  if (!trimmed) throw new AppError("validation_failed", "A message needs some text");
-  if (trimmed.length > MAX_MESSAGE_LENGTH) {
-    throw new AppError("validation_failed", `A message holds at most ${MAX_MESSAGE_LENGTH} characters`);
-  }
-  return trimmed;
-}
-
-/**
- * Posts a message. Its seq comes from bumping the conversation's counter under that row's lock,
- * so concurrent senders are ordered by commit and everyone sees 1, 2, 3… with no gaps. The
- * sender has read their own message.
- */
-export async function sendMessage(
-  ctx: EventDeps,
-  actor: Actor,
-  conversationId: string,
-  input: { body: string },
-): Promise<MessageView> {
-  const body = checkBody(input.body);
-  return transact(ctx, async (tx, emit) => {
-    const { conversation } = await loadConversationFor(tx, actor, conversationId, "post");
-    const [bumped] = await tx
-      .update(conversations)
-      .set({ lastSeq: sql`${conversations.lastSeq} + 1` })
-      .where(eq(conversations.id, conversationId))
-      .returning({ seq: conversations.lastSeq });
-    const seq = bumped!.seq;
-    const mentions = (
-      body.includes("@") ? resolveMentions(body, await participantsOf(tx, conversation)) : []
-    ).filter((userId) => userId !== actor.userId);
-    const now = ctx.clock.now();
-    const [row] = await tx
-      .insert(messages)
-      .values({
-        id: newId("chm", now.getTime()),
-        conversationId,
-        seq,
-        authorId: actor.userId,
-        body,
-        mentions,
-        createdAt: now,
-      })
-      .returning();
-    await markReadIn(tx, ctx, conversationId, actor.userId, seq);
-    emit(
-      {
-        type: "message.created",
-        actorId: actor.userId,
-        data: { conversationId, projectId: conversation.projectId, message: summariseMessage(row!) },
-      },
-      { audience: await audienceOf(tx, conversation) },
-    );
-    return presentMessage(row!);
-  });
 }
 
 /** Newest first, paged by seq (`cursor` = the last seq seen), stable however many arrive meanwhile. */
@@ -271,7 +206,7 @@ export async function markRead(
         { audience: await audienceOf(tx, conversation) },
       );
     }
-    return { lastReadSeq, unread: await unreadCount(tx, conversationId, actor.userId, lastReadSeq) };
+    return { lastReadSeq, unread: (await readStateOf(tx, conversationId, actor.userId)).unread };
   });
 }
 

@@ -1,11 +1,10 @@
 import type { DomainEvent } from "@codepark/protocol";
+import { sql } from "drizzle-orm";
 import type { EventDeps } from "../deps.ts";
 import { newId } from "../ids.ts";
-import { enqueueJob } from "../jobs/enqueue.ts";
-import { jobType, Priority } from "../jobs/job-type.ts";
 import type { Clock } from "../ports/clock.ts";
 import type { Executor, Tx } from "../ports/database.ts";
-import { domainEvents } from "./schema.ts";
+import { domainEvents, eventOutbox } from "./schema.ts";
 
 export interface EmitOptions {
   /** User ids who could see the event when it happened (see domain_events.audience). */
@@ -17,22 +16,24 @@ interface Emitted {
   audience: string[] | null;
 }
 
-/** Hands committed events to their consumers (webhooks, notifications): one job per transaction. */
-export const dispatchEvents = jobType<{ eventIds: string[] }>({
-  name: "events.dispatch",
-  queue: "events",
-  priority: Priority.critical,
-  maxAttempts: 25,
-});
-
-/** The project an event is about, kept in its own column for scoping and filtering. */
-function projectOf(event: DomainEvent): string | null {
-  return "projectId" in event.data ? event.data.projectId : null;
+/** An event as its domain_events row is written. */
+export function eventRow(event: DomainEvent, audience: string[] | null, now: Date) {
+  return {
+    id: newId("evt", now.getTime()),
+    type: event.type,
+    actorId: event.actorId,
+    // The project an event is about, kept in its own column for scoping and filtering.
+    projectId: "projectId" in event.data ? event.data.projectId : null,
+    data: event.data,
+    audience,
+    occurredAt: now,
+  };
 }
 
 /**
- * Appends events to the log and enqueues their dispatch, inside the caller's transaction:
- * the events exist exactly when the change commits.
+ * Appends events to the log and queues them for dispatch (the outbox), inside the caller's
+ * transaction, in one statement: the events exist, and will reach their consumers, exactly when
+ * the change commits.
  */
 export async function recordEvents(
   tx: Executor,
@@ -41,19 +42,51 @@ export async function recordEvents(
 ): Promise<string[]> {
   if (events.length === 0) return [];
   const now = clock.now();
-  const rows = events.map(({ event, audience }) => ({
-    id: newId("evt", now.getTime()),
-    type: event.type,
-    actorId: event.actorId,
-    projectId: projectOf(event),
-    data: event.data,
-    audience,
-    occurredAt: now,
-  }));
-  await tx.insert(domainEvents).values(rows);
-  const ids = rows.map((row) => row.id);
-  await enqueueJob(tx, clock, dispatchEvents, { eventIds: ids });
-  return ids;
+  const rows = events.map(({ event, audience }) => eventRow(event, audience, now));
+  const logged = tx
+    .$with("logged")
+    .as(tx.insert(domainEvents).values(rows).returning({ seq: domainEvents.seq }));
+  await tx
+    .with(logged)
+    .insert(eventOutbox)
+    // INSERT … SELECT names every column of the table, in order.
+    .select(
+      tx
+        .select({
+          seq: logged.seq,
+          attempts: sql<number>`0`.as("attempts"),
+          retryAt: sql<Date | null>`null`.as("retry_at"),
+          lastError: sql<string | null>`null`.as("last_error"),
+        })
+        .from(logged),
+    );
+  return rows.map((row) => row.id);
+}
+
+/** SQL expressions (over a statement's parameters and CTEs) for each column of an event's row. */
+export interface EventColumnsSql {
+  id: string;
+  type: string;
+  actorId: string;
+  projectId: string;
+  data: string;
+  audience: string;
+  occurredAt: string;
+}
+
+/**
+ * For a change made in one statement (a hot path with no transaction around it): the CTE members
+ * that log an event and queue it for dispatch, committed with the change. The event is logged once
+ * per row of `from` (none: no event). Publish it after the statement returns, as `transact` does.
+ */
+export function logEventSql(columns: EventColumnsSql, from: string): string {
+  return `logged_event AS (
+    INSERT INTO domain_events (id, type, actor_id, project_id, data, audience, occurred_at)
+    SELECT ${columns.id}, ${columns.type}, ${columns.actorId}, ${columns.projectId}, ${columns.data},
+      ${columns.audience}, ${columns.occurredAt}
+    FROM ${from}
+    RETURNING seq),
+  queued_event AS (INSERT INTO event_outbox (seq) SELECT seq FROM logged_event)`;
 }
 
 export interface TransactOptions {

@@ -1,4 +1,4 @@
-import { bigserial, index, jsonb, pgTable, text } from "drizzle-orm/pg-core";
+import { bigint, bigserial, index, integer, jsonb, pgTable, text } from "drizzle-orm/pg-core";
 import { timestampColumn } from "../columns.ts";
 
 /**
@@ -28,3 +28,19 @@ export const domainEvents = pgTable(
     index("domain_events_occurred_idx").on(table.occurredAt),
   ],
 );
+
+/**
+ * Events committed but not yet handed to their consumers (webhook fan-out, notifications): the
+ * dispatcher's work list (events/dispatch.ts). A row is written with its event, in the change's
+ * transaction, and deleted in the transaction that runs the consumers, so an event is dispatched
+ * once it commits, whatever crashes in between; the row lock keeps two nodes from taking the same one.
+ */
+export const eventOutbox = pgTable("event_outbox", {
+  /** The event's domain_events.seq (no foreign key: the log is append-only). */
+  seq: bigint("seq", { mode: "number" }).primaryKey(),
+  /** Failed dispatches so far; each pushes retry_at back. */
+  attempts: integer("attempts").notNull().default(0),
+  /** Not before then (null: at once). */
+  retryAt: timestampColumn("retry_at"),
+  lastError: text("last_error"),
+});

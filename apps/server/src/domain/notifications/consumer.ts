@@ -18,6 +18,8 @@ const EXCERPT_CHARS = 200;
 export interface ConsumerDeps {
   clock: Clock;
   hub: NotificationHub;
+  /** After a commit that notified someone (email and push jobs may be queued). */
+  queued?: () => void;
 }
 
 interface Recipient {
@@ -47,6 +49,7 @@ export function notificationConsumer(deps: ConsumerDeps): EventConsumer {
         },
       );
     }
+    if (recipients.length > 0 && deps.queued) afterCommit(deps.queued);
     return recipients.length;
   };
 }

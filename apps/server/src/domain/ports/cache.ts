@@ -9,7 +9,8 @@
  *
  * Exactness is the caller's half of the contract: a command that changes cached data invalidates
  * its keys after it commits and before it returns (each family's keys live in one domain module:
- * `auth/session-cache.ts`, `users/user-cache.ts`, `auth/api-key-cache.ts`, `projects/access-cache.ts`).
+ * `auth/session-cache.ts`, `users/user-cache.ts`, `auth/api-key-cache.ts`, `projects/access-cache.ts`,
+ * `chat/conversation-cache.ts`).
  * The cache's half is the race guard in `fill`.
  */
 export interface Cache {

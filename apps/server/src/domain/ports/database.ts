@@ -28,7 +28,8 @@ export interface Database {
   ping(): Promise<void>;
   /**
    * One parameterised statement straight to the driver, for hot paths where ORM query building shows
-   * in profiles. With a name, PostgreSQL prepares it once per connection (the text must not vary).
+   * in profiles. With a name, it is prepared once (per connection on PostgreSQL, once on PGlite) and
+   * only bound and run after that: the text must not vary.
    */
   execute(text: string, params: unknown[], name?: string): Promise<void>;
   /**
@@ -36,8 +37,16 @@ export interface Database {
    * for a pooled connection behind other work (PGlite has one connection: same as execute).
    */
   executeAppend(text: string, params: unknown[], name: string): Promise<void>;
+  /**
+   * As execute(), answering the rows. Both drivers return int4, text, boolean and json(b) columns alike;
+   * others (timestamps, int8) differ: cast them (`::text`, `::int`) in the statement.
+   */
+  query<Row>(text: string, params: unknown[], name?: string): Promise<Row[]>;
   close(): Promise<void>;
 }
+
+/** What hot-path domain code takes to run fixed statements (see Database.query). */
+export type Statements = Pick<Database, "query">;
 
 /** True when a driver error (pg or PGlite, possibly wrapped by drizzle) is a unique-constraint violation. */
 export function isUniqueViolation(error: unknown): boolean {

@@ -8,6 +8,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { Database, Db, PendingJobListener } from "../../domain/ports/database.ts";
 import { drizzleClientOf, installFastBytea } from "./pglite-client.ts";
+import { PglitePreparedStatements } from "./pglite-prepared.ts";
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 /** Where the jobs trigger announces pending jobs (migration 0010_job_wakeups). */
@@ -15,22 +16,30 @@ const PENDING_JOBS_CHANNEL = "codepark_jobs";
 /** Any fixed number: serialises migrations when several nodes start at once. */
 const MIGRATION_LOCK = 7_353_201;
 
-export type DatabaseOptions =
+/**
+ * Hears every statement the server sends once open, with its name when it is a prepared one (tests
+ * and benches count them).
+ */
+export type StatementObserver = (statement: string, name?: string) => void;
+
+export type DatabaseOptions = (
   | { kind: "postgres"; url: string; poolSize: number }
   /** dataDir undefined → in memory (tests). */
-  | { kind: "pglite"; dataDir?: string };
+  | { kind: "pglite"; dataDir?: string }
+) & { observe?: StatementObserver };
 
 /** Opens the primary store and applies pending migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.kind === "postgres"
-    ? openPostgres(options.url, options.poolSize)
-    : openPglite(options.dataDir);
+    ? openPostgres(options.url, options.poolSize, options.observe)
+    : openPglite(options.dataDir, options.observe);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, observe?: StatementObserver): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
+  if (observe) pool.on("connect", (client) => observeClient(client, observe));
   const client = await pool.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
@@ -43,6 +52,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   // One connection of its own for the collab append path (a pool, so a lost connection is replaced).
   const appendPool = new pg.Pool({ connectionString: url, max: 1 });
   appendPool.on("error", () => {});
+  const query = async <Row>(text: string, params: unknown[], name?: string) =>
+    (await pool.query(name ? { name, text, values: params } : { text, values: params })).rows as Row[];
   let closing: Promise<void> | undefined;
   return {
     kind: "postgres",
@@ -52,11 +63,12 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       await pool.query("SELECT 1");
     },
     execute: async (text, params, name) => {
-      await pool.query(name ? { name, text, values: params } : { text, values: params });
+      await query(text, params, name);
     },
     executeAppend: async (text, params, name) => {
       await appendPool.query({ name, text, values: params });
     },
+    query,
     close: () => {
       closing ??= Promise.all([pool.end(), appendPool.end()]).then(() => {});
       return closing;
@@ -64,12 +76,17 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(dataDir: string | undefined, observe?: StatementObserver): Promise<Database> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
   installFastBytea(client);
   await migratePglite(drizzlePglite({ client }), { migrationsFolder });
-  const pgliteDb = drizzlePglite({ client: drizzleClientOf(client) });
+  const prepared = new PglitePreparedStatements(client);
+  const pgliteDb = drizzlePglite({ client: drizzleClientOf(client, prepared, observe) });
+  const query = async <Row>(text: string, params: unknown[], name?: string) => {
+    observe?.(text, name);
+    return name ? prepared.query<Row>(name, text, params) : (await client.query<Row>(text, params)).rows;
+  };
   let closing: Promise<void> | undefined;
   return {
     kind: "pglite",
@@ -79,12 +96,13 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
       if (closing) throw new Error("database closed");
       await client.query("SELECT 1");
     },
-    execute: async (text, params) => {
-      await client.query(text, params);
+    execute: async (text, params, name) => {
+      await query(text, params, name);
     },
-    executeAppend: async (text, params) => {
-      await client.query(text, params);
+    executeAppend: async (text, params, name) => {
+      await query(text, params, name);
     },
+    query,
     close: () => {
       closing ??= client.close();
       return closing;
@@ -104,4 +122,18 @@ async function watchPendingJobs(client: PGlite, listener: PendingJobListener): P
   // On for good once anyone listens (other listeners may remain; unheard announcements cost little).
   await client.exec("SET codepark.job_wakeups TO 'on'");
   return unlisten;
+}
+
+/** Reports each statement a pooled connection sends (drizzle's, transactions' BEGIN/COMMIT, raw ones). */
+function observeClient(client: pg.PoolClient, observe: StatementObserver): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: unknown }).query = (...args: unknown[]) => {
+    const [first] = args;
+    if (typeof first === "string") observe(first);
+    else {
+      const config = first as { text?: unknown; name?: unknown };
+      observe(String(config.text), typeof config.name === "string" ? config.name : undefined);
+    }
+    return query(...args);
+  };
 }

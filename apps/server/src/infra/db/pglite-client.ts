@@ -1,4 +1,5 @@
 import type { PGlite, QueryOptions, Transaction } from "@electric-sql/pglite";
+import type { PglitePreparedStatements } from "./pglite-prepared.ts";
 
 /**
  * Types drizzle's PGlite driver asks to get back as strings (timestamps, intervals, dates and their
@@ -26,14 +27,33 @@ export function installFastBytea(client: PGlite): void {
   client.parsers[BYTEA_OID] = (text: string) => Buffer.from(text.slice(2), "hex");
 }
 
-/** A view of `client` for drizzle: same queries and results, without the per-query parser copy. */
-export function drizzleClientOf(client: PGlite): PGlite {
+/**
+ * A view of `client` for drizzle: same queries and results, without the per-query parser copy, and
+ * each query text prepared once (`prepared`): drizzle's texts are fixed per query shape.
+ * `observe`, if given, hears the text of every statement sent through it (BEGIN and COMMIT included).
+ */
+export function drizzleClientOf(
+  client: PGlite,
+  prepared: PglitePreparedStatements,
+  observe?: (statement: string) => void,
+): PGlite {
   for (const oid of RAW_TYPE_OIDS) client.parsers[oid] = asString;
   const strip = (options?: QueryOptions) => (options?.parsers ? { ...options, parsers: undefined } : options);
-  const query = (text: string, params?: unknown[], options?: QueryOptions) =>
-    client.query(text, params, strip(options));
-  const transaction = <T>(callback: (tx: Transaction) => Promise<T>) =>
-    client.transaction((tx) => callback(withStrippedQuery(tx, strip)));
+  const query = (text: string, params?: unknown[], options?: QueryOptions) => {
+    observe?.(text);
+    return prepared.run(text, params ?? [], strip(options), false);
+  };
+  const transaction = async <T>(callback: (tx: Transaction) => Promise<T>) => {
+    observe?.("BEGIN");
+    let outcome = "ROLLBACK";
+    try {
+      const result = await client.transaction((tx) => callback(inTransaction(tx, prepared, strip, observe)));
+      outcome = "COMMIT";
+      return result;
+    } finally {
+      observe?.(outcome);
+    }
+  };
   return new Proxy(client, {
     get(target, property) {
       if (property === "query") return query;
@@ -45,15 +65,20 @@ export function drizzleClientOf(client: PGlite): PGlite {
   });
 }
 
-function withStrippedQuery(
+function inTransaction(
   tx: Transaction,
+  prepared: PglitePreparedStatements,
   strip: (options?: QueryOptions) => QueryOptions | undefined,
+  observe?: (statement: string) => void,
 ): Transaction {
   return new Proxy(tx, {
     get(target, property) {
       if (property === "query")
-        return (text: string, params?: unknown[], options?: QueryOptions) =>
-          target.query(text, params, strip(options));
+        return (text: string, params?: unknown[], options?: QueryOptions) => {
+          if (target.closed) throw new Error("Transaction is closed");
+          observe?.(text);
+          return prepared.run(text, params ?? [], strip(options), true);
+        };
       return Reflect.get(target, property, target);
     },
   });

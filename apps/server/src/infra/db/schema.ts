@@ -10,7 +10,7 @@ export {
   messages,
 } from "../../domain/chat/schema.ts";
 export { collabJournal, docSnapshots, docUpdates, docVersions } from "../../domain/collab/schema.ts";
-export { domainEvents } from "../../domain/events/schema.ts";
+export { domainEvents, eventOutbox } from "../../domain/events/schema.ts";
 export { fileEditors, files } from "../../domain/files/schema.ts";
 export { jobSchedules, jobs } from "../../domain/jobs/schema.ts";
 export {

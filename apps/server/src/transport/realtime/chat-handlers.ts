@@ -12,7 +12,7 @@ import {
 } from "@codepark/protocol";
 import type { z } from "zod";
 import { readConversationFor } from "../../domain/chat/access.ts";
-import { lastReadSeqOf, unreadCount } from "../../domain/chat/conversations.ts";
+import { readStateOf } from "../../domain/chat/conversations.ts";
 import {
   deleteMessage,
   editMessage,
@@ -20,8 +20,8 @@ import {
   markRead,
   messagesAfter,
   react,
-  sendMessage,
 } from "../../domain/chat/messages.ts";
+import { sendMessage } from "../../domain/chat/send.ts";
 import type { Services } from "../../services.ts";
 import { conversationRoom } from "./chat-relay.ts";
 import type { ProjectRooms } from "./project-rooms.ts";
@@ -56,8 +56,7 @@ export function registerChatHandlers(
       afterSeq === undefined
         ? await latest(ctx, socket, conversationId)
         : await messagesAfter(ctx, actor(), conversationId, afterSeq, CATCH_UP_LIMIT);
-    const lastReadSeq = await lastReadSeqOf(ctx.db, conversationId, actor().userId);
-    const unread = await unreadCount(ctx.db, conversationId, actor().userId, lastReadSeq);
+    const { lastReadSeq, unread } = await readStateOf(ctx.db, conversationId, actor().userId);
     return { ok: true, missed: items, hasMore, lastReadSeq, unread };
   });
 

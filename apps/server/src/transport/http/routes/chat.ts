@@ -6,14 +6,8 @@ import {
   projectChannel,
   projectChannelRow,
 } from "../../../domain/chat/conversations.ts";
-import {
-  deleteMessage,
-  editMessage,
-  listMessages,
-  markRead,
-  react,
-  sendMessage,
-} from "../../../domain/chat/messages.ts";
+import { deleteMessage, editMessage, listMessages, markRead, react } from "../../../domain/chat/messages.ts";
+import { sendMessage } from "../../../domain/chat/send.ts";
 import type { Services } from "../../../services.ts";
 import { bind } from "../route.ts";
 
