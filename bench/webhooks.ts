@@ -69,8 +69,7 @@ const clientCount = Math.floor(numberFromEnv("BENCH_WEBHOOKS_CLIENTS", 4, 1));
 const timeoutS = numberFromEnv("BENCH_WEBHOOKS_TIMEOUT", 30, 1);
 /** JOBS_CONCURRENCY values to run, ";"-separated (each may hold commas); "default": the app's own. */
 const jobsConcurrencies = (
-  process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY ||
-  (quick ? "default" : "default;webhooks=8")
+  process.env.BENCH_WEBHOOKS_JOBS_CONCURRENCY || (quick ? "default" : "default;webhooks=8")
 )
   .split(";")
   .map((value) => value.trim())
