@@ -111,7 +111,9 @@ export class JournaledLog implements UpdateLog {
   ) {
     this.#database = database;
     this.#clock = clock;
-    this.#options = { maxPendingUpdates: 20_000, maxPendingBytes: 16 * 1024 * 1024, ...options };
+    // A move is synchronous (the Yjs merges, then one PGlite statement): these bound its stall
+    // (20,000 updates over 200 documents held the loop ~650 ms).
+    this.#options = { maxPendingUpdates: 2_000, maxPendingBytes: 4 * 1024 * 1024, ...options };
     this.#segment = segment;
     this.#fd = this.#openSegment(segment);
   }
