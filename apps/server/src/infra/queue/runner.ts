@@ -242,7 +242,8 @@ export class JobRunner {
    * in real time: a clock that moved (a test's) brings a clock time nearer than the timer knows.
    */
   #armTick(atMs: number): void {
-    const delay = Math.max(0, atMs - this.#now().getTime());
+    // A millisecond late rather than early: timers may fire a fraction early, before run_at.
+    const delay = Math.max(0, atMs - this.#now().getTime() + 1);
     const fireAt = Date.now() + delay;
     if (this.#stopping || fireAt >= this.#tickAt) return;
     if (this.#ticker) clearTimeout(this.#ticker);
@@ -269,33 +270,43 @@ export class JobRunner {
       const now = this.#now();
       await this.#rescueExpired(now);
       for (const queue of await this.#dueQueues(now)) this.#nudge(queue);
-      if (this.#fed) next = Math.min(slot?.getTime() ?? next, await this.#nextDue(now));
+      if (this.#fed) {
+        const due = await this.#nextDue(now);
+        // A lease end is acted on by the rescue, which runs at most once a second.
+        const rescue = Math.max(
+          due.leaseEnd,
+          this.#lastRescue + RESCUE_EVERY_MS + (now.getTime() - Date.now()),
+        );
+        next = Math.min(slot?.getTime() ?? next, due.runAt, rescue);
+      }
     } catch (error) {
       if (!this.#stopping) this.options.log.error({ err: error }, "job queue poll failed");
-      next = 0; // tried again a poll interval from now
+      next = this.#now().getTime() + this.options.pollIntervalMs;
     } finally {
       this.#ticking = false;
     }
     if (!this.#fed) return;
     const now = this.#now().getTime();
-    // Never sooner than a poll interval from now (a lease end just reached is rescued at most once
-    // a second), never later than the idle cap; a report of a job due sooner arms its own tick.
-    const floor = this.#tickAgain ? now : now + this.options.pollIntervalMs;
-    this.#armTick(Math.min(Math.max(next, floor), now + IDLE_TICK_MAX_MS));
+    this.#armTick(this.#tickAgain ? now : Math.min(next, now + IDLE_TICK_MAX_MS));
   }
 
   /**
    * With a pending-job feed: when something next comes due that no report will announce: a job
    * pending for later (reported before this start, or while a tick ran), or a claim's lease end.
    */
-  async #nextDue(now: Date): Promise<number> {
+  async #nextDue(now: Date): Promise<{ runAt: number; leaseEnd: number }> {
     // Epoch ms as float8: a number from both drivers (PGlite hands timestamps over as text here).
     const result = await this.options.db.execute(sql`
-      SELECT extract(epoch FROM least(
-        (SELECT min(run_at) FROM jobs WHERE state = 'pending' AND run_at > ${now}),
-        (SELECT min(locked_until) FROM jobs WHERE state = 'running')))::float8 * 1000 AS at`);
-    const at = rowsOf<{ at: number | null }>(result)[0]?.at;
-    return at == null ? Number.POSITIVE_INFINITY : at;
+      SELECT
+        extract(epoch FROM (SELECT min(run_at) FROM jobs WHERE state = 'pending' AND run_at > ${now}))::float8
+          * 1000 AS run_at,
+        extract(epoch FROM (SELECT min(locked_until) FROM jobs WHERE state = 'running'))::float8
+          * 1000 AS lease_end`);
+    const row = rowsOf<{ run_at: number | null; lease_end: number | null }>(result)[0];
+    return {
+      runAt: row?.run_at ?? Number.POSITIVE_INFINITY,
+      leaseEnd: row?.lease_end ?? Number.POSITIVE_INFINITY,
+    };
   }
 
   /** Queues with at least one due pending job: one index probe per queue, in one statement. */
