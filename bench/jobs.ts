@@ -22,8 +22,11 @@
  * missing must be 0), nothing failed, every row ends `completed` with attempts = 1. Claim and finish
  * statements are timed through a wrapper around the runner's db.execute (claims: how many, rows per
  * claim, ms; the means of node A's first and last 50 claims: deep backlog vs nearly empty, though
- * the first ones also pay warm-up and, on PGlite, wait behind the producer). One JSON line per scenario, then {"bench":"jobs","summary":…} with 2-runner/1-runner
- * scaling on PostgreSQL. Exits non-zero on a duplicate, a missing or failed job, or a timeout.
+ * the first ones also pay warm-up and, on PGlite, wait behind the producer; finishes: statements
+ * recording outcomes — one per batch of jobs completed together, one per failure — jobs per such
+ * statement, ms). cpuMsPerJob: this process's CPU (producer and runners) per job. One JSON line per
+ * scenario, then {"bench":"jobs","summary":…} with 2-runner/1-runner scaling on PostgreSQL. Exits
+ * non-zero on a duplicate, a missing or failed job, or a timeout.
  *
  * Env: BENCH_JOBS_COUNT (jobs per scenario, default 5000), BENCH_JOBS_BATCH (jobs per enqueue
  *      transaction, default 100), BENCH_JOBS_CONCURRENCY (per runner, default 8),
@@ -85,6 +88,7 @@ const benchJob = jobType<{ i: number; batch: number }>({
 interface StatementStats {
   claims: number[];
   claimedRows: number;
+  /** Statements recording outcomes: one per batch of jobs completed together, one per failure. */
   finishes: number;
   finishMs: number;
 }
@@ -111,7 +115,8 @@ interface Tally {
 
 /**
  * The runner's own db, with execute() timed: the runner only uses execute, for its claim (one
- * UPDATE … RETURNING per poll), finish (one UPDATE per job), lease-rescue and hand-back statements.
+ * UPDATE … RETURNING per poll), finish (one UPDATE per batch of jobs completed together, one per
+ * failed job), lease-rescue and hand-back statements.
  */
 function instrument(db: Db, stats: StatementStats): Db {
   const dialect = (db as any).dialect as { sqlToQuery(query: unknown): { sql: string } };
@@ -204,6 +209,10 @@ async function enqueueAll(producer: Node, feed: Feed): Promise<Float64Array> {
       const due = start + (batch * 1000) / feed.rate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Behind schedule it still yields between transactions, as requests arriving one by one do:
+      // on PGlite a producer that never did would run as one chain of promises, and nothing that
+      // waits for the event loop's next turn (the runner's batched completions) could run meanwhile.
+      else await new Promise((resolve) => setImmediate(resolve));
     }
     await producer.database.db.transaction(async (tx) => {
       for (let i = first; i < Math.min(feed.count, first + feed.batch); i++) {
@@ -246,6 +255,7 @@ async function runScenario(
       nodes.push(await openNode(String.fromCharCode(97 + n), store, url, tally));
     const producer = nodes[0]!;
     const cpu = cpuMark();
+    const cpuAt = process.cpuUsage();
     const t0 = performance.now();
     if (mode !== "backlog") for (const node of nodes) node.runner.start();
     const committedAt = await enqueueAll(producer, feed);
@@ -262,6 +272,7 @@ async function runScenario(
     clearTimeout(timer);
     const end = outcome === "done" ? tally.lastCompletedAt : performance.now();
     const cpuUse = cpuSince(cpu);
+    const cpuUsed = process.cpuUsage(cpuAt);
     await Promise.all(nodes.map((node) => node.runner.stop(5_000)));
 
     const states = rowsOf<{ state: string; count: number; reruns: number }>(
@@ -321,7 +332,10 @@ async function runScenario(
       // Node A's first and last 50 claims: with a deep backlog first, the claim's cost vs queue depth.
       claimFirst50MeanMs: meanOf(nodes[0]!.stats.claims.slice(0, 50)),
       claimLast50MeanMs: meanOf(nodes[0]!.stats.claims.slice(-50)),
+      finishStatements: finishes,
+      jobsPerFinish: round(tally.completed / finishes, 2),
       finishMeanMs: round(finishMs / finishes, 2),
+      cpuMsPerJob: round((cpuUsed.user + cpuUsed.system) / 1000 / count, 3),
       ...cpuUse,
     };
   } finally {

@@ -28,7 +28,8 @@
  *                        the rest of a stage is time queued
  *   duplicates           webhook-ids received more than once (must be 0); missing: expected − distinct;
  *                        unsigned / unparsable: requests without webhook-id + signature / a JSON body
- *   rows                 webhook_deliveries by status, attempts recorded, jobs by queue and state
+ *   rows                 webhook_deliveries by status, attempts recorded (attemptMsP50/P99: each
+ *                        attempt's logged duration, connect to answer), jobs by queue and state
  * Everything (server, clients, receiver) shares one process; processCpuPercent is all of it,
  * otherCpuPercent the rest of the machine (PostgreSQL for the postgres store). Exits non-zero on a
  * duplicate, a missing delivery (after BENCH_WEBHOOKS_TIMEOUT) or an unexpected HTTP status.
@@ -334,9 +335,11 @@ async function runScenario(
       const deliveries = rowsOf<{ status: string; count: number }>(
         await db.execute(sql`SELECT status, count(*)::int AS count FROM webhook_deliveries GROUP BY status`),
       );
-      const [attempts] = rowsOf<{ count: number; failed: number }>(
+      const [attempts] = rowsOf<{ count: number; failed: number; p50: number; p99: number }>(
         await db.execute(
-          sql`SELECT count(*)::int AS count, count(*) FILTER (WHERE error IS NOT NULL OR status_code >= 300)::int AS failed
+          sql`SELECT count(*)::int AS count, count(*) FILTER (WHERE error IS NOT NULL OR status_code >= 300)::int AS failed,
+                percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50,
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_ms) AS p99
               FROM webhook_attempts`,
         ),
       );
@@ -420,6 +423,9 @@ async function runScenario(
           deliveries: Object.fromEntries(deliveries.map((row) => [row.status, row.count])),
           attempts: attempts?.count ?? 0,
           failedAttempts: attempts?.failed ?? 0,
+          // The sender's own time per attempt (connect, send, answer), as logged with each attempt.
+          attemptMsP50: round(Number(attempts?.p50 ?? 0), 1),
+          attemptMsP99: round(Number(attempts?.p99 ?? 0), 1),
           jobs: Object.fromEntries(jobs.map((row) => [`${row.queue}.${row.state}`, row.count])),
           jobsRunMoreThanOnce: jobs.reduce((sum, row) => sum + row.reruns, 0),
         },

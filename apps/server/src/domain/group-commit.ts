@@ -18,7 +18,9 @@ interface Waiting<In, Out> {
  * An idle caller waits one turn; under load batches grow by themselves, so the statement count
  * follows the database's pace, not the number of items. That turn matters on the embedded store:
  * a PGlite statement runs without yielding to I/O, so without it every item would find the
- * previous batch finished and go alone. `run` returns each item's result in order (or nothing).
+ * previous batch finished and go alone. (So a chain of promises that never yields, such as a run
+ * of PGlite statements, delays a batch until it does.) `run` returns each item's result in order
+ * (or nothing).
  */
 export function groupCommit<In, Out = void>(
   run: (items: In[]) => Promise<Out[] | undefined>,
