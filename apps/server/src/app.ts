@@ -75,7 +75,11 @@ export interface AppOptions {
 export function databaseOptionsFrom(config: Config): DatabaseOptions {
   return config.DATABASE_URL
     ? { kind: "postgres", url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-    : { kind: "pglite", dataDir: join(config.dataDir, "pglite") };
+    : {
+        kind: "pglite",
+        dataDir: join(config.dataDir, "pglite"),
+        sharedBuffers: config.PGLITE_SHARED_BUFFERS,
+      };
 }
 
 /** Composition root: infrastructure, then domain context, then transports. */
