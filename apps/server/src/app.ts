@@ -45,6 +45,7 @@ import { createMetrics } from "./infra/telemetry/metrics.ts";
 import type { Services } from "./services.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
 import type { DoorLimits } from "./transport/door-limits.ts";
+import { GRAPHQL_PATH } from "./transport/graphql/plugin.ts";
 import { buildHttpServer } from "./transport/http/server.ts";
 import { createRealtimeGateway } from "./transport/realtime/gateway.ts";
 import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
@@ -260,7 +261,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log: http.log,
       limits: doorLimits,
     });
-    refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`]);
+    refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`, GRAPHQL_PATH]);
     const jobs = await startBackground({
       config,
       db: database.db,

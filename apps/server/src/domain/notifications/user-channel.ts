@@ -15,12 +15,21 @@ export interface UserChannel {
  */
 export class UserChannelPort implements UserChannel {
   #target: UserChannel | null = null;
+  /** Other doors that hear the same emits (GraphQL subscriptions on this node). */
+  readonly #listeners = new Set<UserChannel>();
 
   attach(target: UserChannel | null): void {
     this.#target = target;
   }
 
+  /** Hears every emit besides the attached target; the returned function stops it. */
+  listen(listener: UserChannel): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   emit<E extends keyof UserEvents>(userId: string, event: E, payload: Parameters<UserEvents[E]>[0]): void {
     this.#target?.emit(userId, event, payload);
+    for (const listener of this.#listeners) listener.emit(userId, event, payload);
   }
 }

@@ -10,13 +10,14 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import { type Config, connectionsPerIp, tiersOf } from "../../config.ts";
+import { type Config, connectionsPerIp, graphqlIntrospection, tiersOf } from "../../config.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
 import type { RateLimits } from "../../domain/ports/rate-limits.ts";
 import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
 import { loggerOptions, RequestLogController } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
+import { graphqlTransport } from "../graphql/plugin.ts";
 import { requireAuthentication } from "./authenticate.ts";
 import { capConnectionsPerIp, wasRefused } from "./connection-cap.ts";
 import { clientErrorHandler, frameworkErrors, hstsOverHttps, methodNotAllowed } from "./edges.ts";
@@ -200,6 +201,18 @@ export async function buildHttpServer({
     },
     { prefix: API_BASE_PATH },
   );
+  // GraphQL beside REST: the same commands, credentials and rate-limit tiers (docs/graphql.md).
+  await app.register(graphqlTransport, {
+    ctx,
+    limiter,
+    introspection: graphqlIntrospection(config),
+    limits: {
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxCost: config.GRAPHQL_MAX_COST,
+      maxAliases: config.GRAPHQL_MAX_ALIASES,
+      maxBatch: config.GRAPHQL_MAX_BATCH,
+    },
+  });
 
   return app;
 }
