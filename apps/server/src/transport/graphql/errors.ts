@@ -17,6 +17,11 @@ const mercuriusCodes: Record<string, ErrorCode> = {
   MER_ERR_INVALID_METHOD: "method_not_allowed",
   MER_ERR_GQL_INVALID_SCHEMA: "graphql_invalid",
   MER_ERR_GQL_QUERY_DEPTH: "query_too_deep",
+  // Fastify's body parsing, before Mercurius: the codes REST gives them (transport/http/problems.ts).
+  FST_ERR_CTP_INVALID_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "invalid_json",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
 };
 
 const knownCodes = new Set<string>(errorCodes);
@@ -70,6 +75,8 @@ export function formatError(error: GraphQLError, log: FastifyBaseLogger): GraphQ
 /** Mercurius wraps its request errors (validation) around a list of GraphQL errors: unwrap them. */
 function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
   return errors.flatMap((error) => {
+    // An AppError's `errors` are its field details, not wrapped errors.
+    if (error.originalError instanceof AppError) return [error];
     const inner = (error.originalError as { errors?: unknown } | undefined)?.errors;
     if (!Array.isArray(inner)) return [error];
     return inner.map((each) =>

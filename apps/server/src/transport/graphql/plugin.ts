@@ -14,6 +14,7 @@ import { type OperationLimits, operationLimitsRule } from "./limits.ts";
 import { loaders } from "./loaders.ts";
 import { graphqlResolvers } from "./resolvers/index.ts";
 import { graphqlSdl } from "./schema/index.ts";
+import { unstorableTextRule } from "./text-rule.ts";
 
 export const GRAPHQL_PATH = "/graphql";
 export const GRAPHIQL_PATH = "/graphiql";
@@ -89,7 +90,11 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
     }
   });
 
-  const limitsRule = operationLimitsRule(limits);
+  const ownRules = [
+    operationLimitsRule(limits),
+    unstorableTextRule,
+    ...(introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+  ];
   await app.register(mercurius, {
     schema: graphqlSchema(),
     resolvers: graphqlResolvers as never,
@@ -98,7 +103,7 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
     graphiql: introspection,
     allowBatchedQueries: true,
     persistedQueryProvider: mercurius.persistedQueryDefaults.automatic(5_000),
-    validationRules: introspection ? [limitsRule] : [limitsRule, NoSchemaIntrospectionCustomRule],
+    validationRules: ownRules,
     errorFormatter: errorFormatter as never,
     context: (request): Omit<GraphqlContext, never> => ({
       ctx,
@@ -117,10 +122,7 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
   });
   // Subscriptions skip Mercurius's validation: the same rules (and the limits) run here.
   app.graphql.addHook("preSubscriptionExecution", async (schema, document) => {
-    const rules = introspection
-      ? [...specifiedRules, limitsRule]
-      : [...specifiedRules, limitsRule, NoSchemaIntrospectionCustomRule];
-    const errors = validate(schema, document, rules);
+    const errors = validate(schema, document, [...specifiedRules, ...ownRules]);
     if (errors.length > 0) throw errors[0];
   });
 }
