@@ -1,6 +1,6 @@
 import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, gql } from "./graphql-helpers.ts";
+import { codes, type GraphqlAnswer, gql } from "./graphql-helpers.ts";
 
 /**
  * Every query and mutation over plain HTTP, each compared with the REST call that runs the same
@@ -51,13 +51,13 @@ describe.each(testStores())("GraphQL queries and mutations on %s", (store) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const answer = await gql(
+      const answer: GraphqlAnswer = await gql(
         server,
         "query($cursor: String) { projects(limit: 2, cursor: $cursor) { items { id } nextCursor } }",
         { cursor },
         bob.accessToken,
       );
-      const page = answer.body.data.projects;
+      const page: { items: { id: string }[]; nextCursor: string | null } = answer.body.data.projects;
       const restPage = await rest(`/projects?limit=2${cursor ? `&cursor=${cursor}` : ""}`, bob.accessToken);
       expect(page).toEqual({
         items: restPage.body.items.map((p: { id: string }) => ({ id: p.id })),
