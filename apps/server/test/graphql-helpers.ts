@@ -1,6 +1,10 @@
-import type { TestServer } from "@codepark/testing";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
+
+/** A server (or a cluster node) by its base URL. */
+export interface Target {
+  baseUrl: string;
+}
 
 export interface GraphqlAnswer<T = any> {
   status: number;
@@ -13,7 +17,7 @@ export interface GraphqlAnswer<T = any> {
 
 /** A GraphQL operation over plain HTTP POST, as any client sends it. */
 export async function gql<T = any>(
-  server: TestServer,
+  server: Target,
   query: string,
   variables: Record<string, unknown> = {},
   token?: string,
@@ -34,7 +38,7 @@ export const codes = (answer: GraphqlAnswer) =>
   (answer.body.errors ?? []).map((error) => error.extensions.code);
 
 /** A real graphql-ws client on /graphql, authenticated by its connection_init payload. */
-export function wsClient(server: TestServer, token?: string): Client {
+export function wsClient(server: Target, token?: string): Client {
   return createClient({
     url: `${server.baseUrl.replace("http", "ws")}/graphql`,
     webSocketImpl: WebSocket,
@@ -65,7 +69,11 @@ export function subscribe<T = any>(
         if (value.errors) state.errors.push(...value.errors);
         if (value.data) state.received.push(value.data as T);
       },
-      error: (error) => state.errors.push(error),
+      // graphql-ws hands an operation's errors as a list (a socket failure as a close event).
+      error: (error) => {
+        if (Array.isArray(error)) state.errors.push(...error);
+        else state.errors.push(error);
+      },
       complete: () => {
         state.completed = true;
       },

@@ -121,3 +121,34 @@ export function errorBody(error: AppError) {
     ],
   };
 }
+
+/**
+ * An error as a GraphQLError carrying its code, for the paths Mercurius sends without the error
+ * formatter (a subscription refused when it starts, or ended by a delivery).
+ */
+export function codedGraphqlError(error: unknown): GraphQLError {
+  if (error instanceof GraphQLErrorClass && !(error.originalError instanceof AppError)) {
+    // Our rules set a code; graphql's own validation errors (no original error) are graphql_invalid.
+    const code = isCode(error.extensions?.code)
+      ? error.extensions.code
+      : error.originalError
+        ? "internal"
+        : "graphql_invalid";
+    return new GraphQLErrorClass(
+      code === "internal" ? "Something went wrong on our side; it has been logged" : error.message,
+      {
+        nodes: error.nodes,
+        extensions: { code, status: errorCatalogue[code].status },
+      },
+    );
+  }
+  if (error instanceof GraphQLErrorClass) return codedGraphqlError(error.originalError);
+  const coded =
+    error instanceof AppError
+      ? error
+      : new AppError("internal", "Something went wrong on our side; it has been logged");
+  return new GraphQLErrorClass(coded.message, {
+    originalError: error instanceof Error ? error : undefined,
+    extensions: { code: coded.code, status: coded.status },
+  });
+}

@@ -3,6 +3,7 @@ import { userRoles } from "@codepark/protocol";
 import type { Actor } from "../../domain/actor.ts";
 import { AppError } from "../../domain/errors.ts";
 import type { EventBus } from "../../domain/ports/event-bus.ts";
+import { codedGraphqlError } from "./errors.ts";
 
 /**
  * What one subscription makes of a committed event: a payload to send, `skip` (not for it), or
@@ -47,11 +48,12 @@ export function eventStream<T>(
 
   const finish = (error?: unknown) => {
     if (finished) return;
-    finished = error === undefined ? {} : { error };
+    // Mercurius sends a stream's error as it is: it must carry its code itself.
+    finished = error === undefined ? {} : { error: codedGraphqlError(error) };
     unsubscribe();
     stopExtra?.();
     if (waiting && queue.length === 0) {
-      if (error !== undefined) failWaiting?.(error);
+      if (finished.error !== undefined) failWaiting?.(finished.error);
       else waiting({ value: undefined, done: true });
       waiting = failWaiting = null;
     }

@@ -8,7 +8,7 @@ import { metaOf } from "../http/authenticate.ts";
 import type { RequestLimiter } from "../http/rate-limit.ts";
 import { authenticateHttp, authenticateInit } from "./auth.ts";
 import type { GraphqlContext } from "./context.ts";
-import { errorBody, errorFormatter } from "./errors.ts";
+import { codedGraphqlError, errorBody, errorFormatter } from "./errors.ts";
 import { graphqlJs } from "./graphql-js.ts";
 import { type OperationLimits, operationLimitsRule } from "./limits.ts";
 import { loaders } from "./loaders.ts";
@@ -123,6 +123,6 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
   // Subscriptions skip Mercurius's validation: the same rules (and the limits) run here.
   app.graphql.addHook("preSubscriptionExecution", async (schema, document) => {
     const errors = validate(schema, document, [...specifiedRules, ...ownRules]);
-    if (errors.length > 0) throw errors[0];
+    if (errors.length > 0) throw codedGraphqlError(errors[0]);
   });
 }

@@ -6,6 +6,7 @@ import { authorizeAccount, can } from "../../../domain/policy.ts";
 import { readProjectAccess, readProjectFor } from "../../../domain/projects/access.ts";
 import type { Services } from "../../../services.ts";
 import { actorIn, type GraphqlContext } from "../context.ts";
+import { codedGraphqlError } from "../errors.ts";
 import { type EventPick, eventStream } from "../event-stream.ts";
 import type { ResolverMap } from "./types.ts";
 
@@ -107,26 +108,42 @@ const memberChange = (event: DomainEvent) => {
   }
 };
 
+/** A refusal when a subscription starts, sent by Mercurius without the error formatter: coded here. */
+function coded<A extends unknown[], R>(start: (...args: A) => Promise<R> | R) {
+  return async (...args: A): Promise<R> => {
+    try {
+      return await start(...args);
+    } catch (error) {
+      throw codedGraphqlError(error);
+    }
+  };
+}
+
 /** Live changes: each fed by the domain event bus (every node's, through Redis when clustered). */
 export const subscriptionResolvers: ResolverMap = {
   Subscription: {
-    projectUpdated: { subscribe: projectSubscription(projectUpdate) },
-    fileChanged: { subscribe: projectSubscription(fileChange) },
-    memberChanged: { subscribe: projectSubscription(memberChange) },
+    projectUpdated: { subscribe: coded(projectSubscription(projectUpdate)) },
+    fileChanged: { subscribe: coded(projectSubscription(fileChange)) },
+    memberChanged: { subscribe: coded(projectSubscription(memberChange)) },
     messageAdded: {
-      subscribe: async (_, { conversationId }: { conversationId: string }, c) => {
-        const actor = actorIn(c);
-        await readConversationFor(c.ctx, actor, conversationId, "read");
-        return eventStream(c.ctx.events, actor, async (event, current) => {
-          if (event.type !== "message.created" || event.data.conversationId !== conversationId) return "skip";
-          await readConversationFor(c.ctx, current, conversationId, "read");
-          return { messageAdded: { ...event.data.message, editedAt: null, deletedAt: null, reactions: [] } };
-        });
-      },
+      subscribe: coded(
+        async (_: unknown, { conversationId }: { conversationId: string }, c: GraphqlContext) => {
+          const actor = actorIn(c);
+          await readConversationFor(c.ctx, actor, conversationId, "read");
+          return eventStream(c.ctx.events, actor, async (event, current) => {
+            if (event.type !== "message.created" || event.data.conversationId !== conversationId)
+              return "skip";
+            await readConversationFor(c.ctx, current, conversationId, "read");
+            return {
+              messageAdded: { ...event.data.message, editedAt: null, deletedAt: null, reactions: [] },
+            };
+          });
+        },
+      ),
     },
     notificationAdded: {
       // A person's own inbox: nothing on the bus; the notification port's emits on this node.
-      subscribe: (_, __, c) => {
+      subscribe: coded((_: unknown, __: unknown, c: GraphqlContext) => {
         const actor = actorIn(c);
         authorizeAccount(actor, "notifications:read");
         return eventStream<{ notificationAdded: unknown }>(c.ctx.events, actor, () => "skip", {
@@ -137,7 +154,7 @@ export const subscriptionResolvers: ResolverMap = {
               },
             }),
         });
-      },
+      }),
     },
   },
 };
