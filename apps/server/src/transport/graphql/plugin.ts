@@ -62,9 +62,10 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
   app.addHook("onRequest", async (request, reply) => {
     const path = request.url.split("?")[0] ?? "";
     if (path.startsWith(GRAPHIQL_PATH)) reply.header("content-security-policy", GRAPHIQL_CSP);
-    // A WebSocket is authenticated by its connection_init message (subscription.onConnect below).
-    if (request.headers.upgrade) return;
-    await authenticateHttp(ctx, request);
+    // A real WebSocket upgrade (@fastify/websocket's flag, not a client's Upgrade header) is
+    // authenticated by its connection_init message (subscription.onConnect below); the upgrade
+    // request itself counts against its address.
+    if (!request.ws) await authenticateHttp(ctx, request);
     try {
       await limiter?.check(request, reply, request.actor ?? undefined);
     } catch (error) {
