@@ -212,21 +212,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           : null,
       privacy: { pseudonymKey, exportLinkTtlMs: EXPORT_LINK_TTL_MS, exportRetentionMs: EXPORT_RETENTION_MS },
     };
-    const http = await buildHttpServer({
-      config,
-      ctx,
-      database,
-      metrics,
-      push,
-      rateLimits,
-      logStream: options.logStream,
-    });
-    eventLog = http.log;
-    if (!config.PUBLIC_URL) {
-      http.log.warn(
-        "PUBLIC_URL is not set: emailed links (password reset, verification) follow each request's Host header; set PUBLIC_URL wherever others can reach this server (docs/accounts.md)",
-      );
-    }
     const refused: DoorLimits["refused"] = (limit) => rejections.inc({ limit });
     const doorLimits: DoorLimits = {
       // WebSocket connection caps per tier, both doors together; across nodes through Redis.
@@ -239,6 +224,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       trustProxy: config.TRUST_PROXY,
       refused,
     };
+    const http = await buildHttpServer({
+      config,
+      ctx,
+      database,
+      metrics,
+      push,
+      rateLimits,
+      doorLimits,
+      logStream: options.logStream,
+    });
+    eventLog = http.log;
+    if (!config.PUBLIC_URL) {
+      http.log.warn(
+        "PUBLIC_URL is not set: emailed links (password reset, verification) follow each request's Host header; set PUBLIC_URL wherever others can reach this server (docs/accounts.md)",
+      );
+    }
     if (ctx.oidc)
       http.log.info({ issuer: ctx.oidc.issuer }, "OIDC sign-in on; the provider is discovered on first use");
     const realtime = createRealtimeGateway({

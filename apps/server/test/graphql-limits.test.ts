@@ -1,7 +1,14 @@
 import { createHash } from "node:crypto";
-import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
+import {
+  registerUser,
+  startTestServer,
+  type TestServer,
+  type TestUser,
+  testStores,
+  waitFor,
+} from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, gql } from "./graphql-helpers.ts";
+import { codes, gql, subscribe, wsClient } from "./graphql-helpers.ts";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -129,7 +136,7 @@ describe("GraphQL with production settings", () => {
     server = await startTestServer("pglite", {
       GRAPHQL_INTROSPECTION: "false",
       RATE_LIMIT_ENABLED: "true",
-      RATE_LIMIT_FREE: "1000/min burst 5 connections 20",
+      RATE_LIMIT_FREE: "1000/min burst 5 connections 2",
     });
     user = await registerUser(server.api, "Prod");
   });
@@ -163,5 +170,45 @@ describe("GraphQL with production settings", () => {
       body: JSON.stringify(Array.from({ length: 6 }, () => ({ query: "{ me { id } }" }))),
     });
     expect(batch.status).toBe(429);
+  });
+
+  it("caps a person's graphql-ws connections with the other doors' cap, and counts socket operations against the tier", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    await sleep(1100);
+    const project = (await server.api.post("/api/v1/projects", { name: "Capped" }, user.accessToken)).body.id;
+    const clients = [
+      wsClient(server, user.accessToken),
+      wsClient(server, user.accessToken),
+      wsClient(server, user.accessToken),
+    ];
+    try {
+      const query = "subscription($p: ID!) { projectUpdated(projectId: $p) { name } }";
+      const first = subscribe(clients[0]!, query, { p: project });
+      const second = subscribe(clients[1]!, query, { p: project });
+      await sleep(300);
+      expect([first.errors, second.errors]).toEqual([[], []]);
+      await sleep(1100);
+      // The plan allows 2 connections: the third person-bound socket is refused with its code.
+      const third = subscribe(clients[2]!, query, { p: project });
+      await waitFor(() => third.errors.length > 0);
+      expect((third.errors[0] as { extensions: { code: string } }).extensions.code).toBe("connection_limit");
+      await sleep(1100);
+      // Operations over a socket count as requests: the burst of 5 a second holds there too.
+      const answers = [];
+      for (let i = 0; i < 6; i++)
+        answers.push(
+          await clients[0]!
+            .iterate({ query: "{ me { id } }" })
+            .next()
+            .catch((e) => e),
+        );
+      const refusedCodes = answers.map(
+        (a) => a.value?.errors?.[0]?.extensions?.code ?? (Array.isArray(a) ? a[0]?.extensions?.code : "ok"),
+      );
+      expect(refusedCodes.slice(0, 5)).toEqual(["ok", "ok", "ok", "ok", "ok"]);
+      expect(refusedCodes[5]).toBe("rate_limited");
+    } finally {
+      await Promise.all(clients.map((client) => client.dispose()));
+    }
   });
 });

@@ -4,9 +4,11 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import mercurius from "mercurius";
 import { AppError } from "../../domain/errors.ts";
 import type { Services } from "../../services.ts";
+import type { DoorLimits } from "../door-limits.ts";
 import { metaOf } from "../http/authenticate.ts";
 import type { RequestLimiter } from "../http/rate-limit.ts";
 import { authenticateHttp, authenticateInit } from "./auth.ts";
+import { GraphqlConnection } from "./connections.ts";
 import type { GraphqlContext } from "./context.ts";
 import { codedGraphqlError, errorBody, errorFormatter } from "./errors.ts";
 import { graphqlJs } from "./graphql-js.ts";
@@ -25,6 +27,8 @@ export interface GraphqlOptions {
   introspection: boolean;
   /** REST's limiter: GraphQL requests count against the same tiers. Null when limits are off. */
   limiter: RequestLimiter | null;
+  /** The WebSocket connection caps of the other doors: subscriptions' sockets count too. */
+  connections: DoorLimits;
 }
 
 /** GraphiQL loads its scripts from unpkg (Mercurius's page): its own CSP, only on its own paths. */
@@ -46,7 +50,7 @@ export const graphqlSchema = () => buildSchema(graphqlSdl);
  * on the same path) and /graphiql. Registered in its own scope: its hooks touch nothing else.
  */
 export async function graphqlTransport(app: FastifyInstance, options: GraphqlOptions): Promise<void> {
-  const { ctx, limits, introspection, limiter } = options;
+  const { ctx, limits, introspection, limiter, connections } = options;
   // @fastify/websocket hears only upgrades to /graphql: collaboration and Socket.IO keep theirs.
   const upgrades = new EventEmitter();
   app.server.on("upgrade", (request, socket, head) => {
@@ -116,14 +120,44 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
     subscription: {
       fullWsTransport: true,
       keepAlive: 30_000,
-      context: (_socket, request) => ({ ctx, actor: null, authError: null, meta: metaOf(request), request }),
+      context: async (socket, request) => {
+        const connection = await GraphqlConnection.open(connections, request.ip, socket);
+        // Over the cap: closed with 4429 and why (graphql-ws does not retry a 4xxx close).
+        if (connection instanceof AppError) socket.close(4429, connection.message.slice(0, 120));
+        const admitted = connection instanceof AppError ? null : connection;
+        return { ctx, actor: null, authError: null, meta: metaOf(request), request, connection: admitted };
+      },
       // Always accepted: a missing or refused credential fails each operation with its coded error.
       onConnect: async ({ payload }) => authenticateInit(ctx, payload),
     },
   });
+  /**
+   * An operation sent over the socket (a subscription, or a query with fullWsTransport) counts
+   * against the caller's tier as an HTTP request does, and moves the connection onto its person.
+   */
+  const admitSocketOperation = async (context: SocketContext) => {
+    try {
+      await context.connection?.admit(context.actor);
+      await limiter?.check(context.request, noHeaders, context.actor ?? undefined);
+    } catch (error) {
+      throw codedGraphqlError(error);
+    }
+  };
+  // Queries over the socket run through Mercurius's hooks with the socket's context (HTTP's has none).
+  app.graphql.addHook("preExecution", async (_schema, _document, context) => {
+    const socket = context as unknown as SocketContext;
+    if (socket.connection) await admitSocketOperation(socket);
+  });
   // Subscriptions skip Mercurius's validation: the same rules (and the limits) run here.
-  app.graphql.addHook("preSubscriptionExecution", async (schema, document) => {
+  app.graphql.addHook("preSubscriptionExecution", async (schema, document, context) => {
+    await admitSocketOperation(context as unknown as SocketContext);
     const errors = validate(schema, document, [...specifiedRules, ...ownRules]);
     if (errors.length > 0) throw codedGraphqlError(errors[0]);
   });
 }
+
+/** What a socket's operations carry besides GraphqlContext. */
+type SocketContext = GraphqlContext & { connection?: GraphqlConnection | null };
+
+/** A socket has no reply to carry RateLimit headers: the limiter's verdict is all it gets. */
+const noHeaders = { header: () => noHeaders } as unknown as FastifyReply;

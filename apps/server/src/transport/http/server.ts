@@ -17,6 +17,7 @@ import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
 import { loggerOptions, RequestLogController } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
+import type { DoorLimits } from "../door-limits.ts";
 import { graphqlTransport } from "../graphql/plugin.ts";
 import { requireAuthentication } from "./authenticate.ts";
 import { capConnectionsPerIp, wasRefused } from "./connection-cap.ts";
@@ -52,6 +53,8 @@ export interface HttpDeps {
   push: Pick<PushSender, "publicKey">;
   /** Where request counts live (memory, or Redis in a cluster); unused when RATE_LIMIT_ENABLED is false. */
   rateLimits: RateLimits;
+  /** WebSocket connection caps, shared with the other doors: GraphQL's subscriptions count too. */
+  doorLimits: DoorLimits;
   logStream?: { write(line: string): void } | undefined;
 }
 
@@ -63,6 +66,7 @@ export async function buildHttpServer({
   metrics,
   push,
   rateLimits,
+  doorLimits,
   logStream,
 }: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -205,6 +209,7 @@ export async function buildHttpServer({
   await app.register(graphqlTransport, {
     ctx,
     limiter,
+    connections: doorLimits,
     introspection: graphqlIntrospection(config),
     limits: {
       maxDepth: config.GRAPHQL_MAX_DEPTH,
