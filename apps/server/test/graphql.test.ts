@@ -27,6 +27,11 @@ describe.each(testStores())("GraphQL queries and mutations on %s", (store) => {
         owner.accessToken,
       )
     ).body.id;
+    await server.api.post(
+      `/api/v1/projects/${projectId}/files/${fileId}/versions`,
+      { name: "v0" },
+      owner.accessToken,
+    );
   });
   afterAll(() => server?.stop());
 
@@ -80,12 +85,14 @@ describe.each(testStores())("GraphQL queries and mutations on %s", (store) => {
            conversation { id kind projectId lastSeq }
          }
          file(id: $fileId) { id path content size }
+         history: project(id: $id) { versions(fileId: $fileId) { items { id kind } nextCursor } }
        }`,
       { id: projectId, fileId },
       owner.accessToken,
     );
     expect(answer.body.errors).toBeUndefined();
     const { project, file } = answer.body.data;
+    expect(project.files.items[0].versions.items.length).toBeGreaterThan(0);
     expect(project.members).toEqual((await rest(`/projects/${projectId}/members`)).body);
     const restFiles = (await rest(`/projects/${projectId}/files`)).body;
     expect(project.files.items.map(({ versions: _v, ...f }: { versions: unknown }) => f)).toEqual(
@@ -97,6 +104,7 @@ describe.each(testStores())("GraphQL queries and mutations on %s", (store) => {
       ),
       nextCursor: null,
     });
+    expect(answer.body.data.history.versions).toEqual(project.files.items[0].versions);
     expect(project.conversation).toMatchObject({ kind: "project", projectId });
     const restFile = (await rest(`/projects/${projectId}/files/${fileId}`)).body;
     expect(file).toEqual({ id: fileId, path: restFile.path, content: restFile.content, size: restFile.size });

@@ -58,6 +58,10 @@ export const projectResolvers: ResolverMap = {
     restoreVersion: (_, { projectId, fileId, versionId }, c) =>
       restoreVersion(c.ctx, actorIn(c), projectId, fileId, versionId),
   },
+  Project: {
+    versions: (project, { fileId, ...args }, c) =>
+      listVersions(c.ctx, actorIn(c), (project as { id: string }).id, fileId, pageArgs(args)),
+  },
   File: {
     // Lists carry no text: asking for it reads the live document, as REST's GET of one file does.
     content: (file, _, c) => {

@@ -46,6 +46,8 @@ type Project {
   updatedAt: String!
   members(limit: Int = 20, cursor: String): MemberPage!
   files(limit: Int = 20, cursor: String): FilePage!
+  "A file's version history (also on File.versions)."
+  versions(fileId: ID!, limit: Int = 20, cursor: String): VersionPage!
   "The project's chat channel."
   conversation: Conversation!
 }
