@@ -1,6 +1,6 @@
 import { registerUser, startTestServer, type TestServer, type TestUser, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { codes, type GraphqlAnswer, gql } from "./graphql-helpers.ts";
+import { codes, gql } from "./graphql-helpers.ts";
 
 /**
  * The chat and account queries and mutations over plain HTTP (graphql.test.ts has the projects'),
