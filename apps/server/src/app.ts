@@ -34,6 +34,7 @@ import { createOutboundHttp } from "./infra/http/outbound.ts";
 import { MemoryConnectionLedger } from "./infra/limits/memory-ledger.ts";
 import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
+import { relayUserChannel } from "./infra/notifications/redis-relay.ts";
 import { createOidcProvider } from "./infra/oidc/openid-client.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
@@ -224,6 +225,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       trustProxy: config.TRUST_PROXY,
       refused,
     };
+    // In a cluster a person's inbox events reach every node's GraphQL subscribers, wherever created.
+    const stopInboxRelay = cluster
+      ? await relayUserChannel({
+          port: ctx.notifications.channel,
+          publisher: cluster.redis.commands,
+          channels: cluster.redis.channels,
+          channel: `${config.REDIS_PREFIX}inbox`,
+          nodeId: cluster.nodeId,
+          onError: (error) => eventLog?.warn({ err: error }, "inbox relay: publish failed"),
+        })
+      : undefined;
     const http = await buildHttpServer({
       config,
       ctx,
@@ -294,6 +306,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Jobs have stopped: no webhook is sent any more; its idle connections go.
       outbound.close();
       // Off the cluster first (nothing more arrives), then storage.
+      await stopInboxRelay?.();
       await step("left the cluster", cluster?.close());
       await step("storage closed", Promise.all([database.close(), mailer.close()]));
       metrics.stop();

@@ -252,8 +252,10 @@ describe.skipIf(!testStores().includes("postgres"))("GraphQL subscriptions acros
   beforeAll(async () => {
     cluster = await startCluster({ env: {} });
   }, 120_000);
+  const others: Client[] = [];
   afterAll(async () => {
     await client?.dispose();
+    await Promise.all(others.map((other) => other.dispose()));
     await cluster?.stop();
   });
 
@@ -269,5 +271,30 @@ describe.skipIf(!testStores().includes("postgres"))("GraphQL subscriptions acros
     await b.api.patch(`/api/v1/projects/${projectId}`, { name: "Spread 2" }, owner.accessToken);
     await waitFor(() => watching.received.length > 0 || watching.errors.length > 0, 10_000, "the delivery");
     expect(watching.received).toEqual([{ projectUpdated: { name: "Spread 2" } }]);
+  });
+
+  it("notificationAdded reaches a subscriber on either node, whichever node created the notification", async () => {
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const owner = await registerUser(a.api, "Owner");
+    const newcomer = await registerUser(b.api, "Newcomer");
+    const projectId = (await a.api.post("/api/v1/projects", { name: "Inbox" }, owner.accessToken)).body.id;
+    const onA = wsClient({ baseUrl: a.url }, newcomer.accessToken);
+    const onB = wsClient({ baseUrl: b.url }, newcomer.accessToken);
+    others.push(onA, onB);
+    const heardOnA = subscribe(onA, "subscription { notificationAdded { kind } }");
+    const heardOnB = subscribe(onB, "subscription { notificationAdded { kind } }");
+    await Promise.all([onA, onB].map((each) => each.iterate({ query: "{ me { id } }" }).next()));
+    await a.api.post(
+      `/api/v1/projects/${projectId}/members`,
+      { email: newcomer.email, role: "viewer" },
+      owner.accessToken,
+    );
+    await waitFor(
+      () => heardOnA.received.length > 0 && heardOnB.received.length > 0,
+      10_000,
+      "both nodes' deliveries",
+    );
+    expect(heardOnA.received).toEqual([{ notificationAdded: { kind: "member_added" } }]);
+    expect(heardOnB.received).toEqual([{ notificationAdded: { kind: "member_added" } }]);
   });
 });
