@@ -9,6 +9,7 @@ import {
 import { type Cluster, type ClusterNode, startCluster } from "@codepark/testing/cluster";
 import type { Client } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { type Subscription, subscribe, wsClient } from "./graphql-helpers.ts";
 
 const errorCode = (error: unknown) => (error as { extensions?: { code?: string } }).extensions?.code;
@@ -227,6 +228,19 @@ describe.each(testStores())("GraphQL subscriptions on %s", (store) => {
     expect(errorCode(watching.errors[0])).toBe("session_revoked");
     await sleep(50);
     expect(watching.received).toEqual([]);
+  });
+
+  it("answers an upgrade to another path under /graphql with 404 rather than leave it hanging", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(
+        `${server.baseUrl.replace("http", "ws")}/graphql/elsewhere`,
+        "graphql-transport-ws",
+      );
+      socket.on("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+      socket.on("open", () => reject(new Error("opened")));
+      socket.on("error", () => {});
+    });
+    expect(status).toBe(404);
   });
 
   it("queries and mutations also run over the socket; limits apply to subscriptions", async () => {

@@ -54,7 +54,13 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
   // @fastify/websocket hears only upgrades to /graphql: collaboration and Socket.IO keep theirs.
   const upgrades = new EventEmitter();
   app.server.on("upgrade", (request, socket, head) => {
-    if ((request.url ?? "").split("?")[0] === GRAPHQL_PATH) upgrades.emit("upgrade", request, socket, head);
+    const path = (request.url ?? "").split("?")[0] ?? "";
+    if (path === GRAPHQL_PATH) upgrades.emit("upgrade", request, socket, head);
+    // The rest of what refuseUnknownUpgrades leaves to this door (its prefix): refused, not left hanging.
+    else if (path.startsWith(GRAPHQL_PATH)) {
+      socket.on("error", () => socket.destroy());
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
   });
   await app.register(websocket, { options: { server: upgrades as never, maxPayload: 1024 * 1024 } });
 
