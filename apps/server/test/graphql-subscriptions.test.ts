@@ -182,11 +182,27 @@ describe.each(testStores())("GraphQL subscriptions on %s", (store) => {
     );
     await server.api.post(`/api/v1/projects/${projectId}/files`, { path: "before.ts" }, owner.accessToken);
     await arrived(watching, 1);
+    const channel = (await server.api.get(`/api/v1/projects/${projectId}/conversation`, owner.accessToken))
+      .body.id;
+    const chatting = await live(
+      open(member.accessToken),
+      `subscription($c: ID!) { messageAdded(conversationId: $c) { body } }`,
+      { c: channel },
+    );
     await server.api.delete(`/api/v1/projects/${projectId}/members/${member.id}`, owner.accessToken);
-    await server.api.post(`/api/v1/projects/${projectId}/files`, { path: "after.ts" }, owner.accessToken);
-    await waitFor(() => watching.errors.length > 0, 10_000, "the subscription to end");
+    // The removal itself ends both: no further event is needed.
+    await waitFor(
+      () => watching.errors.length > 0 && chatting.errors.length > 0,
+      10_000,
+      "the subscriptions to end",
+    );
     expect(errorCode(watching.errors[0])).toBe("not_found");
+    expect(errorCode(chatting.errors[0])).toBe("not_found");
+    await server.api.post(`/api/v1/projects/${projectId}/files`, { path: "after.ts" }, owner.accessToken);
+    await server.api.post(`/api/v1/conversations/${channel}/messages`, { body: "after" }, owner.accessToken);
+    await sleep(200);
     expect(watching.received).toEqual([{ fileChanged: { path: "before.ts" } }]);
+    expect(chatting.received).toEqual([]);
   });
 
   it("messageAdded and notificationAdded", async () => {

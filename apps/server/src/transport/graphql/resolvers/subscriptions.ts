@@ -25,7 +25,13 @@ async function stillReadable(ctx: Services, actor: Actor, projectId: string): Pr
   }
 }
 
-/** A project-scoped subscription: checked when it starts, then per event of its kinds. */
+/** Events after which someone may no longer read a project (or a conversation in it). */
+function changesAccess(event: DomainEvent): boolean {
+  if (event.type === "member.removed" || event.type === "member.role_changed") return true;
+  return event.type === "project.updated" && event.data.changedFields.includes("visibility");
+}
+
+/** A project-scoped subscription: checked when it starts, then per event of its kinds and per access change. */
 function projectSubscription<T>(shape: (event: DomainEvent) => T | null) {
   return async (_: unknown, { projectId }: { projectId: string }, c: GraphqlContext) => {
     const actor = actorIn(c);
@@ -34,9 +40,10 @@ function projectSubscription<T>(shape: (event: DomainEvent) => T | null) {
       if (!("projectId" in event.data) || event.data.projectId !== projectId) return "skip";
       if (event.type === "project.deleted") return "end";
       const payload = shape(event);
-      if (payload === null) return "skip";
+      // A change of who may read ends a subscriber that lost access now, not at the next delivery.
+      if (payload === null && !changesAccess(event)) return "skip";
       await stillReadable(c.ctx, current, projectId);
-      return payload;
+      return payload ?? "skip";
     };
     return eventStream(c.ctx.events, actor, pick);
   };
@@ -129,11 +136,16 @@ export const subscriptionResolvers: ResolverMap = {
       subscribe: coded(
         async (_: unknown, { conversationId }: { conversationId: string }, c: GraphqlContext) => {
           const actor = actorIn(c);
-          await readConversationFor(c.ctx, actor, conversationId, "read");
+          const { conversation } = await readConversationFor(c.ctx, actor, conversationId, "read");
           return eventStream(c.ctx.events, actor, async (event, current) => {
-            if (event.type !== "message.created" || event.data.conversationId !== conversationId)
-              return "skip";
+            const accessChange =
+              changesAccess(event) &&
+              "projectId" in event.data &&
+              event.data.projectId === conversation.projectId;
+            const message = event.type === "message.created" && event.data.conversationId === conversationId;
+            if (!message && !accessChange) return "skip";
             await readConversationFor(c.ctx, current, conversationId, "read");
+            if (event.type !== "message.created") return "skip";
             return {
               messageAdded: { ...event.data.message, editedAt: null, deletedAt: null, reactions: [] },
             };
