@@ -205,6 +205,21 @@ describe.each(testStores())("GraphQL subscriptions on %s", (store) => {
     expect(chatting.received).toEqual([]);
   });
 
+  it("an admin demoted mid-subscription loses a project they only saw as admin", async () => {
+    // The owner registered first: the instance admin, who may promote and demote.
+    const second = await registerUser(server.api, "Second admin");
+    await server.api.patch(`/api/v1/users/${second.id}`, { role: "admin" }, owner.accessToken);
+    const watching = await live(
+      open(second.accessToken),
+      `subscription($p: ID!) { projectUpdated(projectId: $p) { name } }`,
+      { p: projectId },
+    );
+    expect(watching.errors).toEqual([]);
+    await server.api.patch(`/api/v1/users/${second.id}`, { role: "user" }, owner.accessToken);
+    await waitFor(() => watching.errors.length > 0, 10_000, "the subscription to end");
+    expect(errorCode(watching.errors[0])).toBe("not_found");
+  });
+
   it("messageAdded and notificationAdded", async () => {
     const channel = (await server.api.get(`/api/v1/projects/${projectId}/conversation`, owner.accessToken))
       .body.id;

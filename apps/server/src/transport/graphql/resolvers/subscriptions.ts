@@ -37,6 +37,11 @@ function projectSubscription<T>(shape: (event: DomainEvent) => T | null) {
     const actor = actorIn(c);
     await readProjectFor(c.ctx, actor, projectId, "project:read");
     const pick: EventPick<T> = async (event, current) => {
+      // An admin demoted may no longer see a project they are not a member of.
+      if (event.type === "user.role_changed" && event.data.userId === current.userId) {
+        await stillReadable(c.ctx, current, projectId);
+        return "skip";
+      }
       if (!("projectId" in event.data) || event.data.projectId !== projectId) return "skip";
       if (event.type === "project.deleted") return "end";
       const payload = shape(event);
