@@ -51,6 +51,10 @@ const EXTERNAL_PACKAGES = new Set([
   "openid-client",
   "otplib",
   "qrcode",
+  // One graphql-js for Mercurius and the server, which takes it as Mercurius does (CommonJS, at run
+  // time: transport/graphql/graphql-js.ts); a bundled Mercurius would carry a second copy.
+  "mercurius",
+  "graphql",
   // Optional native helpers ws tries to require (and does without).
   "bufferutil",
   "utf-8-validate",
