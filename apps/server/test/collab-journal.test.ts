@@ -114,6 +114,50 @@ describe("update journal (embedded storage)", () => {
     await log.close();
   });
 
+  it("asks for its backlog to be compacted first and moves only what that leaves", async () => {
+    const log = await JournaledLog.open(database, systemClock, {
+      dir: journalDir,
+      flushAfterMs: 60_000,
+      maxPendingUpdates: 4,
+    });
+    const asked: (readonly string[])[] = [];
+    // As the collab manager does for a document due for compaction: its pending updates leave.
+    log.onBacklog(async (fileIds) => {
+      asked.push(fileIds);
+      log.compacted("fa");
+    });
+    await log.append([
+      { fileId: "fa", update: update(1) },
+      { fileId: "fb", update: update(2) },
+      { fileId: "fa", update: update(3) },
+    ]);
+    expect(asked).toEqual([]);
+    await log.append([{ fileId: "fa", update: update(4) }]);
+    for (let i = 0; i < 100 && asked.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    // Most pending first; fb alone is under the limit, so it waits for the interval.
+    expect(asked).toEqual([["fa", "fb"]]);
+    expect(await logged()).toEqual([]);
+    await log.settle();
+    expect(await logged()).toEqual(["fb:2"]);
+    await log.close();
+  });
+
+  it("moves its backlog when the compaction it asked for leaves it over the limit", async () => {
+    const log = await JournaledLog.open(database, systemClock, {
+      dir: journalDir,
+      flushAfterMs: 60_000,
+      maxPendingUpdates: 2,
+    });
+    log.onBacklog(async () => {});
+    await log.append([
+      { fileId: "fa", update: update(1) },
+      { fileId: "fb", update: update(2) },
+    ]);
+    for (let i = 0; i < 100 && (await logged()).length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await logged()).toEqual(["fa:1", "fb:2"]);
+    await log.close();
+  });
+
   it("replays what a crash left in the journal, exactly once", async () => {
     const crashed = await open();
     await crashed.append([{ fileId: "fa", update: update(1) }]);

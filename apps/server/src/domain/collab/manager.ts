@@ -79,6 +79,22 @@ export class DocumentManager {
     private readonly fanout: CollabFanout = singleNode,
   ) {
     this.#checkpoint = checkpoint;
+    store.log.onBacklog((fileIds) => this.#compactBacklog(fileIds));
+  }
+
+  /**
+   * The log's backlog: documents loaded here whose log already outweighs their snapshot are
+   * compacted now (a compaction from memory takes their pending updates out of the log), rather
+   * than have those updates moved into the table and compacted a little later anyway. One node only:
+   * shared documents compact by merging what is in the table.
+   */
+  async #compactBacklog(fileIds: readonly string[]): Promise<void> {
+    if (this.fanout.shared) return;
+    for (const fileId of fileIds) {
+      const doc = this.#docs.get(fileId);
+      if (!doc || doc.closed || doc.updatesSinceCompaction === 0 || !logOutweighsSnapshot(doc)) continue;
+      await this.compact(doc);
+    }
   }
 
   get loadedCount(): number {

@@ -18,5 +18,12 @@ export interface UpdateLog {
    * copies the log still holds in front of the table need not be moved into it.
    */
   compacted(fileId: string): void;
+  /**
+   * A log that keeps updates in front of the table (the embedded journal) calls `relieve` before it
+   * moves a backlog there, with the files it holds updates of, most first: compacting those whose
+   * live document is due anyway folds their updates into the snapshot (see compacted()), which
+   * costs less than moving them and compacting later. Logs without a backlog ignore it.
+   */
+  onBacklog(relieve: (fileIds: readonly string[]) => Promise<void>): void;
   close(): Promise<void>;
 }

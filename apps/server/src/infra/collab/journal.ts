@@ -101,6 +101,8 @@ export class JournaledLog implements UpdateLog {
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | null = null;
   #flushing: Promise<void> | null = null;
+  #relieve: ((fileIds: readonly string[]) => Promise<void>) | null = null;
+  #relieving = false;
   #closed = false;
 
   private constructor(
@@ -155,14 +157,45 @@ export class JournaledLog implements UpdateLog {
       this.#pending.push(item);
       this.#pendingBytes += item.update.byteLength;
     }
-    if (
+    if (this.#overLimit()) this.#relieveThenMove(false);
+    else if (!this.#flushing) this.#flushLater();
+  }
+
+  onBacklog(relieve: (fileIds: readonly string[]) => Promise<void>): void {
+    this.#relieve = relieve;
+  }
+
+  #overLimit(): boolean {
+    return (
       this.#pending.length >= this.#options.maxPendingUpdates ||
       this.#pendingBytes >= this.#options.maxPendingBytes
-    ) {
+    );
+  }
+
+  /**
+   * Asks for the files with pending updates to be compacted first (those whose live document is
+   * due: their updates then leave the journal without a move), then moves what remains: always
+   * when the interval came (`always`), else only if the backlog is still over its limits.
+   */
+  #relieveThenMove(always: boolean): void {
+    if (this.#relieving || this.#flushing || this.#closed) return;
+    const relieve = this.#relieve;
+    if (!relieve) {
       void this.#flush().catch(() => {});
-    } else if (!this.#flushing) {
-      this.#flushLater();
+      return;
     }
+    this.#relieving = true;
+    const counts = new Map<string, number>();
+    for (const { fileId } of this.#pending) counts.set(fileId, (counts.get(fileId) ?? 0) + 1);
+    const fileIds = [...counts.keys()].sort((a, b) => counts.get(b)! - counts.get(a)!);
+    void relieve(fileIds)
+      .catch(() => {})
+      .finally(() => {
+        this.#relieving = false;
+        if (this.#closed || this.#pending.length === 0) return;
+        if (always || this.#overLimit()) void this.#flush().catch(() => {});
+        else this.#flushLater();
+      });
   }
 
   settle(): Promise<void> {
@@ -246,7 +279,10 @@ export class JournaledLog implements UpdateLog {
 
   /** A flush after the interval, unless one is already timed (a failed flush retries the same way). */
   #flushLater(): void {
-    this.#timer ??= setTimeout(() => void this.#flush().catch(() => {}), this.#options.flushAfterMs);
+    this.#timer ??= setTimeout(() => {
+      this.#timer = null;
+      this.#relieveThenMove(true);
+    }, this.#options.flushAfterMs);
   }
 
   #openSegment(segment: number): number {

@@ -49,5 +49,8 @@ export class TableLog implements UpdateLog {
   /** The compaction deleted this file's rows itself. */
   compacted(): void {}
 
+  /** Every update is in the table already: there is never a backlog. */
+  onBacklog(): void {}
+
   async close(): Promise<void> {}
 }
