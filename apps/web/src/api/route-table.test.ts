@@ -8,7 +8,7 @@ const contracts = Object.entries(apiRoutes).flatMap(([group, members]) =>
 );
 
 describe("routeTable", () => {
-  it("keeps every route's method, path, auth and whether it takes a body, and nothing else", () => {
+  it("keeps every route's method, path, auth and whether it takes a body or a query, and nothing else", () => {
     expect(contracts.length).toBeGreaterThan(50);
     for (const { group, name, route } of contracts) {
       expect(table[group]?.[name], `${group}.${name}`).toEqual({
@@ -16,6 +16,7 @@ describe("routeTable", () => {
         path: route.path,
         auth: route.auth,
         ...(route.body ? { body: true } : {}),
+        ...(route.query ? { query: true } : {}),
       });
     }
     expect(JSON.stringify(table)).not.toMatch(/schema|summary|responses/);
