@@ -11,6 +11,8 @@ export interface Credential {
   hasSession(): boolean;
   /** The server says the session is gone (revoked, refresh refused): forget it. */
   endSession(): void;
+  /** Starts a new session after the old one ended (sign in again with credentials); null when it cannot. */
+  renew?(): Promise<string | null>;
 }
 
 /** A fixed token: an API key (`cpk_…`) or an access token someone else refreshes. */

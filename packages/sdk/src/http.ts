@@ -132,10 +132,13 @@ export function createHttp(options: HttpOptions): Http {
     if (!SESSION_CODES.has(failure.code)) return response;
     if (failure.code === "session_revoked") {
       credential.endSession();
-      throw failure;
+      // A client with credentials signs in again; any other has no session left.
+      token = (await credential.renew?.()) ?? null;
+      if (!token) throw failure;
+    } else {
+      token = await credential.refresh(token);
+      if (!token) throw signedOut();
     }
-    token = await credential.refresh(token);
-    if (!token) throw signedOut();
     response = await send(url, withToken(init, token));
     if (response.status === 401) {
       const again = await problemOf(response);

@@ -124,6 +124,7 @@ export function sessionCredential(options: SessionCredentialOptions): SessionCre
     refresh,
     hasSession: () => store.get() !== null,
     endSession: () => store.end(),
+    renew: async () => (options.signIn ? signIn() : null),
     async accessToken() {
       const session = store.get();
       if (!session) return options.signIn ? signIn() : null;
