@@ -12,6 +12,8 @@ export const PAGE_LIMIT = 100;
 export type RouteEntry = Pick<RouteContract, "method" | "path" | "auth"> & {
   body?: unknown;
   query?: unknown;
+  /** Answers with a page `{ items, nextCursor }` (the web bundle's table; contracts show it in their schema). */
+  paged?: boolean;
 };
 
 export interface CallOptions {
@@ -163,6 +165,12 @@ export function createHttp(options: HttpOptions): Http {
     ...args: ListArgs<R>
   ): AsyncGenerator<PageItem<R>> {
     const [input, callOptions] = args as [{ query?: object } | undefined, CallOptions | undefined];
+    if (!route.query) {
+      // A list the server answers in one page (no limit or cursor to send).
+      const page = (await call<R>(route, ...(args as unknown as CallArgs<R>))) as { items: PageItem<R>[] };
+      yield* page.items;
+      return;
+    }
     let cursor: string | null = null;
     do {
       const query: object = { ...input?.query, limit: PAGE_LIMIT, ...(cursor ? { cursor } : {}) };

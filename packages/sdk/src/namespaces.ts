@@ -55,11 +55,23 @@ export type Namespaces<T extends Record<string, Record<string, RouteContract>>> 
   [G in keyof T]: Namespace<T[G]>;
 };
 
-/** The pager a route gets at run time: GET lists named `list…` that take a query (limit, cursor). */
+/**
+ * Whether a route answers with a page (`{ items, nextCursor }`): the web bundle's table says so; a
+ * contract's success schema shows it (read by shape, so zod is not needed at run time).
+ */
+export function isPaged(route: RouteEntry): boolean {
+  if (route.paged !== undefined) return route.paged;
+  const responses = (route as { responses?: Record<string, unknown> }).responses ?? {};
+  const ok = responses[Object.keys(responses).sort()[0] ?? ""] as
+    | { shape?: Record<string, unknown> }
+    | undefined;
+  return Boolean(ok?.shape && "items" in ok.shape && "nextCursor" in ok.shape);
+}
+
+/** The pager a route gets at run time: GET lists named `list…` answering with a page. */
 export function pagerName(name: string, route: RouteEntry): string | null {
-  if (route.method !== "GET" || !route.query) return null;
-  if (name === "list") return "all";
-  return name.startsWith("list") ? `all${name.slice(4)}` : null;
+  if (route.method !== "GET" || !name.startsWith("list") || !isPaged(route)) return null;
+  return name === "list" ? "all" : `all${name.slice(4)}`;
 }
 
 /** Splits a flat input back into the contract's parts: the path's params, then body or query. */

@@ -7,10 +7,21 @@ import type { ApiRoutes, RouteContract } from "@codepark/protocol/api";
 
 /**
  * What the web client reads of a route at run time: where it is, who may call it, whether it takes a
- * body or a query (the SDK sends a flat input's other fields as one or the other, and gives paged
- * lists a pager).
+ * body or a query (the SDK sends a flat input's other fields as one or the other), whether it answers
+ * with a page (the SDK gives those a pager).
  */
-export type RouteTableEntry = Pick<RouteContract, "method" | "path" | "auth"> & { body?: true; query?: true };
+export type RouteTableEntry = Pick<RouteContract, "method" | "path" | "auth"> & {
+  body?: true;
+  query?: true;
+  paged?: true;
+};
+
+/** Whether a route answers with a page `{ items, nextCursor }`, from its success schema. */
+function answersWithPage(route: RouteContract): boolean {
+  const lowest = Object.keys(route.responses).sort()[0] ?? "";
+  const ok = route.responses[Number(lowest)] as { shape?: Record<string, unknown> } | null | undefined;
+  return Boolean(ok?.shape && "items" in ok.shape && "nextCursor" in ok.shape);
+}
 
 /** The route contracts without their schemas. */
 export function routeTable(routes: ApiRoutes): Record<string, Record<string, RouteTableEntry>> {
@@ -26,6 +37,7 @@ export function routeTable(routes: ApiRoutes): Record<string, Record<string, Rou
             auth: route.auth,
             ...(route.body ? { body: true } : {}),
             ...(route.query ? { query: true } : {}),
+            ...(answersWithPage(route) ? { paged: true } : {}),
           },
         ]),
       ),
