@@ -158,7 +158,7 @@ export function createClient(options: ClientOptions): CodeParkClient {
       open: (fileId, collabOptions) =>
         openCollab(baseUrl, credential, fileId, { WebSocket: options.WebSocket, ...collabOptions }),
     },
-    graphql: (query, variables, signal) => graphqlRequest(http, query, variables, signal),
+    graphql: (query, variables, signal) => graphqlRequest(http, credential, query, variables, signal),
     subscribe: (query, variables, subscribeOptions) =>
       subscribeGraphql(baseUrl, credential, query, variables, {
         WebSocket: options.WebSocket,

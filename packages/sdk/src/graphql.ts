@@ -27,16 +27,9 @@ export function graphqlProblem(errors: readonly GraphQLErrorShape[], httpStatus 
   });
 }
 
-/**
- * POSTs one operation to `/graphql` with the client's credential (refreshed like REST calls). Any
- * error in the answer rejects with a ProblemError; partial data is on `error.problem.data`.
- */
-export async function graphqlRequest<T>(
-  http: Http,
-  query: string,
-  variables?: Variables,
-  signal?: AbortSignal,
-): Promise<T> {
+type GraphqlBody<T> = { data?: T | null; errors?: GraphQLErrorShape[] };
+
+async function post<T>(http: Http, query: string, variables?: Variables, signal?: AbortSignal) {
   const response = await http.authorized(
     "/graphql",
     {
@@ -50,11 +43,32 @@ export async function graphqlRequest<T>(
     signal,
   );
   const text = await response.text();
-  let body: { data?: T | null; errors?: GraphQLErrorShape[] } | undefined;
+  let body: GraphqlBody<T> | undefined;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
     body = undefined;
+  }
+  return { response, body };
+}
+
+/**
+ * POSTs one operation to `/graphql` with the client's credential, refreshed like REST calls (also
+ * when the server reports the expiry as a GraphQL error rather than a 401). Any error in the answer
+ * rejects with a ProblemError; partial data is on `error.problem.data`.
+ */
+export async function graphqlRequest<T>(
+  http: Http,
+  credential: Credential,
+  query: string,
+  variables?: Variables,
+  signal?: AbortSignal,
+): Promise<T> {
+  let { response, body } = await post<T>(http, query, variables, signal);
+  if (body?.errors?.[0]?.extensions?.code === "token_expired") {
+    const stale = await credential.accessToken();
+    if (stale && (await credential.refresh(stale)))
+      ({ response, body } = await post<T>(http, query, variables, signal));
   }
   if (body?.errors?.length) {
     const problem = graphqlProblem(body.errors, response.status);
