@@ -3,6 +3,7 @@
 import { registerUser, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CodeParkClient, memorySessionStore, ProblemError } from "../src/index.ts";
+import { runExample } from "./examples.ts";
 import { type SdkFixture, startSdkFixture } from "./fixtures.ts";
 
 const FIFTEEN_MINUTES = 15 * 60_000;
@@ -84,5 +85,11 @@ describe.each(testStores())("SDK GraphQL on %s", (store) => {
     })().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ProblemError);
     expect((failure as ProblemError).code).toMatch(/unauthorized|forbidden/);
+  });
+
+  it("the README's GraphQL example (examples/graphql.ts) runs", async () => {
+    const { logged } = await runExample(fixture.server, "graphql.ts");
+    expect(logged[0]).toBe("graphql: Graph");
+    expect(logged[1]).toMatch(/^update: Graph \d+ name$/);
   });
 });
