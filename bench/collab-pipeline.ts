@@ -16,7 +16,9 @@
  * Env: BENCH_PIPELINE_UPDATES (default 3000), BENCH_PIPELINE_CLIENTS (default 20),
  *      BENCH_PIPELINE_RATE (updates per second, default 100; 0: back to back, the pure path cost),
  *      BENCH_PIPELINE_STORES (default "floor,floor+apply,pglite,floor+apply+postgres,postgres"; the
- *      last two need the URL).
+ *      last two need the URL),
+ *      BENCH_PIPELINE_COMPACT_EVERY and BENCH_PIPELINE_JOURNAL_MAX_PENDING (the server's defaults;
+ *      set them high to see what compactions and journal moves add).
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -48,6 +50,12 @@ const stores = new Set(
   listFromEnv("BENCH_PIPELINE_STORES", "floor,floor+apply,pglite,floor+apply+postgres,postgres"),
 );
 const clients = Math.floor(numberFromEnv("BENCH_PIPELINE_CLIENTS", 20, 2));
+const compactEvery = Math.floor(
+  numberFromEnv("BENCH_PIPELINE_COMPACT_EVERY", loadConfig({}).COLLAB_COMPACT_EVERY, 1),
+);
+const journalMaxPending = process.env.BENCH_PIPELINE_JOURNAL_MAX_PENDING
+  ? Math.floor(numberFromEnv("BENCH_PIPELINE_JOURNAL_MAX_PENDING", 2_000, 1))
+  : undefined;
 
 /** Frames as the clients would send them: each insert made on a doc that has seen all before it. */
 function makeFrames(): Uint8Array[] {
@@ -140,7 +148,7 @@ async function runStore(store: string, database: Database, updateLog: UpdateLog,
       maxDocumentBytes: 64 * 1024 * 1024,
       maxFileBytes: 64 * 1024 * 1024,
       unloadGraceMs: 60_000,
-      compactEvery: loadConfig({}).COLLAB_COMPACT_EVERY,
+      compactEvery,
       checkpointIntervalMs: 60 * 60 * 1000,
       commitWindowMs: 0,
       userLoadedBytes: 0,
@@ -331,6 +339,7 @@ async function runEmbedded(frames: Uint8Array[]) {
       dir: join(root, "collab-journal"),
       // The server's defaults (COLLAB_JOURNAL_FLUSH_MS and the journal's pending limits).
       flushAfterMs: loadConfig({}).COLLAB_JOURNAL_FLUSH_MS,
+      ...(journalMaxPending ? { maxPendingUpdates: journalMaxPending } : {}),
       onFlush: (moved, seconds) => {
         journalFlushes.count++;
         journalFlushes.moved += moved;

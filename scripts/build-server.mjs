@@ -1,7 +1,12 @@
 // Production build of the server: one ESM file, apps/server/dist/main.js, that plain `node` runs
-// (no tsx at run time). The server's own code and the workspace packages (@codepark/*, which export
-// TypeScript sources) are bundled; every npm package stays external and comes from a production
-// install (`npm ci --omit=dev`), so native and WASM packages (argon2, PGlite) load as they always do.
+// (no tsx at run time). The server's own code, the workspace packages (@codepark/*, which export
+// TypeScript sources) and most npm packages are bundled: resolving and reading several hundred
+// package files was ~0.5 s of CPU at every start. Left external, and so loaded from the production
+// install (`npm ci --omit=dev`) as always: packages that read files next to their own code at run
+// time (PGlite's WebAssembly, argon2's native binding, swagger-ui's assets, pino's worker files) and
+// those the server imports only when a setting asks for them (Redis, PostgreSQL, SMTP, OIDC, TOTP),
+// which a start without that setting never loads. Bundled CommonJS gets a `require` for Node's
+// built-in modules (and the optional native ws helpers, which it tries and does without).
 //
 // Files read at run time next to the code (`new URL("./migrations", import.meta.url)`) keep working
 // because dist/ mirrors src/: each module's `import.meta.url` is rewritten to where that module
@@ -14,6 +19,7 @@
 //   --root builds into <dir>/apps/server/dist instead of this repository's (the tests use it to
 //   run the build in a directory laid out like the container image).
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -28,6 +34,31 @@ const distDir = join(outRoot, "apps", "server", "dist");
 
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"));
 const WORKSPACE_SCOPE = "@codepark/";
+const BUILTINS = new Set(builtinModules);
+
+/** npm packages that stay external (see the top of this file). */
+const EXTERNAL_PACKAGES = new Set([
+  "@electric-sql/pglite",
+  "@node-rs/argon2",
+  "@fastify/static",
+  "@fastify/swagger",
+  "@fastify/swagger-ui",
+  "pino",
+  "ioredis",
+  "@socket.io/redis-streams-adapter",
+  "pg",
+  "nodemailer",
+  "openid-client",
+  "otplib",
+  "qrcode",
+  // One graphql-js for Mercurius and the server, which takes it as Mercurius does (CommonJS, at run
+  // time: transport/graphql/graphql-js.ts); a bundled Mercurius would carry a second copy.
+  "mercurius",
+  "graphql",
+  // Optional native helpers ws tries to require (and does without).
+  "bufferutil",
+  "utf-8-validate",
+]);
 
 /** Packages the bundle may import at run time: the production dependencies of what it bundles. */
 function productionDependencies() {
@@ -46,7 +77,10 @@ function packageName(specifier) {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
-/** npm packages stay external; one that is not a production dependency would be missing in the image. */
+/**
+ * What the server's own code imports must be a production dependency (else the image would lack
+ * it); what the packages import is bundled with them, except Node's modules and EXTERNAL_PACKAGES.
+ */
 const externalPackages = {
   name: "external-packages",
   setup(pluginBuild) {
@@ -54,6 +88,11 @@ const externalPackages = {
     pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith("node:") || args.path.startsWith(WORKSPACE_SCOPE)) return undefined;
       const name = packageName(args.path);
+      if (BUILTINS.has(name)) return { path: args.path, external: true };
+      const external = EXTERNAL_PACKAGES.has(name);
+      if (args.importer.includes(`${sep}node_modules${sep}`)) {
+        return external ? { path: args.path, external: true } : undefined;
+      }
       if (!allowed.has(name)) {
         return {
           errors: [
@@ -63,7 +102,7 @@ const externalPackages = {
           ],
         };
       }
-      return { path: args.path, external: true };
+      return external ? { path: args.path, external: true } : undefined;
     });
   },
 };
@@ -119,6 +158,10 @@ const result = await build({
   logLevel: "warning",
   metafile: true,
   plugins: [externalPackages, moduleUrls],
+  // Bundled CommonJS calls require() for Node's modules; an ES module has none of its own.
+  banner: {
+    js: 'import { createRequire as __codeparkCreateRequire } from "node:module"; const require = __codeparkCreateRequire(import.meta.url);',
+  },
 });
 copyAssets(srcDir, distDir);
 // dist/ says it holds ES modules itself, so main.js runs wherever dist/ is copied (the image copies

@@ -50,7 +50,10 @@ export function ensureWebBuild() {
   run("npm", ["run", "build", "-w", "@codepark/web"]);
 }
 
-/** The server bundle: its sources (with the SQL migrations), the protocol it bundles, the build script. */
+/**
+ * The server bundle: its sources (with the SQL migrations), the protocol and the npm packages it
+ * bundles (an install rewrites package-lock.json), the build script.
+ */
 export function ensureServerBuild() {
   const sources = [
     "apps/server/src",
@@ -58,6 +61,7 @@ export function ensureServerBuild() {
     "packages/protocol/src",
     "packages/protocol/package.json",
     "scripts/build-server.mjs",
+    "package-lock.json",
   ];
   if (!stale("apps/server/dist/main.js", sources)) return;
   console.log("Building the server (apps/server/dist) …");

@@ -34,6 +34,7 @@ import { createOutboundHttp } from "./infra/http/outbound.ts";
 import { MemoryConnectionLedger } from "./infra/limits/memory-ledger.ts";
 import { memoryRateLimits, redisRateLimits } from "./infra/limits/rate-limits.ts";
 import { createMailer } from "./infra/mail/mailer.ts";
+import { relayUserChannel } from "./infra/notifications/redis-relay.ts";
 import { createOidcProvider } from "./infra/oidc/openid-client.ts";
 import { MemoryPresenceRegistry } from "./infra/presence/memory-registry.ts";
 import { createPushSender, loadOrCreateVapidKeys } from "./infra/push/web-push.ts";
@@ -45,6 +46,7 @@ import { createMetrics } from "./infra/telemetry/metrics.ts";
 import type { Services } from "./services.ts";
 import { attachCollabEndpoint, COLLAB_PATH_PREFIX } from "./transport/collab/endpoint.ts";
 import type { DoorLimits } from "./transport/door-limits.ts";
+import { GRAPHQL_PATH } from "./transport/graphql/plugin.ts";
 import { buildHttpServer } from "./transport/http/server.ts";
 import { createRealtimeGateway } from "./transport/realtime/gateway.ts";
 import { refuseUnknownUpgrades } from "./transport/upgrade-fallback.ts";
@@ -75,7 +77,11 @@ export interface AppOptions {
 export function databaseOptionsFrom(config: Config): DatabaseOptions {
   return config.DATABASE_URL
     ? { kind: "postgres", url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE }
-    : { kind: "pglite", dataDir: join(config.dataDir, "pglite") };
+    : {
+        kind: "pglite",
+        dataDir: join(config.dataDir, "pglite"),
+        sharedBuffers: config.PGLITE_SHARED_BUFFERS,
+      };
 }
 
 /** Composition root: infrastructure, then domain context, then transports. */
@@ -211,21 +217,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           : null,
       privacy: { pseudonymKey, exportLinkTtlMs: EXPORT_LINK_TTL_MS, exportRetentionMs: EXPORT_RETENTION_MS },
     };
-    const http = await buildHttpServer({
-      config,
-      ctx,
-      database,
-      metrics,
-      push,
-      rateLimits,
-      logStream: options.logStream,
-    });
-    eventLog = http.log;
-    if (!config.PUBLIC_URL) {
-      http.log.warn(
-        "PUBLIC_URL is not set: emailed links (password reset, verification) follow each request's Host header; set PUBLIC_URL wherever others can reach this server (docs/accounts.md)",
-      );
-    }
     const refused: DoorLimits["refused"] = (limit) => rejections.inc({ limit });
     const doorLimits: DoorLimits = {
       // WebSocket connection caps per tier, both doors together; across nodes through Redis.
@@ -238,6 +229,33 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       trustProxy: config.TRUST_PROXY,
       refused,
     };
+    // In a cluster a person's inbox events reach every node's GraphQL subscribers, wherever created.
+    const stopInboxRelay = cluster
+      ? await relayUserChannel({
+          port: ctx.notifications.channel,
+          publisher: cluster.redis.commands,
+          channels: cluster.redis.channels,
+          channel: `${config.REDIS_PREFIX}inbox`,
+          nodeId: cluster.nodeId,
+          onError: (error) => eventLog?.warn({ err: error }, "inbox relay: publish failed"),
+        })
+      : undefined;
+    const http = await buildHttpServer({
+      config,
+      ctx,
+      database,
+      metrics,
+      push,
+      rateLimits,
+      doorLimits,
+      logStream: options.logStream,
+    });
+    eventLog = http.log;
+    if (!config.PUBLIC_URL) {
+      http.log.warn(
+        "PUBLIC_URL is not set: emailed links (password reset, verification) follow each request's Host header; set PUBLIC_URL wherever others can reach this server (docs/accounts.md)",
+      );
+    }
     if (ctx.oidc)
       http.log.info({ issuer: ctx.oidc.issuer }, "OIDC sign-in on; the provider is discovered on first use");
     const realtime = createRealtimeGateway({
@@ -260,7 +278,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log: http.log,
       limits: doorLimits,
     });
-    refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`]);
+    refuseUnknownUpgrades(http.server, [COLLAB_PATH_PREFIX, `${REALTIME_PATH}/`, GRAPHQL_PATH]);
     const jobs = await startBackground({
       config,
       db: database.db,
@@ -292,6 +310,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       // Jobs have stopped: no webhook is sent any more; its idle connections go.
       outbound.close();
       // Off the cluster first (nothing more arrives), then storage.
+      await stopInboxRelay?.();
       await step("left the cluster", cluster?.close());
       await step("storage closed", Promise.all([database.close(), mailer.close()]));
       metrics.stop();

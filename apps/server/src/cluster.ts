@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { createAdapter } from "@socket.io/redis-streams-adapter";
 import type { ServerOptions } from "socket.io";
 import type { Config } from "./config.ts";
 import { eventsSince } from "./domain/events/since.ts";
@@ -110,6 +109,7 @@ export async function joinCluster(
     },
   });
   connections.start();
+  const { createAdapter } = await import("@socket.io/redis-streams-adapter");
   const socketAdapter = createAdapter(redis.commands, {
     streamName: `${prefix}socket.io`,
     channelPrefix: `${prefix}socket.io`,

@@ -35,6 +35,10 @@ const configSchema = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
       .optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    PGLITE_SHARED_BUFFERS: z
+      .string()
+      .regex(/^\d+(kB|MB|GB)$/, "must be a size such as 32MB")
+      .default("32MB"),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
@@ -79,6 +83,12 @@ const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     RATE_LIMIT_ENABLED: booleanString.default(true),
     RATE_LIMIT_ANONYMOUS: tierSpec(DEFAULT_TIERS.anonymous),
+    // GraphQL (docs/graphql.md): unset, introspection and GraphiQL follow NODE_ENV (off in production).
+    GRAPHQL_INTROSPECTION: booleanString.optional(),
+    GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).max(50).default(10),
+    GRAPHQL_MAX_COST: z.coerce.number().int().min(10).max(10_000_000).default(20_000),
+    GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+    GRAPHQL_MAX_BATCH: z.coerce.number().int().min(1).max(100).default(10),
     RATE_LIMIT_FREE: tierSpec(DEFAULT_TIERS.free),
     RATE_LIMIT_PRO: tierSpec(DEFAULT_TIERS.pro),
     RATE_LIMIT_ENTERPRISE: tierSpec(DEFAULT_TIERS.enterprise),
@@ -228,6 +238,11 @@ export function tiersOf(config: Config): TierTable {
     enterprise: config.RATE_LIMIT_ENTERPRISE,
     api_key: config.RATE_LIMIT_API_KEY,
   };
+}
+
+/** Whether /graphql answers introspection (and /graphiql is served): GRAPHQL_INTROSPECTION, else not in production. */
+export function graphqlIntrospection(config: Config, nodeEnv = process.env.NODE_ENV): boolean {
+  return config.GRAPHQL_INTROSPECTION ?? nodeEnv !== "production";
 }
 
 /** Open connections one peer address may hold (0: no cap); see HTTP_MAX_CONNECTIONS_PER_IP. */

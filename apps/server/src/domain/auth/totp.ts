@@ -1,17 +1,18 @@
-import { generateSecret, generateURI, verify } from "otplib";
-import QRCode from "qrcode";
+// Loaded on first use: most starts never set up or check a second factor (~0.1 s of start-up).
+const otplib = () => import("otplib");
 
 const PERIOD_SECONDS = 30;
 
-export function newTotpSecret(): string {
-  return generateSecret();
+export async function newTotpSecret(): Promise<string> {
+  return (await otplib()).generateSecret();
 }
 
-export function totpUri(secret: string, accountName: string): string {
-  return generateURI({ issuer: "CodePark", label: accountName, secret });
+export async function totpUri(secret: string, accountName: string): Promise<string> {
+  return (await otplib()).generateURI({ issuer: "CodePark", label: accountName, secret });
 }
 
-export function qrCodeDataUrl(uri: string): Promise<string> {
+export async function qrCodeDataUrl(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
   return QRCode.toDataURL(uri, { errorCorrectionLevel: "M", margin: 1, width: 240 });
 }
 
@@ -26,6 +27,7 @@ export async function matchTotp(
   afterStep: number | null,
 ): Promise<number | null> {
   if (!/^\d{6}$/.test(code)) return null;
+  const { verify } = await otplib();
   const result = await verify({
     secret,
     token: code,

@@ -88,12 +88,12 @@ async function loadUser(tx: Executor, userId: string): Promise<UserRow> {
 export async function beginTwoFactorSetup(ctx: TwoFactorDeps, userId: string) {
   const user = await loadUser(ctx.db, userId);
   if (user.totpSecret) throw new AppError("mfa_already_enabled");
-  const secret = newTotpSecret();
+  const secret = await newTotpSecret();
   await ctx.db
     .update(users)
     .set({ totpPendingSecret: ctx.box.seal(secret), updatedAt: ctx.clock.now() })
     .where(eq(users.id, userId));
-  const otpauthUrl = totpUri(secret, user.email);
+  const otpauthUrl = await totpUri(secret, user.email);
   return { secret, otpauthUrl, qrCodeDataUrl: await qrCodeDataUrl(otpauthUrl) };
 }
 

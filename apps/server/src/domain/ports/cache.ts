@@ -5,7 +5,8 @@
  * Contract: infra/cache/cache.contract.test.ts.
  *
  * Keys are `family:id…`; the family (before the first colon) labels the hit and miss counts. Values
- * must survive JSON (Dates as ISO strings or numbers): what comes back is a parsed copy.
+ * must survive JSON (Dates as ISO strings or numbers): what comes back is a parsed copy, and
+ * read-only (the in-process cache hands every hit the same deep-frozen object: never mutate it).
  *
  * Exactness is the caller's half of the contract: a command that changes cached data invalidates
  * its keys after it commits and before it returns (each family's keys live in one domain module:

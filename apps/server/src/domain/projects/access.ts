@@ -1,5 +1,5 @@
 import type { ProjectRole } from "@codepark/protocol";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Actor } from "../actor.ts";
 import type { CacheDeps, StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -30,6 +30,24 @@ export async function selectProjectAccess(
     )
     .where(eq(projects.id, projectId));
   return row ?? null;
+}
+
+/** The same for many projects in one query (GraphQL's batched loads): projectId → access, absent ones left out. */
+export async function selectProjectsAccess(
+  db: Executor,
+  userId: string,
+  projectIds: readonly string[],
+): Promise<Map<string, LoadedProject>> {
+  if (projectIds.length === 0) return new Map();
+  const rows = await db
+    .select({ project: projects, memberRole: projectMembers.role })
+    .from(projects)
+    .leftJoin(
+      projectMembers,
+      and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId)),
+    )
+    .where(inArray(projects.id, [...projectIds]));
+  return new Map(rows.map((row) => [row.project.id, row]));
 }
 
 function authorized(actor: Actor, action: ProjectAction, loaded: LoadedProject | null): LoadedProject {
@@ -73,4 +91,27 @@ export async function readProjectFor(
   action: ProjectAction,
 ): Promise<LoadedProject> {
   return authorized(actor, action, await readProjectAccess(ctx, actor.userId, projectId));
+}
+
+/**
+ * readProjectFor for many projects at once, one statement: each id maps to its project or to the
+ * error readProjectFor would have thrown for it (the same policy, per project).
+ */
+export async function readProjectsFor(
+  ctx: StoreDeps,
+  actor: Actor,
+  projectIds: readonly string[],
+  action: ProjectAction,
+): Promise<Map<string, LoadedProject | AppError>> {
+  const found = await selectProjectsAccess(ctx.db, actor.userId, projectIds);
+  const result = new Map<string, LoadedProject | AppError>();
+  for (const projectId of projectIds) {
+    try {
+      result.set(projectId, authorized(actor, action, found.get(projectId) ?? null));
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      result.set(projectId, error);
+    }
+  }
+  return result;
 }

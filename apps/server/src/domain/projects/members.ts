@@ -1,5 +1,5 @@
 import type { ProjectRole } from "@codepark/protocol";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Actor, RequestMeta } from "../actor.ts";
 import { recordAudit } from "../audit/record.ts";
 import type { EventDeps } from "../deps.ts";
@@ -9,7 +9,7 @@ import { type Page, type PageRequest, toPage } from "../pagination.ts";
 import type { Executor, Tx } from "../ports/database.ts";
 import { isUniqueViolation } from "../ports/database.ts";
 import { users } from "../users/schema.ts";
-import { loadProjectFor, readProjectFor } from "./access.ts";
+import { loadProjectFor, readProjectFor, readProjectsFor } from "./access.ts";
 import { memberKeys } from "./access-cache.ts";
 import { projectMembers } from "./schema.ts";
 
@@ -62,6 +62,54 @@ export async function listMembers(
     .orderBy(asc(projectMembers.userId))
     .limit(page.limit + 1);
   return toPage(rows, page.limit, present, (row) => row.userId);
+}
+
+/**
+ * The first page of members of many projects in two statements (GraphQL's batched loads): the same
+ * policy as listMembers per project; a project the caller may not read maps to that error.
+ */
+export async function listMembersOfProjects(
+  ctx: EventDeps,
+  actor: Actor,
+  projectIds: readonly string[],
+  limit: number,
+): Promise<Map<string, Page<MemberView> | AppError>> {
+  const access = await readProjectsFor(ctx, actor, projectIds, "members:read");
+  const readable = projectIds.filter((projectId) => !(access.get(projectId) instanceof AppError));
+  const result = new Map<string, Page<MemberView> | AppError>();
+  for (const [projectId, outcome] of access) if (outcome instanceof AppError) result.set(projectId, outcome);
+  if (readable.length === 0) return result;
+  // Each project's first limit + 1 members by user id, as listMembers orders and pages them.
+  const ranked = ctx.db
+    .select({
+      ...memberColumns,
+      projectId: projectMembers.projectId,
+      rank: sql<number>`row_number() over (partition by ${projectMembers.projectId} order by ${projectMembers.userId})`.as(
+        "rank",
+      ),
+    })
+    .from(projectMembers)
+    .innerJoin(users, eq(users.id, projectMembers.userId))
+    .where(inArray(projectMembers.projectId, readable))
+    .as("ranked");
+  const rows = await ctx.db
+    .select()
+    .from(ranked)
+    .where(lte(ranked.rank, limit + 1))
+    .orderBy(asc(ranked.projectId), asc(ranked.userId));
+  for (const projectId of readable) {
+    const own = rows.filter((row) => row.projectId === projectId);
+    result.set(
+      projectId,
+      toPage(
+        own,
+        limit,
+        ({ projectId: _project, rank: _rank, ...row }) => present(row),
+        (row) => row.userId,
+      ),
+    );
+  }
+  return result;
 }
 
 export async function addMember(

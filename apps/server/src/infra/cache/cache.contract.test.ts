@@ -53,6 +53,25 @@ function contract(make: Make) {
     ]);
   });
 
+  it("hands back values whose change cannot reach what the cache holds", async () => {
+    const { cache } = await make({ ttlMs: 60_000 });
+    const load = async () => ({ role: "owner", tags: ["a"] });
+    for (const value of [
+      await cache.fill("member:prj_2:usr_1", load),
+      await cache.get("member:prj_2:usr_1"),
+    ]) {
+      const held = value as { role: string; tags: string[] };
+      // A copy (Redis) takes the change; a frozen value (in process) refuses it.
+      try {
+        held.role = "viewer";
+      } catch {}
+      try {
+        held.tags.push("b");
+      } catch {}
+    }
+    expect(await cache.get("member:prj_2:usr_1")).toEqual({ role: "owner", tags: ["a"] });
+  });
+
   it("caches null, but never undefined (nothing to remember)", async () => {
     const { cache } = await make({ ttlMs: 60_000 });
     let loads = 0;

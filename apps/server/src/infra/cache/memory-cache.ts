@@ -11,9 +11,21 @@ export interface MemoryCacheOptions {
 }
 
 interface Entry {
-  /** Stored as JSON, as Redis stores it: callers get a copy, and the same types come back. */
-  json: string;
+  /**
+   * A deep-frozen JSON copy of what was stored: the same types come back as from Redis, and every
+   * hit hands out the same object without parsing it again (a GET made ~4 such reads).
+   */
+  value: unknown;
   expiresAt: number;
+}
+
+/** Freezes a JSON value (objects and arrays only) all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**
@@ -50,15 +62,15 @@ export class MemoryCache implements Cache {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    const json = this.#read(key);
-    this.#onLookup(familyOf(key), json !== undefined);
-    return json === undefined ? undefined : (JSON.parse(json) as T);
+    const entry = this.#read(key);
+    this.#onLookup(familyOf(key), entry !== undefined);
+    return entry?.value as T | undefined;
   }
 
   async fill<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const json = this.#read(key);
-    this.#onLookup(familyOf(key), json !== undefined);
-    if (json !== undefined) return JSON.parse(json) as T;
+    const entry = this.#read(key);
+    this.#onLookup(familyOf(key), entry !== undefined);
+    if (entry !== undefined) return entry.value as T;
     let generation = this.#generations.get(key);
     if (generation === undefined) {
       generation = ++this.#nextGeneration;
@@ -75,10 +87,10 @@ export class MemoryCache implements Cache {
     const current = this.#generations.get(key) === generation;
     if (current) this.#generations.delete(key);
     if (value === undefined) return undefined;
-    const loaded = JSON.stringify(value);
-    if (current) this.#write(key, loaded);
     // A copy through JSON, so a miss hands back exactly what a hit would.
-    return JSON.parse(loaded) as T;
+    const copy = deepFreeze(JSON.parse(JSON.stringify(value)) as T);
+    if (current) this.#write(key, copy);
+    return copy;
   }
 
   async invalidate(keys: readonly string[]): Promise<void> {
@@ -88,18 +100,18 @@ export class MemoryCache implements Cache {
     }
   }
 
-  #read(key: string): string | undefined {
+  #read(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     this.#entries.delete(key);
     if (entry.expiresAt <= this.#clock.now().getTime()) return undefined;
     this.#entries.set(key, entry);
-    return entry.json;
+    return entry;
   }
 
-  #write(key: string, json: string): void {
+  #write(key: string, value: unknown): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { json, expiresAt: this.#clock.now().getTime() + this.#ttlMs });
+    this.#entries.set(key, { value, expiresAt: this.#clock.now().getTime() + this.#ttlMs });
     while (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value as string;
       this.#entries.delete(oldest);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { Mailer } from "../../domain/ports/mailer.ts";
 
 /**
@@ -25,42 +25,59 @@ export function createMailer(options: MailerOptions): Mailer {
     : fileMailer(options.from, options.dataDir);
 }
 
+/**
+ * nodemailer is loaded with the first message, not at start-up (~0.1 s that most starts never use);
+ * `make` runs once and its transport is reused.
+ */
+function lazyTransport(make: (nodemailer: typeof import("nodemailer")) => Transporter) {
+  let transport: Promise<Transporter> | null = null;
+  return {
+    get: () => {
+      transport ??= import("nodemailer").then(make);
+      return transport;
+    },
+    close: async () => {
+      if (transport) (await transport).close();
+    },
+  };
+}
+
 function smtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = createTransport({
-    url: smtpUrl,
-    // A few connections reused across sends: a burst of notifications does not open one each.
-    pool: true,
-    maxConnections: 4,
-    // Bounded waits: a dead or silent server fails the send (and the job retries) instead of hanging it.
-    connectionTimeout: 20_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 60_000,
-  });
+  const transport = lazyTransport(({ createTransport }) =>
+    createTransport({
+      url: smtpUrl,
+      // A few connections reused across sends: a burst of notifications does not open one each.
+      pool: true,
+      maxConnections: 4,
+      // Bounded waits: a dead or silent server fails the send (and the job retries) instead of hanging it.
+      connectionTimeout: 20_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 60_000,
+    }),
+  );
   return {
     async send(message) {
-      await transport.sendMail({ from, ...message });
+      await (await transport.get()).sendMail({ from, ...message });
     },
-    async close() {
-      transport.close();
-    },
+    close: transport.close,
   };
 }
 
 function fileMailer(from: string, dataDir: string): Mailer {
   const directory = join(dataDir, "mail");
-  const transport = createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  const transport = lazyTransport(({ createTransport }) =>
+    createTransport({ streamTransport: true, buffer: true, newline: "unix" }),
+  );
   return {
     async send(message) {
-      const info = await transport.sendMail({ from, ...message });
+      const info = await (await transport.get()).sendMail({ from, ...message });
       await mkdir(directory, { recursive: true });
       const path = join(directory, emlFileName(new Date()));
       // Written aside then renamed: whoever watches the folder never opens half a message.
       await writeFile(`${path}.tmp`, info.message as Buffer);
       await rename(`${path}.tmp`, path);
     },
-    async close() {
-      transport.close();
-    },
+    close: transport.close,
   };
 }
 

@@ -4,7 +4,8 @@ import { type FastifyReply, type FastifyRequest, type FastifyServerOptions, LogC
 const SECRET_QUERY = /([?&](?:token|access_token|key)=)[^&]*/gi;
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, "$1[redacted]");
+  // Most URLs have no query: no regex run for them (one per request line).
+  return url.includes("?") ? url.replace(SECRET_QUERY, "$1[redacted]") : url;
 }
 
 const CENSORED = "[redacted]";

@@ -10,13 +10,15 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
-import { type Config, connectionsPerIp, tiersOf } from "../../config.ts";
+import { type Config, connectionsPerIp, graphqlIntrospection, tiersOf } from "../../config.ts";
 import type { PushSender } from "../../domain/ports/push.ts";
 import type { RateLimits } from "../../domain/ports/rate-limits.ts";
 import { limitRejections } from "../../infra/telemetry/limit-metrics.ts";
 import { loggerOptions, RequestLogController } from "../../infra/telemetry/logger.ts";
 import type { Metrics } from "../../infra/telemetry/metrics.ts";
 import type { Services } from "../../services.ts";
+import type { DoorLimits } from "../door-limits.ts";
+import { graphqlTransport } from "../graphql/plugin.ts";
 import { requireAuthentication } from "./authenticate.ts";
 import { capConnectionsPerIp, wasRefused } from "./connection-cap.ts";
 import { clientErrorHandler, frameworkErrors, hstsOverHttps, methodNotAllowed } from "./edges.ts";
@@ -51,6 +53,8 @@ export interface HttpDeps {
   push: Pick<PushSender, "publicKey">;
   /** Where request counts live (memory, or Redis in a cluster); unused when RATE_LIMIT_ENABLED is false. */
   rateLimits: RateLimits;
+  /** WebSocket connection caps, shared with the other doors: GraphQL's subscriptions count too. */
+  doorLimits: DoorLimits;
   logStream?: { write(line: string): void } | undefined;
 }
 
@@ -62,6 +66,7 @@ export async function buildHttpServer({
   metrics,
   push,
   rateLimits,
+  doorLimits,
   logStream,
 }: HttpDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -200,6 +205,19 @@ export async function buildHttpServer({
     },
     { prefix: API_BASE_PATH },
   );
+  // GraphQL beside REST: the same commands, credentials and rate-limit tiers (docs/graphql.md).
+  await app.register(graphqlTransport, {
+    ctx,
+    limiter,
+    connections: doorLimits,
+    introspection: graphqlIntrospection(config),
+    limits: {
+      maxDepth: config.GRAPHQL_MAX_DEPTH,
+      maxCost: config.GRAPHQL_MAX_COST,
+      maxAliases: config.GRAPHQL_MAX_ALIASES,
+      maxBatch: config.GRAPHQL_MAX_BATCH,
+    },
+  });
 
   return app;
 }
