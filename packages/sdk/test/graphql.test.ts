@@ -1,5 +1,4 @@
-// Needs the /graphql endpoint (issue 16's server half, built on its own branch): until it is merged
-// these tests fail with 404s; once it is, they run against it like the rest of this suite.
+// The SDK against the real /graphql endpoint (Mercurius, graphql-ws subscriptions).
 import { registerUser, testStores } from "@codepark/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CodeParkClient, memorySessionStore, ProblemError } from "../src/index.ts";
