@@ -32,7 +32,7 @@ function run(command, args) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit ${result.status})`);
 }
 
-/** The web app; the protocol too, since the bundle carries its route table and event names. */
+/** The web app; the protocol and the SDK too, since the bundle carries the route table and the client. */
 export function ensureWebBuild() {
   const sources = [
     "src",
@@ -44,7 +44,7 @@ export function ensureWebBuild() {
     "package.json",
   ]
     .map((entry) => `apps/web/${entry}`)
-    .concat("packages/protocol/src");
+    .concat("packages/protocol/src", "packages/sdk/src");
   if (!stale("apps/web/dist/index.html", sources)) return;
   console.log("Building the web app (apps/web) …");
   run("npm", ["run", "build", "-w", "@codepark/web"]);

@@ -8,11 +8,12 @@ const TABLE = "\0codepark:api-routes";
 const contractModule = fileURLToPath(new URL("../../packages/protocol/src/api/contract.ts", import.meta.url));
 
 /**
- * The web app imports `@codepark/protocol/api` for its route contracts, typed (params, query, body,
- * response). At run time the client needs only each route's method, path, auth and whether it has a
- * body; the schemas would bring all of zod into the first download. So in the web bundle the module
- * is this table, made from the contracts at build time, plus the protocol's routeRequest (zod-free).
- * Importing anything else from it in apps/web/src fails the build, on purpose.
+ * The web app and the SDK (packages/sdk/src) import `@codepark/protocol/api` for its route
+ * contracts, typed (params, query, body, response). At run time the client needs only each route's
+ * method, path, auth and whether it has a body or a query; the schemas would bring all of zod into
+ * the first download. So in the web bundle the module is this table, made from the contracts at
+ * build time, plus the protocol's zod-free routeRequest and pathParamNames. Importing anything else
+ * from it fails the build, on purpose.
  */
 export function apiRoutesTable(): Plugin {
   return {
@@ -33,7 +34,7 @@ export function apiRoutesTable(): Plugin {
           logLevel: "silent",
         });
         return [
-          `export { API_BASE_PATH, routeRequest } from ${JSON.stringify(contractModule)};`,
+          `export { API_BASE_PATH, pathParamNames, routeRequest } from ${JSON.stringify(contractModule)};`,
           `export const apiRoutes = ${JSON.stringify(routeTable(module.apiRoutes))};`,
         ].join("\n");
       },

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 import { apiRoutesTable } from "./api-routes.ts";
 import { precompress } from "./precompress.ts";
 
@@ -11,6 +11,8 @@ export default defineConfig(({ command, mode }) => {
   return {
     plugins: [apiRoutesTable(), react(), precompress(fileURLToPath(new URL("./dist", import.meta.url)))],
     resolve: {
+      // Workspace packages (@codepark/sdk) are read from their TypeScript sources, not a build.
+      conditions: ["@codepark/source", ...defaultClientConditions],
       alias: [
         // y-monaco imports monaco's old entry point, which monaco ≥ 0.56 no longer exports.
         {

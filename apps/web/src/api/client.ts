@@ -1,20 +1,14 @@
-import { createApiClient } from "./client-core.ts";
-import { currentAccessToken, refreshAccessToken, SESSION_ENDED } from "./refresh.ts";
-import { endSession, getSession } from "./session.ts";
+import { createClient } from "@codepark/sdk";
+import { credential, SESSION_ENDED } from "./refresh.ts";
 
-export type { CallOptions } from "./client-core.ts";
+export type { CallOptions } from "@codepark/sdk";
 
 /**
- * The REST API, typed by its route contracts: `call(apiRoutes.projects.get, { params: { id } })`.
- * There is no string-path surface: every call names a contract.
+ * The CodePark SDK client for this tab, on the signed-in session (same origin). Pages call routes by
+ * contract, `call(apiRoutes.projects.get, { params: { id } })`, or by name, `sdk.projects.get({ id })`.
  */
-export const { call, getAll } = createApiClient({
-  fetch: (url, init) => fetch(url, init),
-  accessToken: currentAccessToken,
-  refresh: refreshAccessToken,
-  hasSession: () => getSession() !== null,
-  endSession: () => endSession(SESSION_ENDED),
-  sessionEndedDetail: SESSION_ENDED,
-});
+export const sdk = createClient({ baseUrl: "", credential, signedOutDetail: SESSION_ENDED });
 
-export { apiRoutes } from "@codepark/protocol/api";
+export const { call, getAll } = sdk;
+
+export { apiRoutes } from "@codepark/sdk";

@@ -1,6 +1,13 @@
 import { apiRoutes, pathParamNames, type RouteContract, routeRequest } from "@codepark/protocol/api";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { routeTable } from "./route-table.ts";
+
+/** A page answer, read from the contract's zod schema (the table reads it by shape). */
+const isPaged = (route: RouteContract) => {
+  const ok = Object.values(route.responses)[0];
+  return ok instanceof z.ZodObject && "items" in ok.shape && "nextCursor" in ok.shape;
+};
 
 const table = routeTable(apiRoutes);
 const contracts = Object.entries(apiRoutes).flatMap(([group, members]) =>
@@ -8,7 +15,7 @@ const contracts = Object.entries(apiRoutes).flatMap(([group, members]) =>
 );
 
 describe("routeTable", () => {
-  it("keeps every route's method, path, auth and whether it takes a body, and nothing else", () => {
+  it("keeps every route's method, path, auth, whether it takes a body or a query and answers with a page, and nothing else", () => {
     expect(contracts.length).toBeGreaterThan(50);
     for (const { group, name, route } of contracts) {
       expect(table[group]?.[name], `${group}.${name}`).toEqual({
@@ -16,6 +23,8 @@ describe("routeTable", () => {
         path: route.path,
         auth: route.auth,
         ...(route.body ? { body: true } : {}),
+        ...(route.query ? { query: true } : {}),
+        ...(isPaged(route) ? { paged: true } : {}),
       });
     }
     expect(JSON.stringify(table)).not.toMatch(/schema|summary|responses/);

@@ -77,26 +77,6 @@ window.addEventListener("storage", (event) => {
   notify();
 });
 
-/**
- * Seconds until the session's access token expires: its lifetime (JWT `exp` − `iat`) minus its age
- * on this device's clock, so a skewed device clock does not matter. 0 when it cannot be read.
- */
-export function secondsLeft(session: StoredSession): number {
-  try {
-    const payload = session.accessToken.split(".")[1];
-    if (!payload) return 0;
-    const json = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/"))) as {
-      exp?: number;
-      iat?: number;
-    };
-    if (typeof json.exp !== "number") return 0;
-    const lifetime = typeof json.iat === "number" ? json.exp - json.iat : json.exp - Date.now() / 1000;
-    return lifetime - (Date.now() - (session.receivedAt || 0)) / 1000;
-  } catch {
-    return 0;
-  }
-}
-
 export function sessionFrom(result: {
   accessToken: string;
   refreshToken: string;

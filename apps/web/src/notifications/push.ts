@@ -1,5 +1,5 @@
 import { apiRoutes, call, getAll } from "../api/client.ts";
-import { ApiError } from "../api/errors.ts";
+import { ProblemError } from "../api/errors.ts";
 import { getSession } from "../api/session.ts";
 
 /**
@@ -103,7 +103,7 @@ export async function disablePush(): Promise<void> {
       await call(apiRoutes.push.unsubscribe, { params: { id } });
     } catch (error) {
       // Already gone on the server: what matters is that it is gone.
-      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      if (!(error instanceof ProblemError && error.status === 404)) throw error;
     }
   }
   await subscription?.unsubscribe().catch(() => false);

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { apiRoutes, call } from "../api/client.ts";
-import { ApiError } from "../api/errors.ts";
+import { ProblemError } from "../api/errors.ts";
 import { sessionFrom, setSession } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Spinner } from "../ui/feedback.tsx";
@@ -49,7 +49,7 @@ export function OidcSignInPage() {
       const result = await call(apiRoutes.oidc.exchange, { body: { code, ...second } });
       setSession(sessionFrom(result)); // the app then returns to `next`
     } catch (failure) {
-      if (failure instanceof ApiError && failure.code === "mfa_required") setStep("otp");
+      if (failure instanceof ProblemError && failure.code === "mfa_required") setStep("otp");
       else {
         setStep("failed");
         setError(failure);

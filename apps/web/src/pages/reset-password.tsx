@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { apiRoutes, call } from "../api/client.ts";
-import { ApiError } from "../api/errors.ts";
+import { ProblemError } from "../api/errors.ts";
 import { getSession, setSession } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
@@ -24,7 +24,7 @@ export function ResetPasswordPage() {
     setMismatch(password !== repeat);
     if (password === repeat) void reset.run();
   };
-  const deadLink = reset.error instanceof ApiError && reset.error.code === "invalid_token";
+  const deadLink = reset.error instanceof ProblemError && reset.error.code === "invalid_token";
 
   return (
     <main className="auth-page">

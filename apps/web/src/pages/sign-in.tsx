@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
 import { apiRoutes, call } from "../api/client.ts";
-import { ApiError } from "../api/errors.ts";
+import { ProblemError } from "../api/errors.ts";
 import { sessionFrom, setSession, takeEndedNotice } from "../api/session.ts";
 import { Link, useLocation } from "../router.tsx";
 import { ErrorMessage, Notice } from "../ui/feedback.tsx";
@@ -34,7 +34,7 @@ export function SignInPage() {
       const result = await call(apiRoutes.auth.login, { body });
       setSession(sessionFrom(result)); // the app then returns to `next`
     } catch (failure) {
-      if (failure instanceof ApiError && failure.code === "mfa_required" && step === "password") {
+      if (failure instanceof ProblemError && failure.code === "mfa_required" && step === "password") {
         setStep("otp");
       } else {
         setError(failure);

@@ -2,7 +2,7 @@ import type { ClientToServerEvents, RealtimeError, ServerToClientEvents } from "
 import { useEffect, useSyncExternalStore } from "react";
 import type { Socket } from "socket.io-client";
 import { apiRoutes, call } from "../api/client.ts";
-import { ApiError } from "../api/errors.ts";
+import { ProblemError } from "../api/errors.ts";
 import { currentAccessToken, refreshAccessToken } from "../api/refresh.ts";
 import { getSession, subscribeSession } from "../api/session.ts";
 
@@ -169,8 +169,8 @@ export function onEveryConnect(socket: AppSocket, run: () => void): () => void {
 }
 
 /** A failed acknowledgement, as an error the page can show in words (with field messages). */
-export function ackError(error: RealtimeError): ApiError {
-  return new ApiError({
+export function ackError(error: RealtimeError): ProblemError {
+  return new ProblemError({
     status: 0,
     title: error.code,
     detail: error.message,
@@ -185,7 +185,7 @@ export function withTimeout<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
     const timer = setTimeout(
       () =>
         reject(
-          new ApiError({
+          new ProblemError({
             status: 0,
             title: "Timeout",
             detail: "The server did not answer in time. Check your connection and try again.",

@@ -1,9 +1,9 @@
-import { ApiError, describeError } from "../api/errors.ts";
+import { describeError, ProblemError } from "../api/errors.ts";
 
 /** An error in words, announced to screen readers. Validation failures list each field's message. */
 export function ErrorMessage({ error, onDismiss }: { error: unknown; onDismiss?: () => void }) {
   if (!error) return null;
-  const fields = error instanceof ApiError ? error.errors : [];
+  const fields = error instanceof ProblemError ? error.errors : [];
   return (
     <div className="error" role="alert">
       <span className="error-icon" aria-hidden="true">

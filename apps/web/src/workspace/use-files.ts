@@ -1,6 +1,6 @@
 import { useCallback, useState } from "react";
 import { apiRoutes, call, getAll } from "../api/client.ts";
-import { ApiError } from "../api/errors.ts";
+import { ProblemError } from "../api/errors.ts";
 import type { FileInfo, FileWithContent } from "../api/types.ts";
 import { useAsync } from "../ui/use-async.ts";
 import { folderPathProblem, isUnder, normalisePath } from "./tree-model.ts";
@@ -60,9 +60,14 @@ export function useFiles(projectId: string) {
     const path = normalisePath(input);
     const problem = folderPathProblem(path);
     if (problem)
-      throw new ApiError({ status: 400, title: "Invalid path", detail: problem, code: "invalid_path" });
+      throw new ProblemError({ status: 400, title: "Invalid path", detail: problem, code: "invalid_path" });
     if (files.some((file) => file.path === path)) {
-      throw new ApiError({ status: 409, title: "Taken", detail: `'${path}' is a file`, code: "path_taken" });
+      throw new ProblemError({
+        status: 409,
+        title: "Taken",
+        detail: `'${path}' is a file`,
+        code: "path_taken",
+      });
     }
     setExtraFolders((folders) => (folders.includes(path) ? folders : [...folders, path]));
   };
@@ -81,7 +86,7 @@ export function useFiles(projectId: string) {
     if (target === folder) return;
     const problem = folderPathProblem(target);
     if (problem)
-      throw new ApiError({ status: 400, title: "Invalid path", detail: problem, code: "invalid_path" });
+      throw new ProblemError({ status: 400, title: "Invalid path", detail: problem, code: "invalid_path" });
     const moving = files.filter((file) => isUnder(file.path, folder));
     let moved = 0;
     for (const file of moving) {
@@ -115,7 +120,7 @@ export function useFiles(projectId: string) {
       try {
         await call(apiRoutes.files.delete, { params: { id: projectId, fileId: file.id } });
       } catch (error) {
-        if (!(error instanceof ApiError && error.status === 404)) {
+        if (!(error instanceof ProblemError && error.status === 404)) {
           throw partial(error, `Deleted ${deleted} of ${doomed.length} files`);
         }
       }
@@ -144,12 +149,12 @@ export function useFiles(projectId: string) {
 
 export type FilesApi = ReturnType<typeof useFiles>;
 
-function partial(error: unknown, progress: string): ApiError {
-  const detail = error instanceof ApiError ? error.detail : String(error);
-  return new ApiError({
-    status: error instanceof ApiError ? error.status : 0,
+function partial(error: unknown, progress: string): ProblemError {
+  const detail = error instanceof ProblemError ? error.detail : String(error);
+  return new ProblemError({
+    status: error instanceof ProblemError ? error.status : 0,
     title: "Partly done",
     detail: `${progress}: ${detail}`,
-    code: error instanceof ApiError ? error.code : "unknown",
+    code: error instanceof ProblemError ? error.code : "unknown",
   });
 }

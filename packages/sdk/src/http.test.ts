@@ -1,7 +1,8 @@
 import { apiRoutes } from "@codepark/protocol/api";
 import { describe, expect, it } from "vitest";
-import { type ClientDeps, createApiClient, fetchArgs, PAGE_LIMIT } from "./client-core.ts";
-import { ApiError } from "./errors.ts";
+import type { Credential } from "./credential.ts";
+import { createHttp, fetchArgs, PAGE_LIMIT } from "./http.ts";
+import { ProblemError } from "./problem-error.ts";
 
 interface Sent {
   url: string;
@@ -18,20 +19,7 @@ function fakeClient(
 ) {
   const sent: Sent[] = [];
   const events: string[] = [];
-  const deps: ClientDeps = {
-    fetch: async (url, init) => {
-      const headers = init.headers as Record<string, string>;
-      sent.push({
-        url,
-        method: init.method ?? "GET",
-        authorization: headers.authorization,
-        contentType: headers["content-type"],
-        body: init.body === undefined ? undefined : JSON.parse(init.body as string),
-      });
-      const reply = replies.shift();
-      if (!reply) throw new Error(`unexpected request ${init.method} ${url}`);
-      return reply;
-    },
+  const credential: Credential = {
     accessToken: async () => session.token,
     refresh: async (stale) => {
       events.push(`refresh ${stale}`);
@@ -39,9 +27,23 @@ function fakeClient(
     },
     hasSession: () => session.token !== null,
     endSession: () => events.push("ended"),
-    sessionEndedDetail: "Session over",
   };
-  return { client: createApiClient(deps), sent, events };
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = String(input);
+    const headers = init.headers as Record<string, string>;
+    sent.push({
+      url,
+      method: init.method ?? "GET",
+      authorization: headers.authorization,
+      contentType: headers["content-type"],
+      body: init.body === undefined ? undefined : JSON.parse(init.body as string),
+    });
+    const reply = replies.shift();
+    if (!reply) throw new Error(`unexpected request ${init.method} ${url}`);
+    return reply;
+  };
+  const client = createHttp({ baseUrl: "", fetch, credential, signedOutDetail: "Session over" });
+  return { client, sent, events };
 }
 
 const json = (status: number, body: unknown) =>
@@ -103,8 +105,8 @@ describe("call", () => {
   it("ends the session on session_revoked without refreshing", async () => {
     const { client, sent, events } = fakeClient([problem(401, "session_revoked")]);
     const failure = await client.call(apiRoutes.account.me).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(ApiError);
-    expect((failure as ApiError).code).toBe("session_revoked");
+    expect(failure).toBeInstanceOf(ProblemError);
+    expect((failure as ProblemError).code).toBe("session_revoked");
     expect(events).toEqual(["ended"]);
     expect(sent).toHaveLength(1);
   });
@@ -155,7 +157,7 @@ describe("getAll", () => {
 });
 
 /** Compile-time checks: `npm run lint` type-checks this file, so a loosened client fails there. */
-export function typeChecks(client: ReturnType<typeof createApiClient>) {
+export function typeChecks(client: ReturnType<typeof createHttp>) {
   // @ts-expect-error a string path is not a route
   void client.call("/projects");
   // @ts-expect-error the params are required
