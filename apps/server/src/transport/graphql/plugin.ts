@@ -64,6 +64,11 @@ export async function graphqlTransport(app: FastifyInstance, options: GraphqlOpt
   });
   await app.register(websocket, { options: { server: upgrades as never, maxPayload: 1024 * 1024 } });
 
+  // Not REST contracts: the OpenAPI document (whose transform reads zod schemas) leaves these routes
+  // out; GraphQL describes itself (introspection, packages/protocol/schema.graphql).
+  app.addHook("onRoute", (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
   // The server's compilers are zod's (route contracts); Mercurius's routes carry JSON schemas and
   // check the GraphQL request themselves.
   app.setValidatorCompiler(() => (value) => ({ value }));
