@@ -5,7 +5,7 @@ import type { CacheDeps, StoreDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { authorizeProject, type ProjectAction } from "../policy.ts";
 import type { Executor } from "../ports/database.ts";
-import { cachedProjectAccess } from "./access-cache.ts";
+import { cachedProjectAccess, cachedProjectsAccess } from "./access-cache.ts";
 import { projectMembers, projects } from "./schema.ts";
 
 export type ProjectRow = typeof projects.$inferSelect;
@@ -98,12 +98,14 @@ export async function readProjectFor(
  * error readProjectFor would have thrown for it (the same policy, per project).
  */
 export async function readProjectsFor(
-  ctx: StoreDeps,
+  ctx: StoreDeps & CacheDeps,
   actor: Actor,
   projectIds: readonly string[],
   action: ProjectAction,
 ): Promise<Map<string, LoadedProject | AppError>> {
-  const found = await selectProjectsAccess(ctx.db, actor.userId, projectIds);
+  const found = ctx.cache.enabled
+    ? await cachedProjectsAccess(ctx, actor.userId, projectIds)
+    : await selectProjectsAccess(ctx.db, actor.userId, projectIds);
   const result = new Map<string, LoadedProject | AppError>();
   for (const projectId of projectIds) {
     try {
