@@ -66,7 +66,7 @@ describe("batched project access through the cache", () => {
   it.each(caches)(
     "%s: one query per family for the misses, none for hits, a fresh read after invalidation",
     async (_name, make) => {
-      const ctx = { db: database.db, cache: make() };
+      const ctx = { db: database.db, clock: systemClock, cache: make() };
       const roles = async (ids: string[]) => {
         const found = await cachedProjectsAccess(ctx, "u1", ids);
         return Object.fromEntries([...found].map(([id, access]) => [id, access.memberRole]));
